@@ -1,0 +1,46 @@
+//! Data export types: the kinds of data a connection pulls.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One kind of data a connector exports, as named in `health.details[].data_export_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DataExportType {
+    /// Endpoints (hosts, agents, machines).
+    Devices,
+    /// Detections (alerts, threats).
+    Alerts,
+}
+
+impl DataExportType {
+    /// Devices sync before alerts so that every alert can link to its synced device.
+    pub const ALL: [DataExportType; 2] = [DataExportType::Devices, DataExportType::Alerts];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataExportType::Devices => "devices",
+            DataExportType::Alerts => "alerts",
+        }
+    }
+}
+
+impl fmt::Display for DataExportType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DataExportType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "devices" => Ok(DataExportType::Devices),
+            "alerts" => Ok(DataExportType::Alerts),
+            other => Err(format!("unknown data export type `{other}`")),
+        }
+    }
+}

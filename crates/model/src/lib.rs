@@ -1,0 +1,23 @@
+//! Tributary's shared vocabulary: vendors, connections, credentials, jobs,
+//! connection health and the normalized EDR records (seed `002`).
+//!
+//! Everything here is plain data plus the pure rules that belong to the data
+//! (health precedence, record ids). No I/O.
+
+pub mod connection;
+pub mod credentials;
+pub mod edr;
+pub mod export;
+pub mod health;
+pub mod ids;
+pub mod job;
+pub mod page;
+pub mod secret;
+pub mod validation;
+pub mod vendor;
+
+pub use connection::{Connection, ConnectionState};
+pub use export::DataExportType;
+pub use health::{Health, HealthDetail, HealthName, HealthStatus, ResolutionOwner};
+pub use secret::Secret;
+pub use vendor::{SourceVendor, Vendor};
