@@ -219,18 +219,33 @@ fn read_field(obj: &Map<String, Value>, spec: &FieldSpec) -> Result<String, Fiel
             }
         }
         Some(Value::String(s)) => s.trim().to_owned(),
-        Some(_) => return Err(FieldError::new(loc, "string_type", "Input should be a valid string")),
+        Some(_) => {
+            return Err(FieldError::new(
+                loc,
+                "string_type",
+                "Input should be a valid string",
+            ))
+        }
     };
     if raw.is_empty() {
-        return Err(FieldError::new(loc, "string_too_short", "Value must not be empty"));
+        return Err(FieldError::new(
+            loc,
+            "string_too_short",
+            "Value must not be empty",
+        ));
     }
     if raw.len() > 4096 {
-        return Err(FieldError::new(loc, "string_too_long", "Value is longer than 4096 characters"));
+        return Err(FieldError::new(
+            loc,
+            "string_too_long",
+            "Value is longer than 4096 characters",
+        ));
     }
     match spec.kind {
         FieldKind::Text => Ok(raw),
-        FieldKind::Url => normalize_base_url(&raw)
-            .map_err(|msg| FieldError::new(loc, "url_parsing", msg)),
+        FieldKind::Url => {
+            normalize_base_url(&raw).map_err(|msg| FieldError::new(loc, "url_parsing", msg))
+        }
     }
 }
 
@@ -262,9 +277,12 @@ mod tests {
 
     #[test]
     fn sentinelone_requires_both_fields() {
-        let errs = Credentials::parse(Vendor::Sentinelone, &json!({"api_token": 5, "x": 1}))
-            .unwrap_err();
-        let locs: Vec<_> = errs.iter().map(|e| (e.loc.clone(), e.kind.clone())).collect();
+        let errs =
+            Credentials::parse(Vendor::Sentinelone, &json!({"api_token": 5, "x": 1})).unwrap_err();
+        let locs: Vec<_> = errs
+            .iter()
+            .map(|e| (e.loc.clone(), e.kind.clone()))
+            .collect();
         assert!(locs.contains(&(vec!["x".into()], "extra_forbidden".into())));
         assert!(locs.contains(&(vec!["base_url".into()], "missing".into())));
         assert!(locs.contains(&(vec!["api_token".into()], "string_type".into())));
@@ -277,7 +295,9 @@ mod tests {
             &json!({"client_id": "id", "client_secret": "s3cret"}),
         )
         .unwrap();
-        let Credentials::Crowdstrike(cs) = &c else { panic!("wrong vendor") };
+        let Credentials::Crowdstrike(cs) = &c else {
+            panic!("wrong vendor")
+        };
         assert_eq!(cs.base_url, CROWDSTRIKE_DEFAULT_BASE_URL);
         assert_eq!(c.secrets(), vec!["s3cret"]);
         assert!(!format!("{c:?}").contains("s3cret"));

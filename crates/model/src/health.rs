@@ -284,12 +284,37 @@ mod tests {
     fn table_matches_the_documentation() {
         let rows = [
             ("HEALTHY", "HEALTHY", "LEEN", "Connection is healthy"),
-            ("EXECUTION_TIMEOUT", "UNHEALTHY", "LEEN", "Execution timeout"),
-            ("RATE_LIMIT_EXCEEDED", "UNHEALTHY", "LEEN", "Rate limit exceeded"),
-            ("VENDOR_CLIENT_ERROR", "UNHEALTHY", "LEEN", "Vendor returned a 4xx client error"),
+            (
+                "EXECUTION_TIMEOUT",
+                "UNHEALTHY",
+                "LEEN",
+                "Execution timeout",
+            ),
+            (
+                "RATE_LIMIT_EXCEEDED",
+                "UNHEALTHY",
+                "LEEN",
+                "Rate limit exceeded",
+            ),
+            (
+                "VENDOR_CLIENT_ERROR",
+                "UNHEALTHY",
+                "LEEN",
+                "Vendor returned a 4xx client error",
+            ),
             ("INTERNAL_ERROR", "UNHEALTHY", "LEEN", "Internal error"),
-            ("VENDOR_SERVER_ERROR", "UNHEALTHY", "VENDOR", "Vendor returned a 5xx server error"),
-            ("UNAUTHORIZED", "UNHEALTHY", "CUSTOMER", "Connection is unauthorized"),
+            (
+                "VENDOR_SERVER_ERROR",
+                "UNHEALTHY",
+                "VENDOR",
+                "Vendor returned a 5xx server error",
+            ),
+            (
+                "UNAUTHORIZED",
+                "UNHEALTHY",
+                "CUSTOMER",
+                "Connection is unauthorized",
+            ),
         ];
         for (name, status, owner, description) in rows {
             let n: HealthName = name.parse().unwrap();
@@ -318,7 +343,10 @@ mod tests {
             }
         }
         assert_eq!(HealthName::most_urgent([]), Healthy);
-        assert_eq!(HealthName::most_urgent([Healthy, VendorServerError]), VendorServerError);
+        assert_eq!(
+            HealthName::most_urgent([Healthy, VendorServerError]),
+            VendorServerError
+        );
     }
 
     #[test]

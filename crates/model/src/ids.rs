@@ -31,6 +31,9 @@ mod tests {
         let a = record_id(c, DataExportType::Alerts, "x");
         assert_eq!(a, record_id(c, DataExportType::Alerts, "x"));
         assert_ne!(a, record_id(c, DataExportType::Devices, "x"));
-        assert_ne!(a, record_id(Uuid::from_u128(2), DataExportType::Alerts, "x"));
+        assert_ne!(
+            a,
+            record_id(Uuid::from_u128(2), DataExportType::Alerts, "x")
+        );
     }
 }

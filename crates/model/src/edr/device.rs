@@ -15,8 +15,11 @@ pub enum DeviceStatus {
 }
 
 impl DeviceStatus {
-    pub const ALL: [DeviceStatus; 3] =
-        [DeviceStatus::Active, DeviceStatus::Offline, DeviceStatus::Quarantined];
+    pub const ALL: [DeviceStatus; 3] = [
+        DeviceStatus::Active,
+        DeviceStatus::Offline,
+        DeviceStatus::Quarantined,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,7 +45,12 @@ pub enum Platform {
 }
 
 impl Platform {
-    pub const ALL: [Platform; 4] = [Platform::Mac, Platform::Windows, Platform::Linux, Platform::Unknown];
+    pub const ALL: [Platform; 4] = [
+        Platform::Mac,
+        Platform::Windows,
+        Platform::Linux,
+        Platform::Unknown,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -173,15 +173,20 @@ impl Serialize for Observable {
 impl<'de> Deserialize<'de> for Observable {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = ObservableWire::deserialize(d)?;
-        let kind = ObservableType::from_type_id(w.type_id)
-            .ok_or_else(|| de::Error::custom(format!("unknown observable type_id {}", w.type_id)))?;
+        let kind = ObservableType::from_type_id(w.type_id).ok_or_else(|| {
+            de::Error::custom(format!("unknown observable type_id {}", w.type_id))
+        })?;
         if kind.name() != w.kind {
             return Err(de::Error::custom(format!(
                 "observable type `{}` does not match type_id {}",
                 w.kind, w.type_id
             )));
         }
-        Ok(Observable::new(w.name.into_owned(), kind, w.value.into_owned()))
+        Ok(Observable::new(
+            w.name.into_owned(),
+            kind,
+            w.value.into_owned(),
+        ))
     }
 }
 

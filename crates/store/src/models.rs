@@ -1,0 +1,401 @@
+//! What the store reads and writes: the rows behind accounts, connections, jobs,
+//! synced records and health events.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tributary_model::{
+    connection::Organization,
+    job::{ExportResult, Job, JobStatus, JobTrigger},
+    Connection, ConnectionState, DataExportType, Health, HealthName, Vendor,
+};
+use uuid::Uuid;
+
+/// A tenant: owns API keys, organizations and webhook endpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API key as stored: the hash, never the key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    /// The key's public prefix (e.g. `trb_3f9a1c2e`), to recognise it in lists.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    /// Hex SHA-256 of the full key.
+    pub key_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub name: String,
+    pub identifier: Option<String>,
+}
+
+pub type OrganizationRecord = Organization;
+
+/// A connection as stored, including its sealed credentials and schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionRecord {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub organization_id: Uuid,
+    pub organization_name: Option<String>,
+    pub vendor: Vendor,
+    pub identifier: Option<String>,
+    pub state: ConnectionState,
+    pub refresh_interval_secs: i64,
+    pub timeout_secs: i64,
+    pub options: Option<Value>,
+    /// AEAD-sealed credentials; only the engine and the credential check open them.
+    pub sealed_credentials: Vec<u8>,
+    pub credentials_updated_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the scheduler next queues a job; null when not scheduled.
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// The health from the most recent finished job.
+    pub health: Option<Health>,
+    pub consecutive_failures: u32,
+    pub unhealthy_since: Option<DateTime<Utc>>,
+}
+
+impl ConnectionRecord {
+    /// The documented wire object. `health.next_run_at` reflects the live schedule.
+    pub fn to_wire(&self) -> Connection {
+        let scheduled = self.state == ConnectionState::Active;
+        let health = self.health.clone().map(|mut h| {
+            h.next_run_at = if scheduled { self.next_run_at } else { None };
+            h
+        });
+        Connection {
+            id: self.id,
+            vendor: self.vendor,
+            is_active: self.state.is_active(),
+            refresh_interval_secs: self.refresh_interval_secs,
+            timeout_secs: self.timeout_secs,
+            organization_id: self.organization_id,
+            oauth2_authorize_url: None,
+            identifier: self.identifier.clone(),
+            state: self.state,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            health,
+            organization_name: self.organization_name.clone(),
+            options: self.options.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewConnection {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub vendor: Vendor,
+    pub identifier: Option<String>,
+    pub state: ConnectionState,
+    pub refresh_interval_secs: i64,
+    pub timeout_secs: i64,
+    pub options: Option<Value>,
+    pub sealed_credentials: Vec<u8>,
+    /// When the first job is due (now, to sync at once).
+    pub next_run_at: Option<DateTime<Utc>>,
+}
+
+/// A partial update; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionChanges {
+    pub sealed_credentials: Option<Vec<u8>>,
+    pub identifier: Option<Option<String>>,
+    pub state: Option<ConnectionState>,
+    pub refresh_interval_secs: Option<i64>,
+    pub timeout_secs: Option<i64>,
+    /// Reschedule: `Some(Some(t))` due at t, `Some(None)` unscheduled.
+    pub next_run_at: Option<Option<DateTime<Utc>>>,
+    /// Forget the failure streak (new credentials deserve a fresh schedule).
+    pub reset_failures: bool,
+}
+
+/// Filters for listing connections. Empty vectors mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionFilter {
+    pub organization_id: Option<Uuid>,
+    pub health_names: Vec<HealthName>,
+    pub vendors: Vec<Vendor>,
+    /// Without DELETED here, deleted connections are left out.
+    pub states: Vec<ConnectionState>,
+    pub identifier: Option<String>,
+    pub is_active: Option<bool>,
+}
+
+/// A job as stored, with its per-export results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub connection_id: Uuid,
+    pub status: JobStatus,
+    pub trigger: JobTrigger,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub attempts: u32,
+    pub health_name: Option<HealthName>,
+    pub error: Option<String>,
+    pub exports: Vec<ExportResult>,
+}
+
+impl JobRecord {
+    pub fn to_wire(&self, now: DateTime<Utc>) -> Job {
+        let duration_secs = self.started_at.map(|s| {
+            let end = self.finished_at.unwrap_or(now);
+            (end - s).num_microseconds().unwrap_or(0) as f64 / 1e6
+        });
+        Job {
+            id: self.id,
+            connection_id: self.connection_id,
+            status: self.status,
+            trigger: self.trigger,
+            created_at: self.created_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            duration_secs,
+            health: self.health_name,
+            error: self.error.clone(),
+            attempts: self.attempts,
+            exports: self.exports.clone(),
+        }
+    }
+}
+
+/// A job a worker has leased, with the connection it runs.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub job: JobRecord,
+    pub connection: ConnectionRecord,
+}
+
+/// Expired leases found by [`crate::JobStore::requeue_expired`].
+#[derive(Debug, Clone, Default)]
+pub struct RequeueOutcome {
+    /// Jobs put back in the queue for another worker.
+    pub requeued: Vec<Uuid>,
+    /// Jobs that lost their worker too many times; the engine must finish them.
+    pub exhausted: Vec<JobRecord>,
+}
+
+/// The new health state a finished job leaves on its connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionHealthUpdate {
+    pub health: Health,
+    pub consecutive_failures: u32,
+    pub unhealthy_since: Option<DateTime<Utc>>,
+    pub next_run_at: Option<DateTime<Utc>>,
+}
+
+/// Everything recorded when a job finishes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct JobFinish {
+    pub status: JobStatus,
+    pub finished_at: DateTime<Utc>,
+    pub health_name: HealthName,
+    pub error: Option<String>,
+    pub exports: Vec<ExportResult>,
+    pub connection: ConnectionHealthUpdate,
+    /// Set when the health name changed; recorded in the health history.
+    pub health_event: Option<NewHealthEvent>,
+}
+
+/// A change of a connection's health.
+#[derive(Debug, Clone)]
+pub struct NewHealthEvent {
+    pub from: Option<HealthName>,
+    pub to: HealthName,
+    pub at: DateTime<Utc>,
+}
+
+/// One recorded change of health.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthEvent {
+    pub id: Uuid,
+    pub connection_id: Uuid,
+    pub job_id: Option<Uuid>,
+    pub from: Option<HealthName>,
+    pub to: HealthName,
+    pub at: DateTime<Utc>,
+    pub health: Health,
+}
+
+/// A normalized device ready to store. `data` is the device JSON without
+/// `device_groups`, which is kept apart so the API can add it only on request.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    pub id: Uuid,
+    pub vendor_id: String,
+    pub vendor: String,
+    pub platform: String,
+    pub status: Option<String>,
+    /// `last_seen` in microseconds, `i64::MIN` when unknown (sorts first).
+    pub last_seen_key: i64,
+    pub content_hash: i64,
+    pub data: String,
+    pub device_groups: String,
+}
+
+/// A normalized alert ready to store. `data` is the alert JSON without `device` and
+/// `observables`, which are kept apart so the API can assemble each response cheaply.
+#[derive(Debug, Clone)]
+pub struct AlertRow {
+    pub id: Uuid,
+    pub vendor_id: String,
+    pub vendor: String,
+    pub device_id: Option<Uuid>,
+    pub severity: String,
+    pub severity_rank: i64,
+    pub status: String,
+    /// Event times in microseconds, `i64::MIN` when unknown (sorts first).
+    pub first_event_key: i64,
+    pub last_event_key: i64,
+    pub content_hash: i64,
+    pub data: String,
+    pub observables: String,
+    pub device_snapshot: Option<String>,
+    pub device_snapshot_groups: Option<String>,
+}
+
+/// A record the connector could not normalize, kept raw.
+#[derive(Debug, Clone)]
+pub struct QuarantinedRecord {
+    pub vendor_id: Option<String>,
+    pub error: String,
+    /// The record as the vendor sent it (truncated to 64 KiB).
+    pub raw: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum PageRecords {
+    Devices(Vec<DeviceRow>),
+    Alerts(Vec<AlertRow>),
+}
+
+impl PageRecords {
+    pub fn len(&self) -> usize {
+        match self {
+            PageRecords::Devices(v) => v.len(),
+            PageRecords::Alerts(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One vendor page, committed atomically with the watermark it allows.
+#[derive(Debug, Clone)]
+pub struct PageCommit {
+    pub connection_id: Uuid,
+    pub job_id: Uuid,
+    /// The worker's lease id; the commit is refused if the lease was lost.
+    pub lease_owner: String,
+    pub export: DataExportType,
+    pub records: PageRecords,
+    pub quarantined: Vec<QuarantinedRecord>,
+    /// The watermark to store once this page is committed (None: leave it).
+    pub watermark: Option<String>,
+}
+
+/// What a page commit changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageCommitted {
+    /// Rows inserted or whose content changed.
+    pub upserted: u64,
+    pub inserted: u64,
+    pub quarantined: u64,
+}
+
+/// The normalized record filters of the EDR API. Empty vectors mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    pub vendors: Vec<String>,
+    pub severities: Vec<String>,
+    pub statuses: Vec<String>,
+    pub platforms: Vec<String>,
+    pub device_ids: Vec<Uuid>,
+    /// Only records whose stored content changed at or after this instant (microseconds).
+    pub updated_since: Option<i64>,
+}
+
+/// Sortable columns of alerts and devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordSortField {
+    UpdatedAt,
+    FirstEventTime,
+    LastEventTime,
+    Severity,
+    LastSeen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordSort {
+    pub field: RecordSortField,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordQuery {
+    pub connection_id: Uuid,
+    pub filter: RecordFilter,
+    pub sort: RecordSort,
+    pub window: crate::ListWindow,
+}
+
+/// A stored alert with what the API needs to render it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredAlert {
+    pub id: Uuid,
+    /// The value of the sort column, for cursors.
+    pub sort_key: i64,
+    pub updated_at: i64,
+    pub data: String,
+    pub observables: String,
+    /// The synced device, when Tributary has it.
+    pub device_data: Option<String>,
+    pub device_groups: Option<String>,
+    pub device_snapshot: Option<String>,
+    pub device_snapshot_groups: Option<String>,
+}
+
+/// A stored device with what the API needs to render it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredDevice {
+    pub id: Uuid,
+    pub sort_key: i64,
+    pub updated_at: i64,
+    pub data: String,
+    pub device_groups: String,
+}
+
+/// Counts of synced records for one connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordCounts {
+    pub devices: i64,
+    pub alerts: i64,
+}

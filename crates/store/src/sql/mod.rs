@@ -1,0 +1,64 @@
+//! The SQL store: one implementation of every store trait, run on SQLite or PostgreSQL
+//! through [`crate::db`]. Each backend has its own connection setup and migrations.
+
+mod accounts;
+mod connections;
+mod health;
+mod jobs;
+mod organizations;
+mod postgres;
+mod records;
+mod rows;
+mod sqlite;
+
+use async_trait::async_trait;
+
+pub use self::postgres::{drop_schema, open_postgres};
+pub use self::sqlite::open_sqlite;
+use crate::{
+    db::{Db, Query},
+    traits::{Result, Store},
+    Dialect,
+};
+
+/// A store on SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pub(crate) db: Db,
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.db.reader().execute(Query::new("SELECT 1")).await?;
+        Ok(())
+    }
+
+    async fn get_meta(&self, key: &str) -> Result<Option<String>> {
+        let row: Option<rows::MetaRow> = self
+            .db
+            .reader()
+            .fetch_optional(Query::new("SELECT value FROM meta WHERE key = $1").bind(key))
+            .await?;
+        Ok(row.map(|r| r.value))
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        let q = Query::new(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value);
+        self.db.writer().execute(q).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.db.close().await;
+    }
+}

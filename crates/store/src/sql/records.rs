@@ -1,0 +1,509 @@
+//! Synced devices and alerts: page commits (idempotent upserts with the watermark in the
+//! same transaction) and the EDR API's filtered, sorted, keyset-paginated reads.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use tributary_model::DataExportType;
+use uuid::Uuid;
+
+use super::{rows::*, SqlStore};
+use crate::{
+    db::{Exec, Query, Tx},
+    models::*,
+    time::now_micros,
+    traits::{QuarantineEntry, RecordStore, Result},
+    window::{finish_page, Keyset, ListPage},
+    StoreError,
+};
+
+/// Rows per multi-row INSERT: 500 × 15 columns stays under SQLite's 32,766 parameters.
+const INSERT_CHUNK: usize = 500;
+/// Raw quarantined records are cut to this size.
+const MAX_RAW_BYTES: usize = 64 * 1024;
+
+#[derive(sqlx::FromRow)]
+struct HashRow {
+    id: Uuid,
+    content_hash: i64,
+}
+
+/// Which of `ids` already exist, with their content hashes.
+async fn existing_hashes(exec: Exec<'_>, table: &str, ids: &[Uuid]) -> Result<HashMap<Uuid, i64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = Query::new("");
+    let ps: Vec<String> = ids.iter().map(|id| q.push_arg(*id)).collect();
+    q.sql = format!(
+        "SELECT id, content_hash FROM {table} WHERE id IN ({})",
+        ps.join(", ")
+    )
+    .into();
+    let rows: Vec<HashRow> = exec.fetch_all(q).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.content_hash)).collect())
+}
+
+/// Appends `(…), (…)` value tuples of `width` placeholders per row.
+fn values_sql(
+    q: &mut Query,
+    rows: usize,
+    width: usize,
+    mut bind_row: impl FnMut(&mut Query, usize),
+) -> String {
+    let first = q.args.len() + 1;
+    let mut tuples = Vec::with_capacity(rows);
+    for r in 0..rows {
+        bind_row(q, r);
+        let start = first + r * width;
+        let ps: Vec<String> = (start..start + width).map(|i| format!("${i}")).collect();
+        tuples.push(format!("({})", ps.join(", ")));
+    }
+    tuples.join(", ")
+}
+
+async fn upsert_devices(
+    tx: &mut Tx,
+    connection_id: Uuid,
+    rows: &[&DeviceRow],
+    now: i64,
+) -> Result<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let mut q = Query::new("");
+        let values = values_sql(&mut q, chunk.len(), 12, |q, i| {
+            let r = chunk[i];
+            *q = std::mem::replace(q, Query::new(""))
+                .bind(r.id)
+                .bind(connection_id)
+                .bind(r.vendor_id.clone())
+                .bind(r.vendor.clone())
+                .bind(r.platform.clone())
+                .bind(r.status.clone())
+                .bind(r.last_seen_key)
+                .bind(now)
+                .bind(now)
+                .bind(r.content_hash)
+                .bind(r.data.clone())
+                .bind(r.device_groups.clone());
+        });
+        q.sql = format!(
+            "INSERT INTO devices (id, connection_id, vendor_id, vendor, platform, status, \
+             last_seen_key, created_at, updated_at, content_hash, data, device_groups) \
+             VALUES {values} ON CONFLICT (id) DO UPDATE SET \
+             platform = excluded.platform, status = excluded.status, \
+             last_seen_key = excluded.last_seen_key, updated_at = excluded.updated_at, \
+             content_hash = excluded.content_hash, data = excluded.data, \
+             device_groups = excluded.device_groups"
+        )
+        .into();
+        tx.exec().execute(q).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_alerts(
+    tx: &mut Tx,
+    connection_id: Uuid,
+    rows: &[&AlertRow],
+    now: i64,
+) -> Result<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let mut q = Query::new("");
+        let values = values_sql(&mut q, chunk.len(), 17, |q, i| {
+            let r = chunk[i];
+            *q = std::mem::replace(q, Query::new(""))
+                .bind(r.id)
+                .bind(connection_id)
+                .bind(r.vendor_id.clone())
+                .bind(r.vendor.clone())
+                .bind(r.device_id)
+                .bind(r.severity.clone())
+                .bind(r.severity_rank)
+                .bind(r.status.clone())
+                .bind(r.first_event_key)
+                .bind(r.last_event_key)
+                .bind(now)
+                .bind(now)
+                .bind(r.content_hash)
+                .bind(r.data.clone())
+                .bind(r.observables.clone())
+                .bind(r.device_snapshot.clone())
+                .bind(r.device_snapshot_groups.clone());
+        });
+        q.sql = format!(
+            "INSERT INTO alerts (id, connection_id, vendor_id, vendor, device_id, severity, \
+             severity_rank, status, first_event_key, last_event_key, created_at, updated_at, \
+             content_hash, data, observables, device_snapshot, device_snapshot_groups) \
+             VALUES {values} ON CONFLICT (id) DO UPDATE SET \
+             device_id = excluded.device_id, severity = excluded.severity, \
+             severity_rank = excluded.severity_rank, status = excluded.status, \
+             first_event_key = excluded.first_event_key, last_event_key = excluded.last_event_key, \
+             updated_at = excluded.updated_at, content_hash = excluded.content_hash, \
+             data = excluded.data, observables = excluded.observables, \
+             device_snapshot = excluded.device_snapshot, \
+             device_snapshot_groups = excluded.device_snapshot_groups"
+        )
+        .into();
+        tx.exec().execute(q).await?;
+    }
+    Ok(())
+}
+
+/// Splits a page into rows to write (new or changed) and counts the new ones.
+fn changed<'a, T>(
+    rows: &'a [T],
+    id: impl Fn(&T) -> Uuid,
+    hash: impl Fn(&T) -> i64,
+    existing: &HashMap<Uuid, i64>,
+) -> (Vec<&'a T>, u64) {
+    let mut seen = std::collections::HashSet::with_capacity(rows.len());
+    let mut write = Vec::with_capacity(rows.len());
+    let mut inserted = 0;
+    // The last copy of a duplicated record in one page wins.
+    for r in rows.iter().rev() {
+        if !seen.insert(id(r)) {
+            continue;
+        }
+        match existing.get(&id(r)) {
+            None => {
+                inserted += 1;
+                write.push(r);
+            }
+            Some(h) if *h != hash(r) => write.push(r),
+            Some(_) => {}
+        }
+    }
+    write.reverse();
+    (write, inserted)
+}
+
+async fn write_quarantine(tx: &mut Tx, page: &PageCommit, now: i64) -> Result<()> {
+    for rec in &page.quarantined {
+        let mut raw = rec.raw.clone();
+        if raw.len() > MAX_RAW_BYTES {
+            let mut cut = MAX_RAW_BYTES;
+            while !raw.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            raw.truncate(cut);
+        }
+        let q = Query::new(
+            "INSERT INTO quarantine (id, connection_id, job_id, data_export_type, vendor_id, \
+             error, raw, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(page.connection_id)
+        .bind(page.job_id)
+        .bind(page.export.as_str())
+        .bind(rec.vendor_id.clone())
+        .bind(rec.error.clone())
+        .bind(raw)
+        .bind(now);
+        tx.exec().execute(q).await?;
+    }
+    Ok(())
+}
+
+async fn write_progress(
+    tx: &mut Tx,
+    page: &PageCommit,
+    done: &PageCommitted,
+    now: i64,
+) -> Result<()> {
+    if let Some(w) = &page.watermark {
+        let q = Query::new(
+            "INSERT INTO watermarks (connection_id, data_export_type, value, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (connection_id, data_export_type) \
+             DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(page.connection_id)
+        .bind(page.export.as_str())
+        .bind(w.clone())
+        .bind(now);
+        tx.exec().execute(q).await?;
+    }
+    let q = Query::new(
+        "UPDATE job_exports SET records_upserted = records_upserted + $3, \
+         records_quarantined = records_quarantined + $4, pages = pages + 1 \
+         WHERE job_id = $1 AND data_export_type = $2",
+    )
+    .bind(page.job_id)
+    .bind(page.export.as_str())
+    .bind(done.upserted as i64)
+    .bind(done.quarantined as i64);
+    tx.exec().execute(q).await?;
+    if done.inserted > 0 {
+        let q = Query::new(
+            "INSERT INTO record_counts (connection_id, data_export_type, count) VALUES ($1, $2, $3) \
+             ON CONFLICT (connection_id, data_export_type) \
+             DO UPDATE SET count = record_counts.count + excluded.count",
+        )
+        .bind(page.connection_id)
+        .bind(page.export.as_str())
+        .bind(done.inserted as i64);
+        tx.exec().execute(q).await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl RecordStore for SqlStore {
+    async fn commit_page(&self, page: PageCommit) -> Result<PageCommitted> {
+        let now = now_micros();
+        let mut tx = self.db.begin().await?;
+        let q = Query::new(
+            "SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
+        )
+        .bind(page.job_id)
+        .bind(page.lease_owner.clone());
+        if tx.exec().fetch_optional::<IdRow>(q).await?.is_none() {
+            return Err(StoreError::LeaseLost(page.job_id));
+        }
+        let mut done = PageCommitted {
+            quarantined: page.quarantined.len() as u64,
+            ..Default::default()
+        };
+        match &page.records {
+            PageRecords::Devices(rows) => {
+                let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                let existing = existing_hashes(tx.exec(), "devices", &ids).await?;
+                let (write, inserted) = changed(rows, |r| r.id, |r| r.content_hash, &existing);
+                upsert_devices(&mut tx, page.connection_id, &write, now).await?;
+                done.upserted = write.len() as u64;
+                done.inserted = inserted;
+            }
+            PageRecords::Alerts(rows) => {
+                let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                let existing = existing_hashes(tx.exec(), "alerts", &ids).await?;
+                let (write, inserted) = changed(rows, |r| r.id, |r| r.content_hash, &existing);
+                upsert_alerts(&mut tx, page.connection_id, &write, now).await?;
+                done.upserted = write.len() as u64;
+                done.inserted = inserted;
+            }
+        }
+        write_quarantine(&mut tx, &page, now).await?;
+        write_progress(&mut tx, &page, &done, now).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn get_watermark(
+        &self,
+        connection_id: Uuid,
+        export: DataExportType,
+    ) -> Result<Option<String>> {
+        let q = Query::new(
+            "SELECT value FROM watermarks WHERE connection_id = $1 AND data_export_type = $2",
+        )
+        .bind(connection_id)
+        .bind(export.as_str());
+        let row: Option<MetaRow> = self.db.reader().fetch_optional(q).await?;
+        Ok(row.map(|r| r.value))
+    }
+
+    async fn list_alerts(
+        &self,
+        account_id: Uuid,
+        query: &RecordQuery,
+    ) -> Result<ListPage<StoredAlert>> {
+        let sort_col = match query.sort.field {
+            RecordSortField::UpdatedAt => "a.updated_at",
+            RecordSortField::FirstEventTime => "a.first_event_key",
+            RecordSortField::LastEventTime => "a.last_event_key",
+            RecordSortField::Severity => "a.severity_rank",
+            RecordSortField::LastSeen => {
+                return Err(StoreError::Invalid(
+                    "alerts cannot sort by last_seen".into(),
+                ))
+            }
+        };
+        let select = format!(
+            "SELECT a.id, {sort_col} AS sort_key, a.updated_at, a.data, a.observables, \
+             d.data AS device_data, d.device_groups AS device_groups, a.device_snapshot, \
+             a.device_snapshot_groups FROM alerts a LEFT JOIN devices d ON d.id = a.device_id"
+        );
+        let f = &query.filter;
+        let filters = [
+            ("a.vendor", &f.vendors),
+            ("a.severity", &f.severities),
+            ("a.status", &f.statuses),
+        ];
+        self.list_records(
+            account_id,
+            query,
+            "alerts",
+            "a",
+            &select,
+            sort_col,
+            &filters,
+            DataExportType::Alerts,
+            true,
+        )
+        .await
+    }
+
+    async fn list_devices(
+        &self,
+        account_id: Uuid,
+        query: &RecordQuery,
+    ) -> Result<ListPage<StoredDevice>> {
+        let sort_col = match query.sort.field {
+            RecordSortField::UpdatedAt => "a.updated_at",
+            RecordSortField::LastSeen => "a.last_seen_key",
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "devices cannot sort by {other:?}"
+                )))
+            }
+        };
+        let select = format!(
+            "SELECT a.id, {sort_col} AS sort_key, a.updated_at, a.data, a.device_groups \
+             FROM devices a"
+        );
+        let f = &query.filter;
+        let filters = [
+            ("a.vendor", &f.vendors),
+            ("a.status", &f.statuses),
+            ("a.platform", &f.platforms),
+        ];
+        self.list_records(
+            account_id,
+            query,
+            "devices",
+            "a",
+            &select,
+            sort_col,
+            &filters,
+            DataExportType::Devices,
+            false,
+        )
+        .await
+    }
+
+    async fn record_counts(&self, account_id: Uuid, connection_id: Uuid) -> Result<RecordCounts> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            data_export_type: String,
+            count: i64,
+        }
+        let q = Query::new(
+            "SELECT r.data_export_type, r.count FROM record_counts r \
+             JOIN connections c ON c.id = r.connection_id \
+             WHERE r.connection_id = $1 AND c.account_id = $2",
+        )
+        .bind(connection_id)
+        .bind(account_id);
+        let rows: Vec<Row> = self.db.reader().fetch_all(q).await?;
+        let mut counts = RecordCounts::default();
+        for r in rows {
+            match r.data_export_type.as_str() {
+                "devices" => counts.devices = r.count,
+                "alerts" => counts.alerts = r.count,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn list_quarantine(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        limit: i64,
+    ) -> Result<Vec<QuarantineEntry>> {
+        let q = Query::new(
+            "SELECT q.id, q.job_id, q.data_export_type, q.vendor_id, q.error, q.raw, q.created_at \
+             FROM quarantine q JOIN connections c ON c.id = q.connection_id \
+             WHERE q.connection_id = $1 AND c.account_id = $2 \
+             ORDER BY q.created_at DESC, q.id DESC LIMIT $3",
+        )
+        .bind(connection_id)
+        .bind(account_id)
+        .bind(limit);
+        let rows: Vec<QuarantineRow> = self.db.reader().fetch_all(q).await?;
+        rows.into_iter().map(QuarantineEntry::try_from).collect()
+    }
+}
+
+impl SqlStore {
+    /// The shared body of the alert and device listings.
+    #[allow(clippy::too_many_arguments)]
+    async fn list_records<T: crate::db::Row>(
+        &self,
+        account_id: Uuid,
+        query: &RecordQuery,
+        table: &str,
+        alias: &str,
+        select: &str,
+        sort_col: &str,
+        filters: &[(&str, &Vec<String>)],
+        export: DataExportType,
+        with_device_filter: bool,
+    ) -> Result<ListPage<T>> {
+        let mut q = Query::new("");
+        let pc = q.push_arg(query.connection_id);
+        let pa = q.push_arg(account_id);
+        let mut where_sql = format!(
+            " WHERE {alias}.connection_id = {pc} AND EXISTS (SELECT 1 FROM connections c \
+             WHERE c.id = {pc} AND c.account_id = {pa})"
+        );
+        let mut filtered = false;
+        for (col, values) in filters {
+            if values.is_empty() {
+                continue;
+            }
+            filtered = true;
+            let ps: Vec<String> = values.iter().map(|v| q.push_arg(v.clone())).collect();
+            where_sql.push_str(&format!(" AND {col} IN ({})", ps.join(", ")));
+        }
+        if with_device_filter && !query.filter.device_ids.is_empty() {
+            filtered = true;
+            let ps: Vec<String> = query
+                .filter
+                .device_ids
+                .iter()
+                .map(|v| q.push_arg(*v))
+                .collect();
+            where_sql.push_str(&format!(" AND {alias}.device_id IN ({})", ps.join(", ")));
+        }
+        if let Some(since) = query.filter.updated_since {
+            filtered = true;
+            let p = q.push_arg(since);
+            where_sql.push_str(&format!(" AND {alias}.updated_at >= {p}"));
+        }
+        let total = match (query.window.with_total, filtered) {
+            (false, _) => None,
+            // Unfiltered totals come from the per-connection counter, not a scan.
+            (true, false) => {
+                let counts = self.record_counts(account_id, query.connection_id).await?;
+                Some(match export {
+                    DataExportType::Alerts => counts.alerts,
+                    DataExportType::Devices => counts.devices,
+                })
+            }
+            (true, true) => {
+                let count_q = Query {
+                    sql: format!("SELECT count(*) AS n FROM {table} {alias}{where_sql}").into(),
+                    args: q.args.clone(),
+                };
+                let row: CountRow = self.db.reader().fetch_one(count_q).await?;
+                Some(row.n)
+            }
+        };
+        let mut sql = format!("{select}{where_sql}");
+        let keyset = Keyset {
+            key_col: sort_col,
+            id_col: &format!("{alias}.id"),
+            descending: query.sort.descending,
+        };
+        let reversed = keyset.apply(&query.window, &mut sql, &mut q);
+        q.sql = sql.into();
+        let rows: Vec<T> = self.db.reader().fetch_all(q).await?;
+        let (items, has_more) = finish_page(rows, &query.window, reversed);
+        Ok(ListPage {
+            items,
+            total,
+            has_more,
+        })
+    }
+}

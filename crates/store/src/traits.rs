@@ -1,0 +1,241 @@
+//! The `Store` trait, split by domain. Every read that a handler can reach takes the
+//! caller's account id, so an unscoped lookup cannot be misused; the engine passes the
+//! account id it reads from the job row.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tributary_model::{job::JobTrigger, DataExportType, Health};
+use uuid::Uuid;
+
+use crate::{
+    models::*,
+    window::{ListPage, ListWindow},
+    Dialect, StoreError,
+};
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[async_trait]
+pub trait AccountStore {
+    async fn create_account(&self, name: &str) -> Result<Account>;
+    async fn get_account(&self, id: Uuid) -> Result<Option<Account>>;
+    async fn list_accounts(&self) -> Result<Vec<Account>>;
+    async fn create_api_key(&self, key: NewApiKey) -> Result<ApiKey>;
+    async fn list_api_keys(&self, account_id: Uuid) -> Result<Vec<ApiKey>>;
+    /// Returns false when no such (unrevoked) key exists in the account.
+    async fn revoke_api_key(&self, account_id: Uuid, key_id: Uuid) -> Result<bool>;
+    /// The unrevoked key with this hash: authentication's only unscoped lookup.
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>>;
+    /// Records use, at most once a minute per key (cheap enough for every request).
+    async fn touch_api_key(&self, key_id: Uuid, at: DateTime<Utc>) -> Result<()>;
+}
+
+#[async_trait]
+pub trait OrganizationStore {
+    async fn create_organization(
+        &self,
+        account_id: Uuid,
+        org: NewOrganization,
+    ) -> Result<OrganizationRecord>;
+    /// Deleted organizations are left out unless `include_deleted`.
+    async fn list_organizations(
+        &self,
+        account_id: Uuid,
+        include_deleted: bool,
+        window: ListWindow,
+    ) -> Result<ListPage<OrganizationRecord>>;
+    async fn get_organization(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<OrganizationRecord>>;
+    /// Soft-deletes the organization and its connections; returns it, or None when absent.
+    async fn delete_organization(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<OrganizationRecord>>;
+}
+
+#[async_trait]
+pub trait ConnectionStore {
+    async fn create_connection(
+        &self,
+        account_id: Uuid,
+        conn: NewConnection,
+    ) -> Result<ConnectionRecord>;
+    async fn list_connections(
+        &self,
+        account_id: Uuid,
+        filter: &ConnectionFilter,
+        window: ListWindow,
+    ) -> Result<ListPage<ConnectionRecord>>;
+    async fn get_connection(&self, account_id: Uuid, id: Uuid) -> Result<Option<ConnectionRecord>>;
+    /// Applies the changes; a state leaving ACTIVE also cancels the connection's queued job.
+    async fn update_connection(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        changes: ConnectionChanges,
+    ) -> Result<Option<ConnectionRecord>>;
+    /// Connections of every account, for the health summary and dashboard counters.
+    async fn count_connections_by_health(
+        &self,
+        account_id: Uuid,
+    ) -> Result<Vec<(Option<String>, i64)>>;
+}
+
+#[async_trait]
+pub trait JobStore {
+    /// Queues a job now; `JobAlreadyActive` when one is queued or running.
+    async fn enqueue_job(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        trigger: JobTrigger,
+    ) -> Result<JobRecord>;
+    /// Queues a SCHEDULE job for every ACTIVE connection due at `now` without an
+    /// active job; returns the new job ids.
+    async fn enqueue_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>>;
+    /// Leases the oldest queued job to `worker`, until `lease_until`.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<ClaimedJob>>;
+    /// Extends a lease; false when the worker lost it.
+    async fn heartbeat(
+        &self,
+        job_id: Uuid,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Gives a job back to the queue (graceful shutdown).
+    async fn release_job(&self, job_id: Uuid, worker: &str) -> Result<bool>;
+    /// Re-queues jobs whose lease expired; those past `max_attempts` are returned to finish.
+    async fn requeue_expired(
+        &self,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> Result<RequeueOutcome>;
+    /// Creates the job's per-export rows (idempotent, for a re-claimed job).
+    async fn begin_exports(
+        &self,
+        job_id: Uuid,
+        exports: &[(DataExportType, Vec<String>)],
+    ) -> Result<()>;
+    /// Records the end of a job, its connection's new health and the health event, atomically.
+    /// `worker` None finishes a job no worker holds (exhausted or cancelled).
+    async fn finish_job(&self, job_id: Uuid, worker: Option<&str>, finish: JobFinish)
+        -> Result<()>;
+    /// Cancels a queued job whose connection may no longer run.
+    async fn cancel_job(&self, job_id: Uuid, reason: &str) -> Result<bool>;
+    async fn get_job(&self, account_id: Uuid, job_id: Uuid) -> Result<Option<JobRecord>>;
+    /// Newest first.
+    async fn list_jobs(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        window: ListWindow,
+    ) -> Result<ListPage<JobRecord>>;
+    /// Jobs queued and the age of the oldest, for metrics.
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats>;
+}
+
+/// Queue depth and lag.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct QueueStats {
+    pub queued: i64,
+    pub running: i64,
+    pub oldest_queued_secs: f64,
+}
+
+#[async_trait]
+pub trait RecordStore {
+    /// Writes one vendor page, its quarantined records, the job's progress and the
+    /// watermark in one transaction. Refused with `LeaseLost` if the worker lost the job.
+    async fn commit_page(&self, page: PageCommit) -> Result<PageCommitted>;
+    async fn get_watermark(
+        &self,
+        connection_id: Uuid,
+        export: DataExportType,
+    ) -> Result<Option<String>>;
+    async fn list_alerts(
+        &self,
+        account_id: Uuid,
+        query: &RecordQuery,
+    ) -> Result<ListPage<StoredAlert>>;
+    async fn list_devices(
+        &self,
+        account_id: Uuid,
+        query: &RecordQuery,
+    ) -> Result<ListPage<StoredDevice>>;
+    async fn record_counts(&self, account_id: Uuid, connection_id: Uuid) -> Result<RecordCounts>;
+    /// Raw records kept because they could not be normalized, newest first.
+    async fn list_quarantine(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        limit: i64,
+    ) -> Result<Vec<QuarantineEntry>>;
+}
+
+/// A quarantined record as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantineEntry {
+    pub id: Uuid,
+    pub job_id: Uuid,
+    pub data_export_type: DataExportType,
+    pub vendor_id: Option<String>,
+    pub error: String,
+    pub raw: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait HealthStore {
+    /// Newest first.
+    async fn list_health_events(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        window: ListWindow,
+    ) -> Result<ListPage<HealthEvent>>;
+    /// Every change in `[from, to)` plus the last change before `from` (the state at
+    /// `from`), oldest first: what uptime over a window needs.
+    async fn health_events_between(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HealthEvent>>;
+    /// The current health of a connection as stored (test and engine convenience).
+    async fn connection_health(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+    ) -> Result<Option<Health>>;
+}
+
+/// Everything Tributary stores, on SQLite or PostgreSQL.
+#[async_trait]
+pub trait Store:
+    AccountStore
+    + OrganizationStore
+    + ConnectionStore
+    + JobStore
+    + RecordStore
+    + HealthStore
+    + Send
+    + Sync
+    + 'static
+{
+    fn dialect(&self) -> Dialect;
+    /// A cheap round trip, for `/readyz`.
+    async fn ping(&self) -> Result<()>;
+    async fn get_meta(&self, key: &str) -> Result<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+    async fn close(&self);
+}

@@ -1,0 +1,8 @@
+//! The store contract: every test runs against SQLite and, when
+//! `TRIBUTARY_TEST_POSTGRES_URL` is set, against a fresh PostgreSQL schema.
+
+mod accounts;
+mod connections;
+mod jobs;
+mod records;
+mod support;
