@@ -1,1 +1,70 @@
-//! (filled in by a later step)
+//! Tributary's HTTP API: `/v1` (provisioning, EDR data, jobs, health, webhooks), the
+//! OpenAPI document and interactive docs, operational endpoints and the dashboard.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+pub mod validate;
+
+use std::future::Future;
+
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{HeaderName, Request},
+    middleware,
+    response::IntoResponse,
+    routing::get,
+    Json, Router,
+};
+use tokio::net::TcpListener;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use error::{ApiError, ApiResult};
+pub use state::{ApiSettings, AppState};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (v1, openapi) = openapi::v1_router().split_for_parts();
+    let body_limit = state.settings.body_limit_bytes;
+    let spec = openapi.clone();
+    Router::new()
+        .nest("/v1", v1)
+        .route("/openapi.json", get(move || async move { Json(spec) }))
+        .merge(SwaggerUi::new("/docs").url("/docs/openapi.json", openapi))
+        .merge(routes::ops::router())
+        .route_layer(middleware::from_fn(telemetry::track))
+        .fallback(|| async { ApiError::NotFound("Not Found".into()) })
+        .method_not_allowed_fallback(|| async {
+            (axum::http::StatusCode::METHOD_NOT_ALLOWED, Json(serde_json::json!({"detail": "Method Not Allowed"}))).into_response()
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then drains open requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -2,3 +2,5 @@
 //! mapping of vendor records to the normalized model).
 
 pub mod mapping;
+pub mod guard;
+pub mod catalogue;

@@ -11,6 +11,7 @@ pub mod export;
 pub mod health;
 pub mod ids;
 pub mod job;
+pub mod options;
 pub mod page;
 pub mod secret;
 pub mod validation;

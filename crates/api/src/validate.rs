@@ -1,0 +1,291 @@
+//! Reading request bodies and query strings field by field, collecting every problem
+//! with its location (pydantic-style `type` codes, as the documented API uses).
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+use tributary_model::validation::{FieldError, LocItem};
+
+use crate::error::ApiError;
+
+/// Reads the fields of one JSON object, remembering which were read so unknown ones
+/// can be reported, and collecting errors instead of stopping at the first.
+pub struct BodyFields<'a> {
+    obj: &'a Map<String, Value>,
+    loc: Vec<LocItem>,
+    read: HashSet<&'static str>,
+    pub errors: Vec<FieldError>,
+}
+
+impl<'a> BodyFields<'a> {
+    /// `value` must be an object; `loc` is its location (e.g. `["body"]`).
+    pub fn new(value: &'a Value, loc: &[&str]) -> Result<Self, ApiError> {
+        match value.as_object() {
+            Some(obj) => Ok(BodyFields {
+                obj,
+                loc: loc.iter().map(|l| LocItem::from(*l)).collect(),
+                read: HashSet::new(),
+                errors: Vec::new(),
+            }),
+            None => Err(ApiError::Validation(vec![FieldError::new(
+                loc.iter().map(|l| LocItem::from(*l)).collect(),
+                "model_attributes_type",
+                "Input should be a valid dictionary or object",
+            )])),
+        }
+    }
+
+    fn at(&self, name: &str) -> Vec<LocItem> {
+        let mut loc = self.loc.clone();
+        loc.push(LocItem::from(name));
+        loc
+    }
+
+    pub fn error(&mut self, name: &str, kind: &str, msg: impl Into<String>) {
+        let loc = self.at(name);
+        self.errors.push(FieldError::new(loc, kind, msg));
+    }
+
+    /// The raw value: None when absent, Some(Null) when null.
+    pub fn raw(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.read.insert(name);
+        self.obj.get(name)
+    }
+
+    pub fn required(&mut self, name: &'static str) -> Option<&'a Value> {
+        match self.raw(name) {
+            None | Some(Value::Null) => {
+                self.error(name, "missing", "Field required");
+                None
+            }
+            Some(v) => Some(v),
+        }
+    }
+
+    fn as_string(&mut self, name: &str, v: &Value, max: usize) -> Option<String> {
+        match v {
+            Value::String(s) if s.trim().is_empty() => {
+                self.error(
+                    name,
+                    "string_too_short",
+                    "String should have at least 1 character",
+                );
+                None
+            }
+            Value::String(s) if s.chars().count() > max => {
+                self.error(
+                    name,
+                    "string_too_long",
+                    format!("String should have at most {max} characters"),
+                );
+                None
+            }
+            Value::String(s) => Some(s.trim().to_owned()),
+            _ => {
+                self.error(name, "string_type", "Input should be a valid string");
+                None
+            }
+        }
+    }
+
+    pub fn required_string(&mut self, name: &'static str, max: usize) -> Option<String> {
+        let v = self.required(name)?;
+        self.as_string(name, v, max)
+    }
+
+    /// None: absent. Some(None): explicitly null. Some(Some(s)): a string.
+    pub fn nullable_string(&mut self, name: &'static str, max: usize) -> Option<Option<String>> {
+        match self.raw(name)? {
+            Value::Null => Some(None),
+            v => self.as_string(name, v, max).map(Some),
+        }
+    }
+
+    /// An integer within `[min, max]`; None when absent or null.
+    pub fn optional_int(&mut self, name: &'static str, min: i64, max: i64) -> Option<i64> {
+        match self.raw(name)? {
+            Value::Null => None,
+            Value::Number(n) => match n.as_i64() {
+                Some(i) if i < min => {
+                    self.error(
+                        name,
+                        "greater_than_equal",
+                        format!("Input should be greater than or equal to {min}"),
+                    );
+                    None
+                }
+                Some(i) if i > max => {
+                    self.error(
+                        name,
+                        "less_than_equal",
+                        format!("Input should be less than or equal to {max}"),
+                    );
+                    None
+                }
+                Some(i) => Some(i),
+                None => {
+                    self.error(name, "int_type", "Input should be a valid integer");
+                    None
+                }
+            },
+            _ => {
+                self.error(name, "int_type", "Input should be a valid integer");
+                None
+            }
+        }
+    }
+
+    /// Reports fields that were never read as `extra_forbidden`, then returns all errors.
+    pub fn finish(mut self) -> Result<(), ApiError> {
+        let unknown: Vec<String> = self
+            .obj
+            .keys()
+            .filter(|k| !self.read.contains(k.as_str()))
+            .cloned()
+            .collect();
+        for k in unknown {
+            self.error(&k, "extra_forbidden", "Extra inputs are not permitted");
+        }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
+
+/// A query string as name → values, preserving repeats (`a=1&a=2`).
+#[derive(Debug, Default, Clone)]
+pub struct QueryParams {
+    pairs: Vec<(String, String)>,
+    pub errors: Vec<FieldError>,
+}
+
+impl QueryParams {
+    pub fn parse(raw: Option<&str>) -> Self {
+        let pairs = raw
+            .map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default())
+            .unwrap_or_default();
+        QueryParams {
+            pairs,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, name: &str, kind: &str, msg: impl Into<String>) {
+        self.errors.push(FieldError::new(
+            vec![LocItem::from("query"), LocItem::from(name)],
+            kind,
+            msg,
+        ));
+    }
+
+    /// The last value given for the first of `names` present.
+    pub fn get<'n>(&self, names: &[&'n str]) -> Option<(&'n str, &str)> {
+        names.iter().find_map(|n| {
+            self.pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| (*n, v.as_str()))
+        })
+    }
+
+    /// Every value of `name`, splitting comma-separated lists; empty items are dropped.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// A boolean (`true/false`, `1/0`, `yes/no`, `on/off`); `default` when absent.
+    pub fn bool(&mut self, names: &[&str], default: bool) -> bool {
+        let Some((name, v)) = self.get(names) else {
+            return default;
+        };
+        match v.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => true,
+            "false" | "0" | "no" | "off" => false,
+            _ => {
+                let name = name.to_owned();
+                self.error(&name, "bool_parsing", "Input should be a valid boolean");
+                default
+            }
+        }
+    }
+
+    /// An integer in `[min, max]`; `default` when absent.
+    pub fn int(&mut self, name: &str, default: i64, min: i64, max: i64) -> i64 {
+        let Some((_, v)) = self.get(&[name]) else {
+            return default;
+        };
+        match v.trim().parse::<i64>() {
+            Ok(i) if i < min => {
+                self.error(
+                    name,
+                    "greater_than_equal",
+                    format!("Input should be greater than or equal to {min}"),
+                );
+                default
+            }
+            Ok(i) if i > max => {
+                self.error(
+                    name,
+                    "less_than_equal",
+                    format!("Input should be less than or equal to {max}"),
+                );
+                default
+            }
+            Ok(i) => i,
+            Err(_) => {
+                self.error(name, "int_parsing", "Input should be a valid integer");
+                default
+            }
+        }
+    }
+
+    /// Values of a list parameter that must each parse with `parse`.
+    pub fn enum_list<T>(
+        &mut self,
+        name: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for v in self.list(name) {
+            match parse(&v) {
+                Some(t) => out.push(t),
+                None => self.error(
+                    name,
+                    "enum",
+                    format!("Input should be {expected}; got `{v}`"),
+                ),
+            }
+        }
+        out
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
+
+/// Parses a path uuid, or a 422 at `["path", name]`.
+pub fn path_uuid(name: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::invalid(
+            &["path", name],
+            "uuid_parsing",
+            "Input should be a valid UUID",
+        )
+    })
+}

@@ -1,0 +1,231 @@
+//! The outbound URL guard (SSRF protection, DESIGN.md §6).
+//!
+//! Customer-supplied base URLs (and webhook URLs) must be https and resolve only to
+//! public addresses. The guard checks a URL when it is saved (so a bad one is a 422)
+//! and again at connect time through a DNS resolver that drops non-public addresses,
+//! which also covers redirects and DNS rebinding. Hosts on the allow-list (for tests
+//! and the demo, e.g. `127.0.0.1,localhost`) may use http and private addresses.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs},
+    sync::Arc,
+};
+
+use url::Url;
+
+/// Why a URL may not be called.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuardError {
+    #[error("URL is not valid: {0}")]
+    Invalid(String),
+    #[error("URL must use https (host `{0}` is not on the allow-list for plain http)")]
+    NotHttps(String),
+    #[error("host `{0}` resolves to a non-public address ({1}), which Tributary does not call")]
+    NonPublic(String, IpAddr),
+    #[error("host `{0}` could not be resolved")]
+    Unresolvable(String),
+}
+
+/// The allow-list and the checks.
+#[derive(Debug, Clone, Default)]
+pub struct UrlGuard {
+    allowed: Arc<Vec<String>>,
+}
+
+impl UrlGuard {
+    /// `allowed_hosts`: host names or IP literals (case-insensitive); `*` allows every host.
+    pub fn new<I, S>(allowed_hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let allowed = allowed_hosts
+            .into_iter()
+            .map(|h| h.as_ref().trim().trim_matches(['[', ']']).to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        UrlGuard {
+            allowed: Arc::new(allowed),
+        }
+    }
+
+    /// Parses the comma-separated form of `TRIBUTARY_ALLOW_VENDOR_HOSTS`.
+    pub fn from_list(list: &str) -> Self {
+        UrlGuard::new(list.split(','))
+    }
+
+    pub fn is_allowed_host(&self, host: &str) -> bool {
+        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        self.allowed.iter().any(|a| a == "*" || *a == host)
+    }
+
+    pub fn allowed_hosts(&self) -> &[String] {
+        &self.allowed
+    }
+
+    /// Checks scheme and host without DNS (cheap; used by request validation).
+    pub fn check_static(&self, url: &str) -> Result<Url, GuardError> {
+        let parsed = Url::parse(url).map_err(|e| GuardError::Invalid(e.to_string()))?;
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| GuardError::Invalid("no host".into()))?
+            .to_owned();
+        let allowed = self.is_allowed_host(&host);
+        match parsed.scheme() {
+            "https" => {}
+            "http" if allowed => {}
+            _ => return Err(GuardError::NotHttps(host)),
+        }
+        if !allowed {
+            if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
+                if !is_public(ip) {
+                    return Err(GuardError::NonPublic(host, ip));
+                }
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// Full check: static rules, then every address the host resolves to must be public.
+    pub async fn check(&self, url: &str) -> Result<Url, GuardError> {
+        let parsed = self.check_static(url)?;
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        if self.is_allowed_host(&host) {
+            return Ok(parsed);
+        }
+        let port = parsed.port_or_known_default().unwrap_or(443);
+        let addrs = resolve(&host, port).await?;
+        if let Some(bad) = addrs.iter().map(SocketAddr::ip).find(|ip| !is_public(*ip)) {
+            return Err(GuardError::NonPublic(host, bad));
+        }
+        Ok(parsed)
+    }
+
+    /// A DNS resolver for reqwest that applies the guard at connect time.
+    pub fn resolver(&self) -> Arc<GuardedResolver> {
+        Arc::new(GuardedResolver {
+            guard: self.clone(),
+        })
+    }
+}
+
+async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, GuardError> {
+    let target = format!("{}:{port}", host.trim_matches(['[', ']']));
+    let h = host.to_owned();
+    tokio::task::spawn_blocking(move || target.to_socket_addrs().map(Iterator::collect::<Vec<_>>))
+        .await
+        .map_err(|_| GuardError::Unresolvable(h.clone()))?
+        .map_err(|_| GuardError::Unresolvable(h.clone()))
+        .and_then(|a: Vec<SocketAddr>| {
+            if a.is_empty() {
+                Err(GuardError::Unresolvable(h))
+            } else {
+                Ok(a)
+            }
+        })
+}
+
+/// Resolves names for outbound vendor and webhook calls, refusing non-public addresses
+/// for hosts that are not allow-listed.
+#[derive(Debug)]
+pub struct GuardedResolver {
+    guard: UrlGuard,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let guard = self.guard.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs = resolve(&host, 0)
+                .await
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
+            if !guard.is_allowed_host(&host) {
+                if let Some(bad) = addrs.iter().map(SocketAddr::ip).find(|ip| !is_public(*ip)) {
+                    return Err(Box::new(GuardError::NonPublic(host, bad)).into());
+                }
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// True for globally routable unicast addresses.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local() // includes 169.254.169.254, the cloud metadata service
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (18..20).contains(&b)) // benchmarking
+        || a >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let s = ip.segments();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (s[0] & 0xfe00) == 0xfc00 // unique local
+        || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64: could reach private IPv4
+        || (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0)) // IPv4-compatible
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_addresses() {
+        for private in [
+            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+            "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "198.18.0.1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private} should be blocked");
+        }
+        for public in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"] {
+            assert!(is_public(public.parse().unwrap()), "{public} should be allowed");
+        }
+    }
+
+    #[test]
+    fn static_rules() {
+        let g = UrlGuard::from_list("127.0.0.1, localhost");
+        assert!(g.check_static("http://127.0.0.1:9000").is_ok());
+        assert!(g.check_static("http://localhost:9000").is_ok());
+        assert!(matches!(g.check_static("http://example.com"), Err(GuardError::NotHttps(_))));
+        assert!(matches!(g.check_static("https://10.0.0.1"), Err(GuardError::NonPublic(..))));
+        assert!(matches!(g.check_static("https://[::1]:8443"), Err(GuardError::NonPublic(..))));
+        assert!(g.check_static("https://api.crowdstrike.com").is_ok());
+        let strict = UrlGuard::default();
+        assert!(strict.check_static("http://127.0.0.1:9000").is_err());
+        assert!(UrlGuard::from_list("*").check_static("http://10.0.0.1").is_ok());
+    }
+
+    #[tokio::test]
+    async fn resolution_is_checked() {
+        let g = UrlGuard::default();
+        let err = g.check("https://localhost:8443").await.unwrap_err();
+        assert!(matches!(err, GuardError::NonPublic(..)), "{err}");
+        assert!(UrlGuard::from_list("localhost").check("http://localhost:1").await.is_ok());
+    }
+}

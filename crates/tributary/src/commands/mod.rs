@@ -1,0 +1,45 @@
+//! One module per CLI command.
+
+mod accounts;
+pub use accounts::create_key;
+mod healthcheck;
+mod openapi;
+mod serve;
+
+use crate::{
+    cli::{Cli, Command},
+    config::Config,
+    runtime,
+};
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Openapi { check } = &cli.command {
+        return openapi::run(check.as_deref());
+    }
+    let mut config = Config::load(cli.config.clone())?;
+    runtime::init_logging(&config);
+    match cli.command {
+        Command::Serve { listen } => {
+            if let Some(l) = listen {
+                config.listen = l;
+                config.validate()?;
+            }
+            serve::run(&config).await
+        }
+        Command::Migrate => {
+            let store = runtime::open_store(&config).await?;
+            runtime::keyring(&config, store.as_ref()).await?;
+            store.close().await;
+            println!(
+                "database is up to date: {}",
+                tributary_store::redact_url(&config.database_url())
+            );
+            Ok(())
+        }
+        Command::Account(cmd) => accounts::account(&config, cmd).await,
+        Command::ApiKey(cmd) => accounts::api_key(&config, cmd).await,
+        Command::Healthcheck { url } => healthcheck::run(&config, url).await,
+        Command::Openapi { .. } => unreachable!("handled above"),
+    }
+}

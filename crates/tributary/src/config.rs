@@ -1,0 +1,288 @@
+//! Configuration: built-in defaults, then a TOML file, then `TRIBUTARY_*` environment
+//! variables (nested keys with `__`, e.g. `TRIBUTARY_ENGINE__WORKERS=4`), then
+//! `DATABASE_URL`. Validated at start with messages that say what to change.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+
+/// Everything Tributary can be configured with. Every field has a default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the embedded database and the generated master key live.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; defaults to `DATA_DIR/tributary.db`.
+    pub database_url: Option<String>,
+    /// PostgreSQL schema to use (created if missing).
+    pub database_schema: Option<String>,
+    /// Database pool size (0: a default per backend).
+    pub database_max_connections: u32,
+    /// The 32-byte master key (64 hex characters or base64). Seals credentials.
+    pub master_key: Option<String>,
+    /// File holding the master key; created (mode 0600) when neither is set.
+    pub master_key_file: Option<PathBuf>,
+    /// Address the API listens on.
+    pub listen: String,
+    /// Roles this process runs: `api`, `worker`, `scheduler` (all by default).
+    /// A list in TOML, or comma-separated in `TRIBUTARY_ROLES`.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub roles: Vec<String>,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Log filter when `RUST_LOG` is unset, e.g. `info` or `tributary=debug`.
+    pub log_level: String,
+    /// Hosts that may be called over http and on private addresses (tests, the demo),
+    /// comma-separated, e.g. `127.0.0.1,localhost`. Empty: https to public addresses only.
+    pub allow_vendor_hosts: String,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    pub engine: EngineConfig,
+}
+
+/// The sync engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Jobs run at once by this process.
+    pub workers: usize,
+    /// How often idle workers look for queued jobs (another process may have queued one).
+    pub poll_interval_ms: u64,
+    /// How often the scheduler looks for due connections.
+    pub schedule_interval_ms: u64,
+    /// A job lease lasts this long without a heartbeat before another worker may take it.
+    pub lease_secs: u64,
+    /// A job whose worker died this many times is failed instead of re-queued.
+    pub max_attempts: u32,
+    /// Retries of one vendor request on 429, 5xx or network errors.
+    pub max_retries: u32,
+    /// First retry delay; doubles each retry (with jitter).
+    pub retry_base_ms: u64,
+    /// Longest single wait, whatever the vendor's Retry-After says.
+    pub retry_max_wait_secs: u64,
+    /// Time one vendor request may take.
+    pub request_timeout_secs: u64,
+    /// Fraction of the refresh interval used as random jitter (0–0.5).
+    pub schedule_jitter: f64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            workers: 4,
+            poll_interval_ms: 2_000,
+            schedule_interval_ms: 5_000,
+            lease_secs: 60,
+            max_attempts: 5,
+            max_retries: 4,
+            retry_base_ms: 500,
+            retry_max_wait_secs: 60,
+            request_timeout_secs: 60,
+            schedule_jitter: 0.1,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            database_schema: None,
+            database_max_connections: 0,
+            master_key: None,
+            master_key_file: None,
+            listen: "127.0.0.1:8080".into(),
+            roles: vec!["api".into(), "worker".into(), "scheduler".into()],
+            log_format: "text".into(),
+            log_level: "info".into(),
+            allow_vendor_hosts: String::new(),
+            body_limit_bytes: 1024 * 1024,
+            engine: EngineConfig::default(),
+        }
+    }
+}
+
+/// Accepts `["a", "b"]` or `"a,b"`.
+fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(l) => l,
+        Either::Csv(s) => s
+            .split(',')
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect(),
+    })
+}
+
+/// Top-level keys read from `TRIBUTARY_*` variables (others, like test settings, are ignored).
+const ENV_KEYS: &[&str] = &[
+    "data_dir",
+    "database_url",
+    "database_schema",
+    "database_max_connections",
+    "master_key",
+    "master_key_file",
+    "listen",
+    "roles",
+    "log_format",
+    "log_level",
+    "allow_vendor_hosts",
+    "body_limit_bytes",
+    "engine",
+];
+
+impl Config {
+    /// Loads and validates the configuration. `file`: an explicit TOML path (it must
+    /// exist); otherwise `TRIBUTARY_CONFIG`, otherwise `tributary.toml` if present.
+    pub fn load(file: Option<PathBuf>) -> anyhow::Result<Config> {
+        let explicit = file.or_else(|| std::env::var_os("TRIBUTARY_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match &explicit {
+            Some(path) if !path.exists() => {
+                anyhow::bail!("configuration file {} does not exist", path.display())
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("tributary.toml")),
+        }
+        figment = figment.merge(Env::prefixed("TRIBUTARY_").split("__").filter(|k| {
+            let k = k.as_str().to_ascii_lowercase();
+            ENV_KEYS.iter().any(|known| k.starts_with(known))
+        }));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(("database_url", url));
+        }
+        let config: Config = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that parse but make no sense, with a message saying what to change.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let mut problems = Vec::new();
+        if self.listen.parse::<SocketAddr>().is_err() {
+            problems.push(format!(
+                "listen = `{}` is not an address like 127.0.0.1:8080 (TRIBUTARY_LISTEN)",
+                self.listen
+            ));
+        }
+        for role in &self.roles {
+            if !["api", "worker", "scheduler"].contains(&role.as_str()) {
+                problems.push(format!(
+                    "roles contains `{role}`; use api, worker and/or scheduler (TRIBUTARY_ROLES)"
+                ));
+            }
+        }
+        if self.roles.is_empty() {
+            problems.push("roles is empty; give at least one of api, worker, scheduler".into());
+        }
+        if !["text", "json"].contains(&self.log_format.as_str()) {
+            problems.push(format!(
+                "log_format = `{}`; use text or json (TRIBUTARY_LOG_FORMAT)",
+                self.log_format
+            ));
+        }
+        let url = self.database_url();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            problems.push("DATABASE_URL must start with sqlite:// or postgres://".to_owned());
+        }
+        if let Some(key) = &self.master_key {
+            if tributary_engine::Keyring::parse_master_key(key).is_err() {
+                problems.push("master_key must be 32 bytes as 64 hex characters or base64 (TRIBUTARY_MASTER_KEY); generate one with `openssl rand -hex 32`".into());
+            }
+        }
+        let e = &self.engine;
+        if e.workers == 0 || e.workers > 256 {
+            problems.push("engine.workers must be between 1 and 256".into());
+        }
+        if e.lease_secs < 5 {
+            problems.push("engine.lease_secs must be at least 5".into());
+        }
+        if !(0.0..=0.5).contains(&e.schedule_jitter) {
+            problems.push("engine.schedule_jitter must be between 0 and 0.5".into());
+        }
+        if e.poll_interval_ms == 0 || e.schedule_interval_ms == 0 || e.request_timeout_secs == 0 {
+            problems.push("engine intervals and timeouts must be positive".into());
+        }
+        if self.body_limit_bytes < 1024 {
+            problems.push("body_limit_bytes must be at least 1024".into());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            anyhow::bail!("invalid configuration:\n  - {}", problems.join("\n  - "))
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("tributary.db").display()))
+    }
+
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_problems_are_named() {
+        Config::default().validate().unwrap();
+        let bad = Config {
+            listen: "nowhere".into(),
+            roles: vec!["chef".into()],
+            master_key: Some("x".into()),
+            ..Config::default()
+        };
+        let msg = bad.validate().unwrap_err().to_string();
+        for needle in ["listen", "chef", "master_key"] {
+            assert!(msg.contains(needle), "{msg}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Error is what Jail returns
+    fn env_lists_and_hosts() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TRIBUTARY_ALLOW_VENDOR_HOSTS", "127.0.0.1,localhost");
+            jail.set_env("TRIBUTARY_ROLES", "api,worker");
+            jail.set_env("TRIBUTARY_ENGINE__WORKERS", "7");
+            jail.set_env("TRIBUTARY_TEST_POSTGRES_URL", "postgres://ignored");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.allow_vendor_hosts, "127.0.0.1,localhost");
+            assert_eq!(c.roles, vec!["api", "worker"]);
+            assert_eq!(c.engine.workers, 7);
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,118 @@
+//! What every command needs: logging, the store, the master key.
+
+use std::{
+    io::{IsTerminal, Write},
+    path::Path,
+    sync::{Arc, Once},
+};
+
+use anyhow::Context;
+use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+use tributary_engine::Keyring;
+use tributary_store::{OpenOptions, Store};
+
+use crate::config::Config;
+
+const FINGERPRINT_KEY: &str = "master_key_fingerprint";
+
+/// Starts logging once per process (text or JSON, filtered by `RUST_LOG` or the config).
+pub fn init_logging(config: &Config) {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let filter =
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log_level));
+        let registry = tracing_subscriber::registry().with(filter);
+        let result = if config.log_format == "json" {
+            registry
+                .with(fmt::layer().json().with_writer(std::io::stderr))
+                .try_init()
+        } else {
+            registry
+                .with(
+                    fmt::layer()
+                        .with_ansi(std::io::stderr().is_terminal())
+                        .with_writer(std::io::stderr),
+                )
+                .try_init()
+        };
+        let _ = result;
+    });
+}
+
+/// Opens the configured store, creating the data directory for SQLite.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let options = OpenOptions {
+        postgres_schema: config.database_schema.clone(),
+        max_connections: config.database_max_connections,
+    };
+    tributary_store::open(&url, &options)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                tributary_store::redact_url(&url)
+            )
+        })
+}
+
+/// Loads the master key (config, key file, or a new key file) and checks it against
+/// the fingerprint stored in the database, refusing a changed key.
+pub async fn keyring(config: &Config, store: &dyn Store) -> anyhow::Result<Keyring> {
+    let master = match &config.master_key {
+        Some(text) => Keyring::parse_master_key(text)?,
+        None => load_or_create_key_file(&config.master_key_path())?,
+    };
+    let keyring = Keyring::new(master);
+    match store.get_meta(FINGERPRINT_KEY).await? {
+        None => {
+            store
+                .set_meta(FINGERPRINT_KEY, keyring.fingerprint())
+                .await?
+        }
+        Some(stored) if stored == keyring.fingerprint() => {}
+        Some(stored) => anyhow::bail!(
+            "the master key does not match the one this database was created with \
+             (fingerprint {}, expected {stored}). Stored credentials cannot be opened with \
+             it: restore the original key (TRIBUTARY_MASTER_KEY or {}).",
+            keyring.fingerprint(),
+            config.master_key_path().display()
+        ),
+    }
+    Ok(keyring)
+}
+
+fn load_or_create_key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the master key file {}", path.display()))?;
+        return Keyring::parse_master_key(&text)
+            .with_context(|| format!("the master key file {} is not a valid key", path.display()));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let key = Keyring::generate_master_key();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create the master key file {}", path.display()))?;
+    file.write_all(key.as_bytes())?;
+    tracing::warn!(
+        path = %path.display(),
+        "generated a new master key; back it up: without it stored credentials cannot be \
+         opened. Set TRIBUTARY_MASTER_KEY (or master_key_file) in production."
+    );
+    Ok(Keyring::parse_master_key(&key)?)
+}
