@@ -2,6 +2,7 @@
 //! OpenAPI document and interactive docs, operational endpoints and the dashboard.
 
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -43,6 +44,8 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(move || async move { Json(spec) }))
         .merge(SwaggerUi::new("/docs").url("/docs/openapi.json", openapi))
         .merge(routes::ops::router())
+        .merge(dashboard::router())
+        .route("/", get(|| async { axum::response::Redirect::to("/dashboard") }))
         .route_layer(middleware::from_fn(telemetry::track))
         .fallback(|| async { ApiError::NotFound("Not Found".into()) })
         .method_not_allowed_fallback(|| async {

@@ -21,6 +21,10 @@ use crate::{routes, state::AppState};
     modifiers(&SecurityAddon),
     tags(
         (name = "Provisioning", description = "Organizations and connections"),
+        (name = "EDR", description = "Normalized alerts and devices of one connection"),
+        (name = "Jobs", description = "Sync runs of a connection (additive)"),
+        (name = "Health", description = "Health history, uptime and the account summary (additive)"),
+        (name = "Webhooks", description = "Signed event notifications (additive)"),
         (name = "Connectors", description = "Supported vendors"),
     )
 )]
@@ -45,6 +49,7 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
             "/provisioning",
             routes::organizations::router().merge(routes::connections::router()),
         )
+        .merge(routes::webhooks::router())
         .merge(routes::connectors::router())
 }
 

@@ -16,6 +16,8 @@ use crate::{error::ApiError, validate::QueryParams};
 pub const MAX_LIMIT: i64 = 1000;
 const CURSOR_VERSION: u8 = 1;
 const MAC_LEN: usize = 16;
+/// version, direction, sort key, id, auxiliary value, context hash.
+const BODY_LEN: usize = 1 + 1 + 8 + 16 + 8 + 8;
 
 /// Pagination parameters as given.
 #[derive(Debug, Clone)]
@@ -67,12 +69,44 @@ impl Pagination {
         })
     }
 
+    /// The store window and the auxiliary value the cursor carried.
+    pub fn window_with(
+        &self,
+        codec: &CursorCodec<'_>,
+    ) -> Result<(ListWindow, Option<i64>), ApiError> {
+        let (position, aux) = match &self.cursor {
+            Some(c) => codec.decode_with(c)?,
+            None => (Position::Offset(self.offset), None),
+        };
+        Ok((
+            ListWindow {
+                limit: self.limit,
+                position,
+                with_total: self.with_total,
+            },
+            aux,
+        ))
+    }
+
     /// Builds the response envelope, with cursor links in cursor mode.
     pub fn page<T, U>(
         &self,
         codec: &CursorCodec<'_>,
         window: &ListWindow,
         page: ListPage<T>,
+        key_of: impl Fn(&T) -> SortKey,
+        render: impl FnMut(T) -> U,
+    ) -> Page<U> {
+        self.page_with(codec, window, page, None, key_of, render)
+    }
+
+    /// [`page`](Self::page) with an auxiliary value carried by the cursors.
+    pub fn page_with<T, U>(
+        &self,
+        codec: &CursorCodec<'_>,
+        window: &ListWindow,
+        page: ListPage<T>,
+        aux: Option<i64>,
         key_of: impl Fn(&T) -> SortKey,
         render: impl FnMut(T) -> U,
     ) -> Page<U> {
@@ -87,8 +121,8 @@ impl Pagination {
                 Position::Before(_) => (last, first.filter(|_| page.has_more)),
             };
             CursorLinks {
-                next_cursor: next.map(|k| codec.encode(Position::After(k))),
-                previous_cursor: previous.map(|k| codec.encode(Position::Before(k))),
+                next_cursor: next.map(|k| codec.encode_with(Position::After(k), aux)),
+                previous_cursor: previous.map(|k| codec.encode_with(Position::Before(k), aux)),
             }
         });
         Page::new(
@@ -119,16 +153,23 @@ impl<'a> CursorCodec<'a> {
     }
 
     pub fn encode(&self, position: Position) -> String {
+        self.encode_with(position, None)
+    }
+
+    /// Encodes a position with an auxiliary value the next request needs but does not
+    /// resend (e.g. `updatedSince`, which may not accompany a cursor).
+    pub fn encode_with(&self, position: Position, aux: Option<i64>) -> String {
         let (dir, key) = match position {
             Position::After(k) => (0u8, k),
             Position::Before(k) => (1u8, k),
             Position::Offset(_) => unreachable!("offsets are not cursors"),
         };
-        let mut buf = Vec::with_capacity(34 + MAC_LEN);
+        let mut buf = Vec::with_capacity(BODY_LEN + MAC_LEN);
         buf.push(CURSOR_VERSION);
         buf.push(dir);
         buf.extend_from_slice(&key.key.to_le_bytes());
         buf.extend_from_slice(key.id.as_bytes());
+        buf.extend_from_slice(&aux.unwrap_or(i64::MIN).to_le_bytes());
         buf.extend_from_slice(&self.context);
         let mac = self.keyring.sign_cursor(&buf);
         buf.extend_from_slice(&mac[..MAC_LEN]);
@@ -136,18 +177,23 @@ impl<'a> CursorCodec<'a> {
     }
 
     pub fn decode(&self, cursor: &str) -> Result<Position, ApiError> {
+        self.decode_with(cursor).map(|(p, _)| p)
+    }
+
+    /// Decodes a cursor and its auxiliary value.
+    pub fn decode_with(&self, cursor: &str) -> Result<(Position, Option<i64>), ApiError> {
         let invalid = |msg: &str| ApiError::invalid(&["query", "cursor"], "value_error", msg);
         let bytes = URL_SAFE_NO_PAD
             .decode(cursor.trim())
             .map_err(|_| invalid("Invalid cursor"))?;
-        if bytes.len() != 34 + MAC_LEN || bytes[0] != CURSOR_VERSION {
+        if bytes.len() != BODY_LEN + MAC_LEN || bytes[0] != CURSOR_VERSION {
             return Err(invalid("Invalid cursor"));
         }
-        let (body, mac) = bytes.split_at(34);
+        let (body, mac) = bytes.split_at(BODY_LEN);
         if !macs_equal(&self.keyring.sign_cursor(body)[..MAC_LEN], mac) {
             return Err(invalid("Invalid cursor"));
         }
-        if body[26..34] != self.context {
+        if body[34..42] != self.context {
             return Err(invalid(
                 "Cursor belongs to a different query (filters, sort or connection changed)",
             ));
@@ -156,11 +202,13 @@ impl<'a> CursorCodec<'a> {
             key: i64::from_le_bytes(body[2..10].try_into().expect("8 bytes")),
             id: Uuid::from_slice(&body[10..26]).map_err(|_| invalid("Invalid cursor"))?,
         };
-        Ok(match body[1] {
+        let aux = i64::from_le_bytes(body[26..34].try_into().expect("8 bytes"));
+        let position = match body[1] {
             0 => Position::After(key),
             1 => Position::Before(key),
             _ => return Err(invalid("Invalid cursor")),
-        })
+        };
+        Ok((position, (aux != i64::MIN).then_some(aux)))
     }
 }
 

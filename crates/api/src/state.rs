@@ -6,7 +6,7 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Notify;
 use tributary_connectors::guard::UrlGuard;
-use tributary_engine::Keyring;
+use tributary_engine::{Engine, Keyring};
 use tributary_store::Store;
 
 /// API behaviour settings (from configuration).
@@ -35,4 +35,6 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Wakes in-process workers when a job is queued (others poll).
     pub wake: Arc<Notify>,
+    /// Probes vendor credentials (PATCH, `/test`); its workers run only with the worker role.
+    pub engine: Arc<Engine>,
 }

@@ -41,7 +41,12 @@ impl UrlGuard {
     {
         let allowed = allowed_hosts
             .into_iter()
-            .map(|h| h.as_ref().trim().trim_matches(['[', ']']).to_ascii_lowercase())
+            .map(|h| {
+                h.as_ref()
+                    .trim()
+                    .trim_matches(['[', ']'])
+                    .to_ascii_lowercase()
+            })
             .filter(|h| !h.is_empty())
             .collect();
         UrlGuard {
@@ -187,7 +192,8 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
         || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64: could reach private IPv4
-        || (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0)) // IPv4-compatible
+        || (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0))
+    // IPv4-compatible
 }
 
 #[cfg(test)]
@@ -197,13 +203,35 @@ mod tests {
     #[test]
     fn classifies_addresses() {
         for private in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-            "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "198.18.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "198.18.0.1",
         ] {
-            assert!(!is_public(private.parse().unwrap()), "{private} should be blocked");
+            assert!(
+                !is_public(private.parse().unwrap()),
+                "{private} should be blocked"
+            );
         }
-        for public in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"] {
-            assert!(is_public(public.parse().unwrap()), "{public} should be allowed");
+        for public in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(
+                is_public(public.parse().unwrap()),
+                "{public} should be allowed"
+            );
         }
     }
 
@@ -212,13 +240,24 @@ mod tests {
         let g = UrlGuard::from_list("127.0.0.1, localhost");
         assert!(g.check_static("http://127.0.0.1:9000").is_ok());
         assert!(g.check_static("http://localhost:9000").is_ok());
-        assert!(matches!(g.check_static("http://example.com"), Err(GuardError::NotHttps(_))));
-        assert!(matches!(g.check_static("https://10.0.0.1"), Err(GuardError::NonPublic(..))));
-        assert!(matches!(g.check_static("https://[::1]:8443"), Err(GuardError::NonPublic(..))));
+        assert!(matches!(
+            g.check_static("http://example.com"),
+            Err(GuardError::NotHttps(_))
+        ));
+        assert!(matches!(
+            g.check_static("https://10.0.0.1"),
+            Err(GuardError::NonPublic(..))
+        ));
+        assert!(matches!(
+            g.check_static("https://[::1]:8443"),
+            Err(GuardError::NonPublic(..))
+        ));
         assert!(g.check_static("https://api.crowdstrike.com").is_ok());
         let strict = UrlGuard::default();
         assert!(strict.check_static("http://127.0.0.1:9000").is_err());
-        assert!(UrlGuard::from_list("*").check_static("http://10.0.0.1").is_ok());
+        assert!(UrlGuard::from_list("*")
+            .check_static("http://10.0.0.1")
+            .is_ok());
     }
 
     #[tokio::test]
@@ -226,6 +265,9 @@ mod tests {
         let g = UrlGuard::default();
         let err = g.check("https://localhost:8443").await.unwrap_err();
         assert!(matches!(err, GuardError::NonPublic(..)), "{err}");
-        assert!(UrlGuard::from_list("localhost").check("http://localhost:1").await.is_ok());
+        assert!(UrlGuard::from_list("localhost")
+            .check("http://localhost:1")
+            .await
+            .is_ok());
     }
 }

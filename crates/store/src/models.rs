@@ -73,6 +73,8 @@ pub struct ConnectionRecord {
     pub health: Option<Health>,
     pub consecutive_failures: u32,
     pub unhealthy_since: Option<DateTime<Utc>>,
+    /// The health webhooks last reported (flap control).
+    pub notified_health: Option<Health>,
 }
 
 impl ConnectionRecord {
@@ -221,6 +223,11 @@ pub struct JobFinish {
     pub connection: ConnectionHealthUpdate,
     /// Set when the health name changed; recorded in the health history.
     pub health_event: Option<NewHealthEvent>,
+    /// Webhook events, written to the outbox in the same transaction.
+    pub webhook_events: Vec<NewWebhookEvent>,
+    /// The health webhooks now report as current (set with a notification, or silently
+    /// for a connection's first healthy job).
+    pub notified_health: Option<Health>,
 }
 
 /// A change of a connection's health.
@@ -398,4 +405,140 @@ pub struct StoredDevice {
 pub struct RecordCounts {
     pub devices: i64,
     pub alerts: i64,
+}
+
+/// A webhook endpoint as stored (secrets sealed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookEndpoint {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub url: String,
+    pub description: Option<String>,
+    /// Event types delivered; None: every type except `job.failed`.
+    pub event_types: Option<Vec<String>>,
+    pub enabled: bool,
+    /// Why Tributary disabled it (keeps failing), if it did.
+    pub disabled_reason: Option<String>,
+    pub sealed_secret: Vec<u8>,
+    /// The secret before the last rotation, still signing until `previous_expires_at`.
+    pub previous_sealed_secret: Option<Vec<u8>>,
+    pub previous_expires_at: Option<DateTime<Utc>>,
+    /// First failed attempt since the last success.
+    pub failing_since: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewWebhookEndpoint {
+    pub id: Uuid,
+    pub url: String,
+    pub description: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub enabled: bool,
+    pub sealed_secret: Vec<u8>,
+}
+
+/// A partial update; None leaves a field unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookEndpointChanges {
+    pub url: Option<String>,
+    pub description: Option<Option<String>>,
+    pub event_types: Option<Option<Vec<String>>>,
+    pub enabled: Option<bool>,
+    /// A new secret; the current one keeps signing until the given time.
+    pub rotate: Option<(Vec<u8>, DateTime<Utc>)>,
+}
+
+/// An event to deliver to every matching endpoint of its account.
+#[derive(Debug, Clone)]
+pub struct NewWebhookEvent {
+    /// The message id (`webhook-id`), also the event's `id`.
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub event_type: String,
+    /// The exact JSON body that will be signed and sent.
+    pub payload: String,
+}
+
+/// A delivery a sender has leased.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub delivery_id: Uuid,
+    pub message_id: Uuid,
+    pub event_type: String,
+    pub payload: String,
+    pub message_created_at: DateTime<Utc>,
+    pub attempts: u32,
+    pub endpoint: WebhookEndpoint,
+}
+
+/// Where a delivery is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Succeeded,
+    /// Every scheduled attempt failed.
+    Failed,
+    /// The endpoint was deleted or disabled before it succeeded.
+    Cancelled,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "PENDING",
+            DeliveryStatus::Succeeded => "SUCCEEDED",
+            DeliveryStatus::Failed => "FAILED",
+            DeliveryStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Succeeded,
+            DeliveryStatus::Failed,
+            DeliveryStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+}
+
+/// One attempt to deliver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryAttempt {
+    pub at: DateTime<Utc>,
+    pub status_code: Option<u16>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+    /// The start of the receiver's answer (for debugging), at most 1 KiB.
+    pub response: Option<String>,
+}
+
+/// A delivery and its attempts, for the delivery log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRecord {
+    pub id: Uuid,
+    pub message_id: Uuid,
+    pub endpoint_id: Uuid,
+    pub event_type: String,
+    pub payload: String,
+    pub status: DeliveryStatus,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+/// The result of one attempt and what happens next.
+#[derive(Debug, Clone)]
+pub struct AttemptOutcome {
+    pub delivery_id: Uuid,
+    pub worker: String,
+    pub attempt: DeliveryAttempt,
+    /// Succeeded, or Pending with the next attempt time, or Failed when exhausted.
+    pub status: DeliveryStatus,
+    pub next_attempt_at: Option<DateTime<Utc>>,
 }

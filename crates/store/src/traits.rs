@@ -78,6 +78,9 @@ pub trait ConnectionStore {
         id: Uuid,
         changes: ConnectionChanges,
     ) -> Result<Option<ConnectionRecord>>;
+    /// The account owning a connection. Operator tooling only (`tributary sync`): API
+    /// handlers always know the caller's account and use the scoped reads.
+    async fn connection_account(&self, id: Uuid) -> Result<Option<Uuid>>;
     /// Connections of every account, for the health summary and dashboard counters.
     async fn count_connections_by_health(
         &self,
@@ -219,6 +222,65 @@ pub trait HealthStore {
     ) -> Result<Option<Health>>;
 }
 
+#[async_trait]
+pub trait WebhookStore {
+    async fn create_endpoint(
+        &self,
+        account_id: Uuid,
+        endpoint: NewWebhookEndpoint,
+    ) -> Result<WebhookEndpoint>;
+    async fn list_endpoints(
+        &self,
+        account_id: Uuid,
+        window: ListWindow,
+    ) -> Result<ListPage<WebhookEndpoint>>;
+    async fn get_endpoint(&self, account_id: Uuid, id: Uuid) -> Result<Option<WebhookEndpoint>>;
+    /// Enabling an endpoint clears its failure streak; disabling cancels its pending deliveries.
+    async fn update_endpoint(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        changes: WebhookEndpointChanges,
+    ) -> Result<Option<WebhookEndpoint>>;
+    /// Deletes the endpoint and cancels its pending deliveries; false when absent.
+    async fn delete_endpoint(&self, account_id: Uuid, id: Uuid) -> Result<bool>;
+    /// Writes an event to the outbox with a delivery per matching endpoint.
+    async fn publish_event(&self, event: NewWebhookEvent) -> Result<()>;
+    /// Leases due deliveries, oldest first and at most one per endpoint at a time
+    /// (an endpoint receives its events in order).
+    async fn claim_deliveries(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>>;
+    /// Records an attempt and the delivery's next state.
+    async fn record_attempt(&self, outcome: AttemptOutcome) -> Result<()>;
+    /// Turns a failing endpoint off and cancels its pending deliveries.
+    async fn disable_endpoint(&self, id: Uuid, reason: &str) -> Result<()>;
+    /// Newest first.
+    async fn list_deliveries(
+        &self,
+        account_id: Uuid,
+        endpoint_id: Uuid,
+        window: ListWindow,
+    ) -> Result<ListPage<DeliveryRecord>>;
+    async fn get_delivery(
+        &self,
+        account_id: Uuid,
+        endpoint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<DeliveryRecord>>;
+    /// Queues a delivery again now, whatever its state.
+    async fn redeliver(
+        &self,
+        account_id: Uuid,
+        endpoint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<DeliveryRecord>>;
+}
+
 /// Everything Tributary stores, on SQLite or PostgreSQL.
 #[async_trait]
 pub trait Store:
@@ -228,6 +290,7 @@ pub trait Store:
     + JobStore
     + RecordStore
     + HealthStore
+    + WebhookStore
     + Send
     + Sync
     + 'static

@@ -41,6 +41,11 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         url: Option<String>,
     },
+    /// Sync one connection now, in the foreground, with a progress line.
+    Sync {
+        /// The connection's id.
+        connection_id: Uuid,
+    },
     /// Print the OpenAPI document, or compare it with a file.
     Openapi {
         /// Exit with an error if FILE differs from the generated document.

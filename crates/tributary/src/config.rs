@@ -2,7 +2,7 @@
 //! variables (nested keys with `__`, e.g. `TRIBUTARY_ENGINE__WORKERS=4`), then
 //! `DATABASE_URL`. Validated at start with messages that say what to change.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use figment::{
     providers::{Env, Format, Serialized, Toml},
@@ -28,7 +28,7 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// Address the API listens on.
     pub listen: String,
-    /// Roles this process runs: `api`, `worker`, `scheduler` (all by default).
+    /// Roles this process runs: `api`, `worker`, `scheduler`, `delivery` (webhooks); all by default.
     /// A list in TOML, or comma-separated in `TRIBUTARY_ROLES`.
     #[serde(deserialize_with = "list_or_csv")]
     pub roles: Vec<String>,
@@ -42,6 +42,41 @@ pub struct Config {
     /// Largest accepted request body, in bytes.
     pub body_limit_bytes: usize,
     pub engine: EngineConfig,
+    pub webhooks: WebhookConfig,
+}
+
+/// Webhook delivery and flap control.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// Seconds to wait before each retry; the delivery fails after the last one.
+    pub retry_schedule_secs: Vec<f64>,
+    /// Seconds a receiver has to answer.
+    pub request_timeout_secs: u64,
+    /// Disable an endpoint that has failed for this many seconds without a success.
+    pub disable_after_secs: f64,
+    /// How long the previous secret keeps signing after a rotation, in seconds.
+    pub rotation_overlap_secs: u64,
+    /// Notify "down" after this many unhealthy jobs in a row…
+    pub down_after_failures: u32,
+    /// …or after this many minutes unhealthy, whichever comes first.
+    pub down_after_minutes: u64,
+    /// How often the sender looks for due deliveries, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            retry_schedule_secs: vec![5.0, 300.0, 1800.0, 7200.0, 18_000.0, 36_000.0, 36_000.0],
+            request_timeout_secs: 15,
+            disable_after_secs: 86_400.0,
+            rotation_overlap_secs: 24 * 3600,
+            down_after_failures: 2,
+            down_after_minutes: 30,
+            poll_interval_ms: 1000,
+        }
+    }
 }
 
 /// The sync engine.
@@ -97,12 +132,18 @@ impl Default for Config {
             master_key: None,
             master_key_file: None,
             listen: "127.0.0.1:8080".into(),
-            roles: vec!["api".into(), "worker".into(), "scheduler".into()],
+            roles: vec![
+                "api".into(),
+                "worker".into(),
+                "scheduler".into(),
+                "delivery".into(),
+            ],
             log_format: "text".into(),
             log_level: "info".into(),
             allow_vendor_hosts: String::new(),
             body_limit_bytes: 1024 * 1024,
             engine: EngineConfig::default(),
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -179,9 +220,9 @@ impl Config {
             ));
         }
         for role in &self.roles {
-            if !["api", "worker", "scheduler"].contains(&role.as_str()) {
+            if !["api", "worker", "scheduler", "delivery"].contains(&role.as_str()) {
                 problems.push(format!(
-                    "roles contains `{role}`; use api, worker and/or scheduler (TRIBUTARY_ROLES)"
+                    "roles contains `{role}`; use api, worker, scheduler and/or delivery (TRIBUTARY_ROLES)"
                 ));
             }
         }
@@ -219,6 +260,15 @@ impl Config {
         if e.poll_interval_ms == 0 || e.schedule_interval_ms == 0 || e.request_timeout_secs == 0 {
             problems.push("engine intervals and timeouts must be positive".into());
         }
+        if self.webhooks.request_timeout_secs == 0 || self.webhooks.poll_interval_ms == 0 {
+            problems.push(
+                "webhooks.request_timeout_secs and webhooks.poll_interval_ms must be positive"
+                    .into(),
+            );
+        }
+        if self.webhooks.down_after_failures == 0 {
+            problems.push("webhooks.down_after_failures must be at least 1".into());
+        }
         if self.body_limit_bytes < 1024 {
             problems.push("body_limit_bytes must be at least 1024".into());
         }
@@ -233,6 +283,46 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("tributary.db").display()))
+    }
+
+    /// The engine's settings from this configuration.
+    pub fn engine_settings(&self) -> tributary_engine::EngineSettings {
+        let e = &self.engine;
+        tributary_engine::EngineSettings {
+            workers: e.workers,
+            poll_interval: Duration::from_millis(e.poll_interval_ms),
+            schedule_interval: Duration::from_millis(e.schedule_interval_ms),
+            lease: Duration::from_secs(e.lease_secs),
+            max_attempts: e.max_attempts,
+            schedule_jitter: e.schedule_jitter,
+            http: tributary_connectors::http::HttpSettings {
+                request_timeout: Duration::from_secs(e.request_timeout_secs),
+                max_retries: e.max_retries,
+                retry_base: Duration::from_millis(e.retry_base_ms),
+                retry_max_wait: Duration::from_secs(e.retry_max_wait_secs),
+                ..Default::default()
+            },
+            webhooks: self.webhook_settings(),
+        }
+    }
+
+    fn webhook_settings(&self) -> tributary_engine::webhooks::WebhookSettings {
+        let w = &self.webhooks;
+        tributary_engine::webhooks::WebhookSettings {
+            retry_schedule: w
+                .retry_schedule_secs
+                .iter()
+                .map(|s| Duration::from_secs_f64(s.max(0.0)))
+                .collect(),
+            request_timeout: Duration::from_secs(w.request_timeout_secs),
+            disable_after: Duration::from_secs_f64(w.disable_after_secs.max(0.0)),
+            poll_interval: Duration::from_millis(w.poll_interval_ms),
+            rotation_overlap: Duration::from_secs(w.rotation_overlap_secs),
+            flap: tributary_engine::webhooks::FlapControl {
+                down_after_failures: w.down_after_failures,
+                down_after: chrono::Duration::minutes(w.down_after_minutes as i64),
+            },
+        }
     }
 
     pub fn has_role(&self, role: &str) -> bool {

@@ -14,6 +14,7 @@ use tokio::{net::TcpListener, sync::Notify, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use tributary_api::{ApiSettings, AppState};
 use tributary_connectors::guard::UrlGuard;
+use tributary_engine::{Engine, Roles};
 use tributary_store::Store;
 
 pub use config::Config;
@@ -32,15 +33,25 @@ impl App {
     pub async fn start(config: &Config, listener: Option<TcpListener>) -> anyhow::Result<App> {
         let store = runtime::open_store(config).await?;
         let keyring = Arc::new(runtime::keyring(config, store.as_ref()).await?);
+        let guard = UrlGuard::from_list(&config.allow_vendor_hosts);
+        let wake = Arc::new(Notify::new());
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            keyring.clone(),
+            &guard,
+            config.engine_settings(),
+            wake.clone(),
+        ));
         let state = AppState {
             store: store.clone(),
             keyring,
-            guard: UrlGuard::from_list(&config.allow_vendor_hosts),
+            engine: engine.clone(),
+            guard,
             settings: Arc::new(ApiSettings {
                 body_limit_bytes: config.body_limit_bytes,
             }),
             metrics: Some(tributary_api::telemetry::metrics_handle()),
-            wake: Arc::new(Notify::new()),
+            wake,
         };
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
@@ -60,12 +71,22 @@ impl App {
                     .context("API server failed")
             });
         }
+        let roles = Roles {
+            workers: config.has_role("worker"),
+            scheduler: config.has_role("scheduler"),
+            delivery: config.has_role("delivery"),
+        };
+        engine.spawn(roles, shutdown.clone(), &mut tasks);
         Ok(App {
             addr,
             state,
             shutdown,
             tasks,
         })
+    }
+
+    pub fn engine(&self) -> Arc<Engine> {
+        self.state.engine.clone()
     }
 
     pub fn store(&self) -> Arc<dyn Store> {

@@ -19,6 +19,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use tributary_engine::webhooks::events;
+
 use super::organizations::live_organization;
 use crate::{
     auth::Caller,
@@ -214,6 +216,11 @@ async fn create_connection(
         .store
         .create_connection(caller.account_id, new)
         .await?;
+    publish(
+        &state,
+        events::connection_event(events::CONNECTION_CREATED, &record),
+    )
+    .await;
     queue_job(&state, &caller, record.id, JobTrigger::Created).await?;
     Ok(Json(record.to_wire()))
 }
@@ -303,15 +310,15 @@ async fn get_connection(
 }
 
 /// What a PATCH body asks for, validated.
-struct Patch {
-    credentials: Option<Credentials>,
-    identifier: Option<Option<String>>,
-    state: Option<ConnectionState>,
-    refresh: Option<i64>,
-    timeout: Option<i64>,
+pub(crate) struct Patch {
+    pub credentials: Option<Credentials>,
+    pub identifier: Option<Option<String>>,
+    pub state: Option<ConnectionState>,
+    pub refresh: Option<i64>,
+    pub timeout: Option<i64>,
 }
 
-fn parse_patch(state: &AppState, vendor: Vendor, body: &Value) -> ApiResult<Patch> {
+pub(crate) fn parse_patch(state: &AppState, vendor: Vendor, body: &Value) -> ApiResult<Patch> {
     let mut f = BodyFields::new(body, &["body"])?;
     let creds_raw = f.raw("credentials").filter(|v| !v.is_null());
     let identifier = f.nullable_string("identifier", 255);
@@ -348,6 +355,45 @@ fn parse_patch(state: &AppState, vendor: Vendor, body: &Value) -> ApiResult<Patc
     })
 }
 
+/// Checks new credentials against the vendor before anything is saved: refused → 400
+/// naming the refused exports; vendor unreachable → 503 (nothing saved either way).
+async fn verify_with_vendor(
+    state: &AppState,
+    creds: Credentials,
+    options: Option<&Value>,
+) -> ApiResult<()> {
+    let check = state.engine.check_credentials(creds, options).await;
+    if check.is_valid {
+        return Ok(());
+    }
+    let details: Vec<String> = check
+        .details
+        .iter()
+        .flatten()
+        .map(|f| {
+            let status = f.http_status.map(|s| format!(" ({s})")).unwrap_or_default();
+            format!(
+                "{} at {}{status}: {}",
+                f.data_export_type, f.endpoint, f.message
+            )
+        })
+        .collect();
+    let detail = format!(
+        "{}. Nothing was changed. {}",
+        check.message,
+        details.join("; ")
+    );
+    if check.refused() {
+        Err(ApiError::BadRequest(format!(
+            "Credentials were refused: {detail}"
+        )))
+    } else {
+        Err(ApiError::Unavailable(format!(
+            "Credentials could not be verified: {detail}"
+        )))
+    }
+}
+
 /// Update a connection. New credentials are checked against the vendor first: if the
 /// vendor refuses them, nothing changes (400, naming the refused exports); if it accepts
 /// them, they are saved and a job is queued at once.
@@ -355,7 +401,8 @@ fn parse_patch(state: &AppState, vendor: Vendor, body: &Value) -> ApiResult<Patc
     params(("organization_id" = Uuid, Path), ("connection_id" = Uuid, Path)),
     request_body = ConnectionUpdate,
     responses((status = 200, body = Connection), (status = 400, description = "The vendor refused the new credentials"),
-              (status = 401), (status = 404), (status = 409, description = "The connection is deleted"), (status = 422)),
+              (status = 401), (status = 404), (status = 409, description = "The connection is deleted"), (status = 422),
+              (status = 503, description = "The vendor could not be reached to verify the credentials")),
     security(("api_key" = [])))]
 async fn update_connection(
     State(state): State<AppState>,
@@ -365,8 +412,26 @@ async fn update_connection(
 ) -> ApiResult<Json<Connection>> {
     let current = find_connection(&state, &caller, &org_id, &conn_id).await?;
     let patch = parse_patch(&state, current.vendor, &body)?;
+    Ok(Json(
+        apply_patch(&state, &caller, &current, patch)
+            .await?
+            .to_wire(),
+    ))
+}
+
+/// Applies a validated PATCH: new credentials are verified with the vendor first, then
+/// saved with an immediate job (shared by the API and the dashboard).
+pub(crate) async fn apply_patch(
+    state: &AppState,
+    caller: &Caller,
+    current: &ConnectionRecord,
+    patch: Patch,
+) -> ApiResult<ConnectionRecord> {
     if current.state == ConnectionState::Deleted {
         return Err(ApiError::Conflict("Connection is deleted".into()));
+    }
+    if let Some(creds) = &patch.credentials {
+        verify_with_vendor(state, creds.clone(), current.options.as_ref()).await?;
     }
     let resumed =
         patch.state == Some(ConnectionState::Active) && current.state != ConnectionState::Active;
@@ -375,7 +440,7 @@ async fn update_connection(
         sealed_credentials: patch
             .credentials
             .as_ref()
-            .map(|c| seal(&state, current.id, c)),
+            .map(|c| seal(state, current.id, c)),
         identifier: patch.identifier,
         state: patch.state,
         refresh_interval_secs: patch.refresh,
@@ -395,9 +460,9 @@ async fn update_connection(
         } else {
             JobTrigger::Manual
         };
-        queue_job(&state, &caller, updated.id, trigger).await?;
+        queue_job(state, caller, updated.id, trigger).await?;
     }
-    Ok(Json(updated.to_wire()))
+    Ok(updated)
 }
 
 /// Delete a connection (soft delete: state DELETED, never synced again). Returns it.
@@ -424,5 +489,18 @@ async fn delete_connection(
         .update_connection(caller.account_id, current.id, changes)
         .await?
         .ok_or_else(|| ApiError::not_found("Connection"))?;
+    publish(
+        &state,
+        events::connection_event(events::CONNECTION_DELETED, &updated),
+    )
+    .await;
     Ok(Json(updated.to_wire()))
+}
+
+/// Writes a webhook event to the outbox; a failure is logged, never shown to the caller
+/// (the change itself succeeded).
+async fn publish(state: &AppState, event: tributary_store::models::NewWebhookEvent) {
+    if let Err(e) = state.store.publish_event(event).await {
+        tracing::error!(error = %e, "could not write a webhook event");
+    }
 }

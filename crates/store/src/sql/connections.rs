@@ -222,6 +222,16 @@ impl ConnectionStore for SqlStore {
         Ok(record)
     }
 
+    async fn connection_account(&self, id: Uuid) -> Result<Option<Uuid>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            account_id: Uuid,
+        }
+        let q = Query::new("SELECT account_id FROM connections WHERE id = $1").bind(id);
+        let row: Option<Row> = self.db.reader().fetch_optional(q).await?;
+        Ok(row.map(|r| r.account_id))
+    }
+
     async fn count_connections_by_health(
         &self,
         account_id: Uuid,

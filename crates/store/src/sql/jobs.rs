@@ -308,6 +308,15 @@ impl JobStore for SqlStore {
             .bind(serde_json::to_string(&finish.connection.health)?);
             tx.exec().execute(q).await?;
         }
+        for event in &finish.webhook_events {
+            super::webhooks::insert_event(&mut tx, event).await?;
+        }
+        if let Some(notified) = &finish.notified_health {
+            let q = Query::new("UPDATE connections SET notified_health = $2 WHERE id = $1")
+                .bind(job.connection_id)
+                .bind(serde_json::to_string(notified)?);
+            tx.exec().execute(q).await?;
+        }
         tx.commit().await
     }
 

@@ -10,6 +10,7 @@ mod postgres;
 mod records;
 mod rows;
 mod sqlite;
+mod webhooks;
 
 use async_trait::async_trait;
 

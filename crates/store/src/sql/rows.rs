@@ -114,7 +114,8 @@ impl From<OrganizationRow> for Organization {
 pub(super) const CONNECTION_COLUMNS: &str = "c.id, c.account_id, c.organization_id, \
     o.name AS organization_name, c.vendor, c.identifier, c.state, c.refresh_interval_secs, \
     c.timeout_secs, c.options, c.credentials, c.credentials_updated_at, c.created_at, \
-    c.updated_at, c.next_run_at, c.health, c.consecutive_failures, c.unhealthy_since";
+    c.updated_at, c.next_run_at, c.health, c.consecutive_failures, c.unhealthy_since, \
+    c.notified_health";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ConnectionRow {
@@ -136,6 +137,7 @@ pub(super) struct ConnectionRow {
     pub health: Option<String>,
     pub consecutive_failures: i64,
     pub unhealthy_since: Option<i64>,
+    pub notified_health: Option<String>,
 }
 
 impl TryFrom<ConnectionRow> for ConnectionRecord {
@@ -165,6 +167,11 @@ impl TryFrom<ConnectionRow> for ConnectionRecord {
                 .transpose()?,
             consecutive_failures: r.consecutive_failures.clamp(0, u32::MAX as i64) as u32,
             unhealthy_since: opt_from_micros(r.unhealthy_since),
+            notified_health: r
+                .notified_health
+                .as_deref()
+                .map(serde_json::from_str::<Health>)
+                .transpose()?,
         })
     }
 }

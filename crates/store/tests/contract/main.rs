@@ -6,3 +6,4 @@ mod connections;
 mod jobs;
 mod records;
 mod support;
+mod webhooks;

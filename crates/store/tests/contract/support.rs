@@ -108,5 +108,7 @@ pub fn finish(name: HealthName, job: Uuid, from: Option<HealthName>) -> JobFinis
             to: name,
             at: now,
         }),
+        webhook_events: vec![],
+        notified_health: None,
     }
 }

@@ -5,6 +5,7 @@ pub use accounts::create_key;
 mod healthcheck;
 mod openapi;
 mod serve;
+mod sync;
 
 use crate::{
     cli::{Cli, Command},
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(cmd) => accounts::account(&config, cmd).await,
         Command::ApiKey(cmd) => accounts::api_key(&config, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&config, url).await,
+        Command::Sync { connection_id } => sync::run(&config, connection_id).await,
         Command::Openapi { .. } => unreachable!("handled above"),
     }
 }

@@ -1,0 +1,407 @@
+//! One connection: health and its failing exports, resolution, uptime bars, job history,
+//! run now, and the credentials form (same validation as the API, errors inline).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use chrono::Utc;
+use serde_json::{Map, Value};
+use tributary_model::{credentials::field_names, job::JobTrigger, ConnectionState, HealthName};
+use tributary_store::{models::ConnectionRecord, ListWindow, StoreError};
+
+use super::{
+    render,
+    view::{badge_class, owner_label, when},
+    Session,
+};
+use crate::{
+    routes::{
+        connections::{apply_patch, parse_patch},
+        health::connection_uptime,
+    },
+    state::AppState,
+    ApiError,
+};
+
+pub struct HealthView {
+    pub status: String,
+    pub description: String,
+    pub owner: &'static str,
+    pub checked_at: String,
+    pub job_id: String,
+    pub unhealthy_since: String,
+    pub failures: u32,
+    pub resolution: String,
+    pub details: Vec<DetailView>,
+}
+
+pub struct DetailView {
+    pub export: String,
+    pub endpoint: String,
+    pub name: String,
+    pub http: String,
+    pub message: String,
+}
+
+pub struct Bar {
+    pub color: &'static str,
+    pub title: String,
+}
+
+pub struct FieldView {
+    pub name: &'static str,
+    pub required: bool,
+    pub secret: bool,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+pub struct ExportView {
+    pub name: String,
+    pub upserted: u64,
+    pub quarantined: u64,
+    pub pages: u64,
+    pub error: Option<String>,
+}
+
+pub struct JobView {
+    pub started: String,
+    pub trigger: String,
+    pub status: String,
+    pub health: String,
+    pub duration: String,
+    pub exports: Vec<ExportView>,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/connection.html")]
+struct Page {
+    csrf: String,
+    id: String,
+    label: String,
+    organization: String,
+    vendor: &'static str,
+    state: String,
+    identifier: String,
+    refresh: i64,
+    timeout: i64,
+    next_run: String,
+    devices: i64,
+    alerts: i64,
+    health_name: String,
+    class: &'static str,
+    health: Option<HealthView>,
+    bars: Vec<Bar>,
+    uptime: String,
+    fields: Vec<FieldView>,
+    jobs: Vec<JobView>,
+    notice: Option<String>,
+    errors: Vec<String>,
+    /// Reload while a job is queued or running, so the page shows its result.
+    auto_reload: bool,
+}
+
+async fn load(state: &AppState, session: &Session, id: &str) -> Result<ConnectionRecord, Response> {
+    let not_found = || (StatusCode::NOT_FOUND, "Connection not found").into_response();
+    let id: uuid::Uuid = id.parse().map_err(|_| not_found())?;
+    match state
+        .store
+        .get_connection(session.caller.account_id, id)
+        .await
+    {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(ApiError::from(e).into_response()),
+    }
+}
+
+fn health_view(c: &ConnectionRecord) -> Option<HealthView> {
+    let h = c.to_wire().health?;
+    Some(HealthView {
+        status: format!("{:?}", h.status).to_uppercase(),
+        description: h.description.clone(),
+        owner: owner_label(h.resolution_owner),
+        checked_at: when(Some(h.checked_at)),
+        job_id: h.last_job_id.to_string(),
+        unhealthy_since: when(h.unhealthy_since),
+        failures: h.consecutive_failures,
+        resolution: h.resolution.clone(),
+        details: h
+            .details
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| DetailView {
+                export: d.data_export_type.to_string(),
+                endpoint: d.endpoint,
+                name: d.name.to_string(),
+                http: d
+                    .http_status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                message: d.message,
+            })
+            .collect(),
+    })
+}
+
+fn bar_color(worst: Option<HealthName>, ratio: Option<f64>) -> &'static str {
+    match (worst, ratio) {
+        (None, _) => "#d0d5dd",
+        (Some(HealthName::Healthy), _) => "#17b26a",
+        (Some(n), r) => match badge_class(Some(n)) {
+            _ if r.is_some_and(|r| r >= 0.5) => "#fdb022",
+            "customer" => "#f79009",
+            "vendor" => "#6172f3",
+            _ => "#f04438",
+        },
+    }
+}
+
+/// Renders the page; `form` carries values and errors of a failed credentials form.
+async fn render_page(
+    state: &AppState,
+    session: &Session,
+    c: &ConnectionRecord,
+    notice: Option<String>,
+    errors: Vec<String>,
+    form: Option<(Map<String, Value>, HashMap<String, String>)>,
+) -> Result<Response, ApiError> {
+    let account = session.caller.account_id;
+    let jobs = state
+        .store
+        .list_jobs(account, c.id, ListWindow::first(20))
+        .await?
+        .items;
+    let running = jobs.iter().any(|j| !j.status.is_finished());
+    let uptime = connection_uptime(state, account, c.id, c.created_at, 14).await?;
+    let counts = state.store.record_counts(account, c.id).await?;
+    let (values, field_errors) = form.unwrap_or_default();
+    let name = c.health.as_ref().map(|h| h.name);
+    let page = Page {
+        csrf: session.csrf.clone(),
+        id: c.id.to_string(),
+        label: c
+            .identifier
+            .clone()
+            .unwrap_or_else(|| format!("{} connection", c.vendor.display_name())),
+        organization: c.organization_name.clone().unwrap_or_default(),
+        vendor: c.vendor.display_name(),
+        state: c.state.to_string(),
+        identifier: c.identifier.clone().unwrap_or_else(|| "—".into()),
+        refresh: c.refresh_interval_secs,
+        timeout: c.timeout_secs,
+        next_run: if c.state == ConnectionState::Active {
+            when(c.next_run_at)
+        } else {
+            "not scheduled".into()
+        },
+        devices: counts.devices,
+        alerts: counts.alerts,
+        health_name: name.map_or("NOT CHECKED YET".into(), |n| n.to_string()),
+        class: badge_class(name),
+        health: health_view(c),
+        uptime: uptime
+            .uptime_ratio
+            .map(|r| format!("{:.2}% healthy", r * 100.0))
+            .unwrap_or_default(),
+        bars: uptime
+            .days
+            .iter()
+            .map(|d| Bar {
+                color: bar_color(d.worst, d.uptime_ratio),
+                title: format!(
+                    "{}: {}",
+                    d.date,
+                    d.uptime_ratio
+                        .map(|r| format!("{:.1}% healthy", r * 100.0))
+                        .unwrap_or_else(|| "no data".into())
+                ),
+            })
+            .collect(),
+        fields: field_names(c.vendor)
+            .into_iter()
+            .map(|(field, required)| FieldView {
+                name: field,
+                required,
+                secret: matches!(field, "api_token" | "client_secret"),
+                // Secrets are never echoed back, not even after a failed submit.
+                value: if matches!(field, "api_token" | "client_secret") {
+                    String::new()
+                } else {
+                    values
+                        .get(field)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                },
+                error: field_errors.get(field).cloned(),
+            })
+            .collect(),
+        jobs: jobs
+            .iter()
+            .map(|j| job_view(&j.to_wire(Utc::now())))
+            .collect(),
+        notice,
+        errors,
+        auto_reload: running,
+    };
+    Ok(render(&page))
+}
+
+fn job_view(j: &tributary_model::job::Job) -> JobView {
+    JobView {
+        started: when(j.started_at.or(Some(j.created_at))),
+        trigger: j.trigger.as_str().to_owned(),
+        status: j.status.to_string(),
+        health: j.health.map_or("—".into(), |h| h.to_string()),
+        duration: j.duration_secs.map_or("—".into(), |d| format!("{d:.1} s")),
+        exports: j
+            .exports
+            .iter()
+            .map(|e| ExportView {
+                name: e.data_export_type.to_string(),
+                upserted: e.records_upserted,
+                quarantined: e.records_quarantined,
+                pages: e.pages,
+                error: e.error.clone(),
+            })
+            .collect(),
+        error: j.error.clone().unwrap_or_default(),
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let c = match load(&state, &session, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let notice = q.get("notice").cloned();
+    render_page(&state, &session, &c, notice, vec![], None)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn run_now(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !session.check_csrf(form.get("csrf")) {
+        return (StatusCode::FORBIDDEN, "Invalid form token").into_response();
+    }
+    let c = match load(&state, &session, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let notice = match state
+        .store
+        .enqueue_job(session.caller.account_id, c.id, JobTrigger::Manual)
+        .await
+    {
+        Ok(_) => {
+            state.wake.notify_waiters();
+            "A job was queued."
+        }
+        Err(StoreError::JobAlreadyActive(_)) => "A job is already queued or running.",
+        Err(StoreError::Invalid(_)) => "Only ACTIVE connections can run.",
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    Redirect::to(&format!(
+        "/dashboard/connections/{}?notice={}",
+        c.id,
+        urlencode(notice)
+    ))
+    .into_response()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The credentials form: the API's validation (422 → inline field errors) and the vendor
+/// check (refused → inline error, nothing saved).
+pub async fn save_credentials(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !session.check_csrf(form.get("csrf")) {
+        return (StatusCode::FORBIDDEN, "Invalid form token").into_response();
+    }
+    let c = match load(&state, &session, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let values: Map<String, Value> = field_names(c.vendor)
+        .into_iter()
+        .filter_map(|(f, _)| {
+            form.get(f)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (f.to_owned(), Value::String(v.clone())))
+        })
+        .collect();
+    let body = serde_json::json!({ "credentials": Value::Object(values.clone()) });
+    let result = match parse_patch(&state, c.vendor, &body) {
+        Ok(patch) => apply_patch(&state, &session.caller, &c, patch).await,
+        Err(e) => Err(e),
+    };
+    let (errors, field_errors) = match result {
+        Ok(_) => {
+            let notice = "Credentials accepted by the vendor and saved; a sync is running.";
+            return Redirect::to(&format!(
+                "/dashboard/connections/{}?notice={}",
+                c.id,
+                urlencode(notice)
+            ))
+            .into_response();
+        }
+        Err(ApiError::Validation(list)) => {
+            let mut fields = HashMap::new();
+            for e in list {
+                let name = e
+                    .loc
+                    .last()
+                    .and_then(|l| serde_json::to_value(l).ok())
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                fields.insert(name, e.msg);
+            }
+            (vec!["Some fields need attention.".to_owned()], fields)
+        }
+        Err(e @ (ApiError::BadRequest(_) | ApiError::Unavailable(_) | ApiError::Conflict(_))) => {
+            (vec![e.to_string()], HashMap::new())
+        }
+        Err(e) => return e.into_response(),
+    };
+    let mut response = render_page(
+        &state,
+        &session,
+        &c,
+        None,
+        errors,
+        Some((values, field_errors)),
+    )
+    .await
+    .unwrap_or_else(IntoResponse::into_response);
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}

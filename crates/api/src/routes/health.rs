@@ -1,0 +1,325 @@
+//! Connection health beyond the `health` field: the credential test, the history of
+//! changes, uptime over a window, and the account-wide summary for operators.
+
+use axum::{
+    extract::{Path, State},
+    Json,
+};
+use chrono::{Duration, Utc};
+use serde::Serialize;
+use tributary_engine::{
+    probe::CredentialCheck,
+    uptime::{uptime, Uptime},
+};
+use tributary_model::{
+    credentials::Credentials, page::Page, Health, HealthName, ResolutionOwner, Vendor,
+};
+use tributary_store::{
+    models::{ConnectionFilter, HealthEvent},
+    ListWindow, Position, SortKey,
+};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::connections::find_connection;
+use crate::{
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    extract::Query,
+    pagination::{CursorCodec, Pagination},
+    state::AppState,
+};
+
+pub fn connection_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(test_connection))
+        .routes(routes!(health_history))
+        .routes(routes!(health_uptime))
+}
+
+pub fn summary_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health_summary))
+}
+
+/// Test the saved credentials: one minimal request per data export.
+#[utoipa::path(get, path = "/organizations/{organization_id}/connections/{connection_id}/test", tag = "Provisioning",
+    params(("organization_id" = Uuid, Path), ("connection_id" = Uuid, Path)),
+    responses((status = 200, body = CredentialCheck), (status = 401), (status = 404), (status = 422)),
+    security(("api_key" = [])))]
+async fn test_connection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org_id, conn_id)): Path<(String, String)>,
+) -> ApiResult<Json<CredentialCheck>> {
+    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
+    let plain = state
+        .keyring
+        .open(conn.id, &conn.sealed_credentials)
+        .map_err(|e| {
+            ApiError::Internal(anyhow::anyhow!(
+                "cannot open credentials of {}: {e}",
+                conn.id
+            ))
+        })?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(e.into()))?;
+    let creds = Credentials::parse(conn.vendor, &json).map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!(
+            "stored credentials of {} do not parse",
+            conn.id
+        ))
+    })?;
+    Ok(Json(
+        state
+            .engine
+            .check_credentials(creds, conn.options.as_ref())
+            .await,
+    ))
+}
+
+/// One change of a connection's health.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthChange {
+    pub id: Uuid,
+    /// The previous health name; null for the first job.
+    pub from: Option<HealthName>,
+    pub to: HealthName,
+    pub at: chrono::DateTime<Utc>,
+    /// The job whose result changed it.
+    pub job_id: Option<Uuid>,
+    /// The full health at that moment (details, resolution owner, …).
+    pub health: Health,
+}
+
+impl From<HealthEvent> for HealthChange {
+    fn from(e: HealthEvent) -> Self {
+        HealthChange {
+            id: e.id,
+            from: e.from,
+            to: e.to,
+            at: e.at,
+            job_id: e.job_id,
+            health: e.health,
+        }
+    }
+}
+
+/// The history of a connection's health changes, newest first.
+#[utoipa::path(get, path = "/organizations/{organization_id}/connections/{connection_id}/health/history", tag = "Health",
+    params(("organization_id" = Uuid, Path), ("connection_id" = Uuid, Path),
+        ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query), ("excludeTotal" = Option<bool>, Query),
+        ("enableCursor" = Option<bool>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<HealthChange>), (status = 401), (status = 404), (status = 422)),
+    security(("api_key" = [])))]
+async fn health_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org_id, conn_id)): Path<(String, String)>,
+    Query(mut params): Query,
+) -> ApiResult<Json<Page<HealthChange>>> {
+    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
+    let pagination = Pagination::parse(&mut params);
+    params.finish()?;
+    let codec = CursorCodec::new(&state.keyring, &format!("health:{}", conn.id));
+    let window = pagination.window(&codec)?;
+    let page = state
+        .store
+        .list_health_events(caller.account_id, conn.id, window)
+        .await?;
+    let key = |e: &HealthEvent| SortKey {
+        key: e.at.timestamp_micros(),
+        id: e.id,
+    };
+    Ok(Json(pagination.page(
+        &codec,
+        &window,
+        page,
+        key,
+        HealthChange::from,
+    )))
+}
+
+/// Uptime over the last `days` days (1–90, default 7), with one entry per day.
+#[utoipa::path(get, path = "/organizations/{organization_id}/connections/{connection_id}/health/uptime", tag = "Health",
+    params(("organization_id" = Uuid, Path), ("connection_id" = Uuid, Path), ("days" = Option<i64>, Query)),
+    responses((status = 200, body = Uptime), (status = 401), (status = 404), (status = 422)),
+    security(("api_key" = [])))]
+async fn health_uptime(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org_id, conn_id)): Path<(String, String)>,
+    Query(mut params): Query,
+) -> ApiResult<Json<Uptime>> {
+    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
+    let days = params.int("days", 7, 1, 90);
+    params.finish()?;
+    Ok(Json(
+        connection_uptime(&state, caller.account_id, conn.id, conn.created_at, days).await?,
+    ))
+}
+
+/// Uptime of a connection over the last `days` days (not before it existed).
+pub(crate) async fn connection_uptime(
+    state: &AppState,
+    account: Uuid,
+    connection: Uuid,
+    created: chrono::DateTime<Utc>,
+    days: i64,
+) -> ApiResult<Uptime> {
+    let to = Utc::now();
+    let from = (to - Duration::days(days)).max(created);
+    let events = state
+        .store
+        .health_events_between(account, connection, from, to)
+        .await?;
+    let changes: Vec<_> = events.iter().map(|e| (e.at, e.to)).collect();
+    Ok(uptime(&changes, from, to))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NameCount {
+    /// A health name, or null for connections no job has checked yet.
+    pub name: Option<HealthName>,
+    pub resolution_owner: Option<ResolutionOwner>,
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerCount {
+    pub resolution_owner: ResolutionOwner,
+    /// Unhealthy connections this owner must act on.
+    pub unhealthy: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnhealthyConnection {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub organization_name: Option<String>,
+    pub vendor: Vendor,
+    pub health: Health,
+}
+
+/// The account's connection health at a glance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthSummary {
+    pub total: i64,
+    pub healthy: i64,
+    pub unhealthy: i64,
+    /// Not checked yet.
+    pub unknown: i64,
+    /// Unhealthy counts by who must act, platform (LEEN) first.
+    pub by_resolution_owner: Vec<OwnerCount>,
+    /// Counts by health name, platform-owned failures first.
+    pub by_name: Vec<NameCount>,
+    /// Up to 100 unhealthy connections, platform-owned first, longest-unhealthy first.
+    pub unhealthy_connections: Vec<UnhealthyConnection>,
+}
+
+/// Order in which owners are listed: the operator's own failures first.
+fn owner_rank(o: ResolutionOwner) -> u8 {
+    match o {
+        ResolutionOwner::Leen => 0,
+        ResolutionOwner::Customer => 1,
+        ResolutionOwner::Vendor => 2,
+    }
+}
+
+/// Health summary across the account: counts by health name and by resolution owner.
+#[utoipa::path(get, path = "/health/summary", tag = "Health",
+    responses((status = 200, body = HealthSummary), (status = 401)),
+    security(("api_key" = [])))]
+async fn health_summary(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<HealthSummary>> {
+    let counts = state
+        .store
+        .count_connections_by_health(caller.account_id)
+        .await?;
+    let mut by_name: Vec<NameCount> = counts
+        .iter()
+        .map(|(name, n)| {
+            let name = name.as_deref().and_then(|s| s.parse::<HealthName>().ok());
+            NameCount {
+                name,
+                resolution_owner: name.map(|n| n.resolution_owner()),
+                count: *n,
+            }
+        })
+        .collect();
+    let sort_key = |c: &NameCount| match c.name {
+        Some(n) if !n.is_healthy() => (0, owner_rank(n.resolution_owner()), n.precedence()),
+        Some(_) => (1, 0, 0),
+        None => (2, 0, 0),
+    };
+    by_name.sort_by_key(sort_key);
+    let count_where = |f: &dyn Fn(Option<HealthName>) -> bool| {
+        by_name
+            .iter()
+            .filter(|c| f(c.name))
+            .map(|c| c.count)
+            .sum::<i64>()
+    };
+    let mut by_owner: Vec<OwnerCount> = [
+        ResolutionOwner::Leen,
+        ResolutionOwner::Customer,
+        ResolutionOwner::Vendor,
+    ]
+    .into_iter()
+    .map(|o| OwnerCount {
+        resolution_owner: o,
+        unhealthy: count_where(&|n| {
+            n.is_some_and(|n| !n.is_healthy() && n.resolution_owner() == o)
+        }),
+    })
+    .collect();
+    by_owner.sort_by_key(|o| owner_rank(o.resolution_owner));
+    let unhealthy_names: Vec<HealthName> = HealthName::ALL
+        .into_iter()
+        .filter(|n| !n.is_healthy())
+        .collect();
+    let filter = ConnectionFilter {
+        health_names: unhealthy_names,
+        ..Default::default()
+    };
+    let window = ListWindow {
+        limit: 1000,
+        position: Position::Offset(0),
+        with_total: false,
+    };
+    let mut unhealthy: Vec<UnhealthyConnection> = state
+        .store
+        .list_connections(caller.account_id, &filter, window)
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|c| {
+            let wire = c.to_wire();
+            wire.health.map(|health| UnhealthyConnection {
+                id: c.id,
+                organization_id: c.organization_id,
+                organization_name: c.organization_name,
+                vendor: c.vendor,
+                health,
+            })
+        })
+        .collect();
+    unhealthy.sort_by_key(|u| {
+        (
+            owner_rank(u.health.resolution_owner),
+            u.health.unhealthy_since,
+        )
+    });
+    unhealthy.truncate(100);
+    Ok(Json(HealthSummary {
+        total: by_name.iter().map(|c| c.count).sum(),
+        healthy: count_where(&|n| n == Some(HealthName::Healthy)),
+        unhealthy: count_where(&|n| n.is_some_and(|n| !n.is_healthy())),
+        unknown: count_where(&|n| n.is_none()),
+        by_resolution_owner: by_owner,
+        by_name,
+        unhealthy_connections: unhealthy,
+    }))
+}

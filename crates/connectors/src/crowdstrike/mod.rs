@@ -1,0 +1,4 @@
+//! CrowdStrike Falcon: hosts (devices) and alerts.
+
+pub mod client;
+pub mod mapping;

@@ -1,0 +1,388 @@
+//! Calling a vendor: pacing, retries with backoff for 429 (honouring `Retry-After` and
+//! CrowdStrike's `X-RateLimit-RetryAfter`), 5xx and network errors, a per-job retry
+//! budget, bounded response sizes, and the classification of what finally failed.
+
+use std::{
+    sync::{
+        atomic::{AtomicU32, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use rand::Rng;
+use reqwest::{header::HeaderMap, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use tributary_model::Vendor;
+
+use crate::{
+    error::{FailureKind, VendorError},
+    guard::{GuardError, UrlGuard},
+    pacing::{PaceLimits, Pacer},
+};
+
+/// Largest vendor response Tributary reads.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Retry and timeout policy for vendor calls.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Time one request may take (connect, send, read the whole body).
+    pub request_timeout: Duration,
+    /// Retries of one request on 429, 5xx or a network error.
+    pub max_retries: u32,
+    /// First backoff; doubles with each retry, with ±50% jitter.
+    pub retry_base: Duration,
+    /// Longest single wait; a vendor asking for longer makes the export fail as rate-limited.
+    pub retry_max_wait: Duration,
+    /// Retries one job may spend across all its requests.
+    pub job_retry_budget: u32,
+    /// Overrides the vendors' published limits (benchmarks use `PaceLimits::unlimited()`).
+    pub pacing: Option<PaceLimits>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            request_timeout: Duration::from_secs(60),
+            max_retries: 4,
+            retry_base: Duration::from_millis(500),
+            retry_max_wait: Duration::from_secs(60),
+            job_retry_budget: 40,
+            pacing: None,
+        }
+    }
+}
+
+/// A reqwest client whose DNS resolution applies the URL guard, shared by every job.
+pub fn build_client(guard: &UrlGuard, timeout: Duration) -> reqwest::Client {
+    let redirect_guard = guard.clone();
+    reqwest::Client::builder()
+        .user_agent(concat!("tributary/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(guard.resolver())
+        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 3 {
+                attempt.error("too many redirects")
+            } else if redirect_guard.check_static(attempt.url().as_str()).is_err() {
+                attempt.error("redirect to a URL the guard refuses")
+            } else {
+                attempt.follow()
+            }
+        }))
+        .build()
+        .expect("the HTTP client configuration is valid")
+}
+
+/// The HTTP side of one job against one vendor tenant.
+#[derive(Debug, Clone)]
+pub struct VendorHttp {
+    pub client: reqwest::Client,
+    pub vendor: Vendor,
+    settings: Arc<HttpSettings>,
+    pacer: Arc<Pacer>,
+    budget: Arc<AtomicU32>,
+}
+
+impl VendorHttp {
+    pub fn new(client: reqwest::Client, vendor: Vendor, settings: Arc<HttpSettings>) -> Self {
+        let limits = settings
+            .pacing
+            .unwrap_or_else(|| PaceLimits::published(vendor));
+        VendorHttp {
+            client,
+            vendor,
+            budget: Arc::new(AtomicU32::new(settings.job_retry_budget)),
+            pacer: Arc::new(Pacer::new(limits)),
+            settings,
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        self.vendor.source().as_str()
+    }
+
+    /// Sends the request built by `build` (called again for each retry) and returns a
+    /// 2xx response. 401, 403 and other 4xx fail at once; 429, 5xx and network errors
+    /// are retried within the budgets.
+    pub async fn send(
+        &self,
+        endpoint: &str,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Response, VendorError> {
+        let mut attempt = 0u32;
+        loop {
+            let waited = self.pacer.acquire().await;
+            if !waited.is_zero() {
+                metrics::counter!("tributary_vendor_pacing_wait_seconds_total", "vendor" => self.label())
+                    .increment(waited.as_millis() as u64 / 1000);
+            }
+            let outcome = build().send().await;
+            let status_label = match &outcome {
+                Ok(r) => r.status().as_u16().to_string(),
+                Err(_) => "network_error".to_owned(),
+            };
+            metrics::counter!("tributary_vendor_requests_total", "vendor" => self.label(),
+                "endpoint" => endpoint.to_owned(), "status" => status_label)
+            .increment(1);
+            let retry = match outcome {
+                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp) => self.classify_status(endpoint, resp).await?,
+                Err(e) => Retry::after(
+                    self.backoff(attempt),
+                    "network",
+                    network_error(endpoint, &e)?,
+                ),
+            };
+            if attempt >= self.settings.max_retries
+                || retry.wait > self.settings.retry_max_wait
+                || !self.take_budget()
+            {
+                return Err(retry.error);
+            }
+            metrics::counter!("tributary_vendor_retries_total", "vendor" => self.label(), "reason" => retry.reason)
+                .increment(1);
+            if retry.reason == "rate_limit" {
+                metrics::counter!("tributary_vendor_rate_limit_wait_seconds_total", "vendor" => self.label())
+                    .increment(retry.wait.as_secs());
+            }
+            tracing::debug!(
+                vendor = self.label(),
+                endpoint,
+                attempt,
+                wait_ms = retry.wait.as_millis() as u64,
+                reason = retry.reason,
+                "retrying vendor request"
+            );
+            tokio::time::sleep(retry.wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// Like [`send`](Self::send), then reads and parses the JSON body.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<T, VendorError> {
+        let resp = self.send(endpoint, build).await?;
+        let bytes = read_body(endpoint, resp).await?;
+        serde_json::from_slice(&bytes).map_err(|e| VendorError::malformed(endpoint, e))
+    }
+
+    fn take_budget(&self) -> bool {
+        self.budget
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))
+            .is_ok()
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.settings.retry_base.as_secs_f64() * 2f64.powi(attempt.min(16) as i32);
+        let jittered = base * rand::thread_rng().gen_range(0.5..1.5);
+        Duration::from_secs_f64(jittered).min(self.settings.retry_max_wait)
+    }
+
+    /// A non-2xx answer: an error to return now, or a retry.
+    async fn classify_status(&self, endpoint: &str, resp: Response) -> Result<Retry, VendorError> {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let message = error_message(resp).await;
+        let code = Some(status.as_u16());
+        match status {
+            StatusCode::UNAUTHORIZED => Err(VendorError::new(
+                FailureKind::Unauthorized,
+                endpoint,
+                code,
+                message,
+            )),
+            StatusCode::FORBIDDEN => Err(VendorError::new(
+                FailureKind::Forbidden,
+                endpoint,
+                code,
+                message,
+            )),
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait = retry_after(&headers).unwrap_or_else(|| self.backoff(0));
+                let err = VendorError::new(FailureKind::RateLimited, endpoint, code, message);
+                Ok(Retry::after(wait, "rate_limit", err))
+            }
+            s if s.is_server_error() => {
+                let err = VendorError::new(FailureKind::ServerError, endpoint, code, message);
+                Ok(Retry::after(self.backoff(0), "server_error", err))
+            }
+            _ => Err(VendorError::new(
+                FailureKind::ClientError,
+                endpoint,
+                code,
+                message,
+            )),
+        }
+    }
+}
+
+struct Retry {
+    wait: Duration,
+    reason: &'static str,
+    error: VendorError,
+}
+
+impl Retry {
+    fn after(wait: Duration, reason: &'static str, error: VendorError) -> Self {
+        Retry {
+            wait,
+            reason,
+            error,
+        }
+    }
+}
+
+/// A transport error: retryable (Ok) unless the guard refused the address.
+fn network_error(endpoint: &str, e: &reqwest::Error) -> Result<VendorError, VendorError> {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        if let Some(g) = s.downcast_ref::<GuardError>() {
+            return Err(VendorError::new(
+                FailureKind::ClientError,
+                endpoint,
+                None,
+                g.to_string(),
+            ));
+        }
+        source = s.source();
+    }
+    let what = if e.is_timeout() {
+        "the request timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the response"
+    } else {
+        "the connection failed"
+    };
+    Ok(VendorError::new(FailureKind::Network, endpoint, None, what))
+}
+
+/// The wait a 429 asks for: `Retry-After` (seconds or an HTTP date) or CrowdStrike's
+/// `X-RateLimit-RetryAfter` (epoch seconds).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let now = chrono::Utc::now().timestamp();
+    if let Some(v) = headers
+        .get("x-ratelimit-retryafter")
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Ok(epoch) = v.trim().parse::<i64>() {
+            return Some(Duration::from_secs((epoch - now).max(0) as u64));
+        }
+    }
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return Some(Duration::from_secs_f64(secs.max(0.0)));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    Some(Duration::from_secs((date.timestamp() - now).max(0) as u64))
+}
+
+/// Reads a body up to the size limit.
+pub async fn read_body(endpoint: &str, mut resp: Response) -> Result<bytes::Bytes, VendorError> {
+    let mut buf = bytes::BytesMut::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(VendorError::malformed(
+                        endpoint,
+                        "response larger than 64 MiB",
+                    ));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf.freeze()),
+            Err(e) => {
+                return Err(network_error(endpoint, &e).unwrap_or_else(|g| g));
+            }
+        }
+    }
+}
+
+/// The vendor's own words for an error, from any of the three vendors' error shapes.
+async fn error_message(resp: Response) -> String {
+    let status = resp.status();
+    let body = resp.bytes().await.unwrap_or_default();
+    let text = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| vendor_message(&v));
+    text.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned())
+}
+
+fn vendor_message(v: &serde_json::Value) -> Option<String> {
+    // CrowdStrike {errors:[{code,message}]}; SentinelOne {errors:[{code,detail,title}]}
+    if let Some(first) = v
+        .get("errors")
+        .and_then(|e| e.as_array())
+        .and_then(|a| a.first())
+    {
+        let parts: Vec<&str> = ["message", "title", "detail"]
+            .iter()
+            .filter_map(|k| first.get(*k).and_then(|x| x.as_str()))
+            .collect();
+        if !parts.is_empty() {
+            return Some(parts.join(": "));
+        }
+    }
+    // Defender {error:{code,message}}; Entra ID {error, error_description}
+    match v.get("error") {
+        Some(serde_json::Value::Object(e)) => {
+            e.get("message").and_then(|m| m.as_str()).map(str::to_owned)
+        }
+        Some(serde_json::Value::String(code)) => Some(
+            v.get("error_description")
+                .and_then(|d| d.as_str())
+                .and_then(|d| d.lines().next())
+                .map(str::trim)
+                .map(|d| format!("{code}: {d}"))
+                .unwrap_or_else(|| code.clone()),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::HeaderValue;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn retry_after_formats() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let mut h = HeaderMap::new();
+        let at = chrono::Utc::now().timestamp() + 30;
+        h.insert(
+            "X-RateLimit-RetryAfter",
+            HeaderValue::from_str(&at.to_string()).unwrap(),
+        );
+        let wait = retry_after(&h).unwrap().as_secs();
+        assert!((29..=30).contains(&wait), "{wait}");
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn vendor_messages() {
+        assert_eq!(vendor_message(&json!({"errors": [{"code": 401, "message": "access denied, invalid bearer token"}]})).unwrap(), "access denied, invalid bearer token");
+        assert_eq!(vendor_message(&json!({"errors": [{"code": 4010010, "detail": null, "title": "Authentication Failed"}]})).unwrap(), "Authentication Failed");
+        assert_eq!(
+            vendor_message(&json!({"error": {"code": "Forbidden", "message": "Missing role"}}))
+                .unwrap(),
+            "Missing role"
+        );
+        assert_eq!(vendor_message(&json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"})).unwrap(), "invalid_client: AADSTS7000215: Invalid client secret provided.");
+    }
+}
