@@ -47,8 +47,13 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             "/provisioning",
-            routes::organizations::router().merge(routes::connections::router()),
+            routes::organizations::router()
+                .merge(routes::connections::router())
+                .merge(routes::jobs::router())
+                .merge(routes::health::connection_router()),
         )
+        .merge(routes::edr::router())
+        .merge(routes::health::summary_router())
         .merge(routes::webhooks::router())
         .merge(routes::connectors::router())
 }

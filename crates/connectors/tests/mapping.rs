@@ -74,7 +74,7 @@ fn sentinelone_samples() {
         (
             Platform::Windows,
             Some(DeviceStatus::Offline),
-            Some("Windows Server 2016")
+            Some("Windows Server 2016 14393")
         )
     );
 
@@ -430,6 +430,6 @@ proptest! {
         prop_assert_eq!(sentinelone::mapping::severity(Some(&s)), AlertSeverity::None);
         prop_assert_eq!(crowdstrike::mapping::status(Some(&s)), AlertStatus::Unknown);
         prop_assert_eq!(ms_defender_endpoint::mapping::status(Some(&s)), AlertStatus::Unknown);
-        prop_assert_eq!(crowdstrike::mapping::platform(Some(&s)), Platform::Unknown);
+        prop_assert_eq!(crowdstrike::mapping::platform(Some(&s), None), Platform::Unknown);
     }
 }

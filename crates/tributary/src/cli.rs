@@ -46,6 +46,9 @@ pub enum Command {
         /// The connection's id.
         connection_id: Uuid,
     },
+    /// Run a simulated vendor API (CrowdStrike, SentinelOne or Defender for Endpoint) on
+    /// loopback, with generated data and injectable faults; prints its URL and credentials.
+    Simulate(tributary_simulators::SimulateArgs),
     /// Print the OpenAPI document, or compare it with a file.
     Openapi {
         /// Exit with an error if FILE differs from the generated document.

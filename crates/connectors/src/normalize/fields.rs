@@ -1,8 +1,13 @@
-//! Reading vendor JSON tolerantly: vendors send numbers as strings, empty strings for
-//! unknown values, and nulls anywhere.
+//! Reading vendor JSON tolerantly: vendors send numbers as strings, booleans as
+//! `"True"`, empty strings for unknown values and nulls anywhere. Every reader returns
+//! None (or an empty list) rather than failing; only the few checks at the bottom of this
+//! file refuse a record, and they say which field was wrong, never its value.
 
-use chrono::{DateTime, TimeZone, Utc};
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::time::parse_time;
+use crate::mapping::MappingError;
 
 /// The value at a dot-separated path, if present and not null.
 pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
@@ -11,9 +16,14 @@ pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
         .filter(|x| !x.is_null())
 }
 
-/// A non-empty string at `path`; numbers and booleans are written as strings.
+/// A non-empty, trimmed string at `path`; numbers and booleans are written as strings.
 pub fn string(v: &Value, path: &str) -> Option<String> {
-    match at(v, path)? {
+    scalar_string(at(v, path)?)
+}
+
+/// A scalar as a trimmed, non-empty string (None for objects, arrays, null, "").
+pub fn scalar_string(v: &Value) -> Option<String> {
+    match v {
         Value::String(s) => {
             let t = s.trim();
             (!t.is_empty()).then(|| t.to_owned())
@@ -29,16 +39,26 @@ pub fn first_string(v: &Value, paths: &[&str]) -> Option<String> {
     paths.iter().find_map(|p| string(v, p))
 }
 
-/// An integer at `path` (a number or a numeric string).
+/// An integer at `path` (a JSON number or a numeric string); fractions are truncated.
 pub fn int(v: &Value, path: &str) -> Option<i64> {
     match at(v, path)? {
+        // `as` saturates for floats out of range, which is what we want here.
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>().ok().or_else(|| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f as i64)
+            })
+        }
         _ => None,
     }
 }
 
-/// A boolean at `path` (true/false or "True"/"False" as some exports write them).
+/// A boolean at `path`: `true`/`false`, or `"True"`/`"false"`/`"yes"`/`"1"` as some
+/// exports write them.
 pub fn boolean(v: &Value, path: &str) -> Option<bool> {
     match at(v, path)? {
         Value::Bool(b) => Some(*b),
@@ -47,6 +67,7 @@ pub fn boolean(v: &Value, path: &str) -> Option<bool> {
             "false" | "no" | "0" => Some(false),
             _ => None,
         },
+        Value::Number(n) => n.as_i64().map(|n| n != 0),
         _ => None,
     }
 }
@@ -59,68 +80,32 @@ pub fn array<'a>(v: &'a Value, path: &str) -> &'a [Value] {
         .unwrap_or(&[])
 }
 
-/// Strings of the array at `path`.
+/// The scalar items of the array at `path` as strings (objects, nulls and "" skipped).
 pub fn strings(v: &Value, path: &str) -> Vec<String> {
-    array(v, path)
-        .iter()
-        .filter_map(|x| match x {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-        .collect()
+    array(v, path).iter().filter_map(scalar_string).collect()
 }
 
-/// Parses a vendor timestamp: RFC 3339 with 0–9 fractional digits, a zone-less ISO time
-/// (taken as UTC), or epoch seconds/milliseconds.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
-        if let Ok(n) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
-            return Some(n.and_utc());
-        }
-    }
-    let n: i64 = s.parse().ok()?;
-    // Epoch seconds until the year 5138; above that, milliseconds.
-    if n > 100_000_000_000 {
-        Utc.timestamp_millis_opt(n).single()
-    } else if n > 0 {
-        Utc.timestamp_opt(n, 0).single()
-    } else {
-        None
-    }
-}
-
-/// A timestamp at `path` (string or epoch number); None when absent or unparseable.
+/// A timestamp at `path` (see [`parse_time`]); None when absent or unparseable.
 pub fn time(v: &Value, path: &str) -> Option<DateTime<Utc>> {
     match at(v, path)? {
         Value::String(s) => parse_time(s),
-        Value::Number(n) => n.as_i64().and_then(|n| parse_time(&n.to_string())),
         _ => None,
     }
 }
 
-/// An object at `path`, or an error naming the path when it is present but not an object.
-pub fn object_or_err<'a>(
-    v: &'a Value,
-    path: &str,
-) -> Result<Option<&'a Value>, crate::mapping::MappingError> {
-    match at(v, path) {
-        None => Ok(None),
-        Some(o @ Value::Object(_)) => Ok(Some(o)),
-        Some(_) => Err(crate::mapping::MappingError::new(format!(
-            "`{path}` is not an object"
-        ))),
+/// A copy of the listed top-level fields that are present and not null (the curated
+/// `vendor_data` pass-through).
+pub fn pick(v: &Value, keys: &[&str]) -> Value {
+    let mut m = Map::new();
+    for k in keys {
+        if let Some(x) = v.get(*k).filter(|x| !x.is_null()) {
+            m.insert((*k).to_owned(), x.clone());
+        }
     }
+    Value::Object(m)
 }
 
-/// Pushes `s` unless it is already present (keeps first-seen order).
+/// Pushes `s` unless it is empty or already present (keeps first-seen order).
 pub fn push_unique(list: &mut Vec<String>, s: impl Into<String>) {
     let s = s.into();
     if !s.is_empty() && !list.contains(&s) {
@@ -128,18 +113,54 @@ pub fn push_unique(list: &mut Vec<String>, s: impl Into<String>) {
     }
 }
 
-/// The last component of a Windows or POSIX path.
-pub fn basename(path: &str) -> Option<String> {
-    path.rsplit(['\\', '/'])
-        .next()
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+// ---- the checks that refuse a record -------------------------------------------------
+
+/// Refuses anything but a JSON object.
+pub fn require_object(raw: &Value) -> Result<(), MappingError> {
+    if raw.is_object() {
+        Ok(())
+    } else {
+        Err(MappingError::new("record is not an object"))
+    }
 }
 
-/// None for a hash that is all zeros (CrowdStrike fills unknown SHA1s with zeros).
-pub fn real_hash(h: Option<String>) -> Option<String> {
-    h.filter(|h| h.chars().any(|c| c != '0'))
-        .map(|h| h.to_ascii_lowercase())
+/// The record's identity: the first of `paths` holding a non-empty scalar.
+pub fn require_id(raw: &Value, paths: &[&str]) -> Result<String, MappingError> {
+    require_object(raw)?;
+    first_string(raw, paths).ok_or_else(|| {
+        MappingError::new(format!("record has no usable `{}`", paths.join("` or `")))
+    })
+}
+
+/// A nested object at `path`: Ok(None) when absent or null, an error when it is present
+/// but not an object (a string where the vendor sends an object is not the vendor's
+/// structure).
+pub fn nested_object<'a>(v: &'a Value, path: &str) -> Result<Option<&'a Value>, MappingError> {
+    match at(v, path) {
+        None => Ok(None),
+        Some(o @ Value::Object(_)) => Ok(Some(o)),
+        Some(_) => Err(MappingError::new(format!("`{path}` is not an object"))),
+    }
+}
+
+/// A nested list at `path`: empty when absent or null, an error when present but not a list.
+pub fn nested_array<'a>(v: &'a Value, path: &str) -> Result<&'a [Value], MappingError> {
+    match at(v, path) {
+        None => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(_) => Err(MappingError::new(format!("`{path}` is not a list"))),
+    }
+}
+
+/// The vendor's last-modified time, used for the incremental watermark: absent or null
+/// is fine, present but unreadable is not (a wrong watermark would skip records).
+pub fn watermark(v: &Value, path: &str) -> Result<Option<DateTime<Utc>>, MappingError> {
+    match at(v, path) {
+        None => Ok(None),
+        Some(_) => time(v, path)
+            .map(Some)
+            .ok_or_else(|| MappingError::new(format!("`{path}` is not a timestamp"))),
+    }
 }
 
 #[cfg(test)]
@@ -149,35 +170,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tolerant_reads() {
-        let v = json!({"a": {"b": "  x "}, "n": "42", "e": "", "t": "True", "z": null, "arr": ["a", "", 3]});
+    fn strings_numbers_and_booleans_are_read_tolerantly() {
+        let v = json!({"a": {"b": "  x "}, "n": "42", "f": 4.9, "fs": "7.5", "e": "", "t": "True",
+                       "no": "no", "one": 1, "z": null, "arr": ["a", "", 3, null, {"o": 1}, true]});
         assert_eq!(string(&v, "a.b").as_deref(), Some("x"));
-        assert_eq!(int(&v, "n"), Some(42));
+        assert_eq!(string(&v, "n").as_deref(), Some("42"));
         assert_eq!(string(&v, "e"), None);
+        assert_eq!(string(&v, "a"), None, "an object is not a string");
+        assert_eq!(int(&v, "n"), Some(42));
+        assert_eq!(int(&v, "f"), Some(4));
+        assert_eq!(int(&v, "fs"), Some(7));
+        assert_eq!(int(&v, "t"), None);
         assert_eq!(boolean(&v, "t"), Some(true));
+        assert_eq!(boolean(&v, "no"), Some(false));
+        assert_eq!(boolean(&v, "one"), Some(true));
+        assert_eq!(boolean(&v, "n"), None);
         assert!(at(&v, "z").is_none());
-        assert_eq!(strings(&v, "arr"), vec!["a", "3"]);
-        assert_eq!(first_string(&v, &["missing", "n"]).as_deref(), Some("42"));
-    }
-
-    #[test]
-    fn times() {
-        assert!(parse_time("2022-04-06T08:45:53.968000Z").is_some());
-        assert!(parse_time("2021-01-26T20:31:32.9562661Z").is_some());
-        assert!(parse_time("2021-01-26T20:31:32.9562661").is_some());
-        assert_eq!(parse_time("1700000000").unwrap().timestamp(), 1_700_000_000);
+        assert!(at(&v, "a.b.c").is_none());
+        assert_eq!(strings(&v, "arr"), vec!["a", "3", "true"]);
+        assert!(array(&v, "n").is_empty());
         assert_eq!(
-            parse_time("1700000000123").unwrap().timestamp_millis(),
-            1_700_000_000_123
+            first_string(&v, &["missing", "e", "n"]).as_deref(),
+            Some("42")
         );
-        assert!(parse_time("soon").is_none());
     }
 
     #[test]
-    fn paths_and_hashes() {
-        assert_eq!(basename("C:\\Windows\\x.exe").as_deref(), Some("x.exe"));
-        assert_eq!(basename("/usr/bin/ls").as_deref(), Some("ls"));
-        assert_eq!(real_hash(Some("0000".into())), None);
-        assert_eq!(real_hash(Some("ABC1".into())).as_deref(), Some("abc1"));
+    fn pick_copies_only_present_fields() {
+        let v = json!({"a": 1, "b": null, "c": {"d": 2}});
+        assert_eq!(
+            pick(&v, &["a", "b", "c", "x"]),
+            json!({"a": 1, "c": {"d": 2}})
+        );
+        let mut list = vec![];
+        for s in ["x", "", "y", "x"] {
+            push_unique(&mut list, s);
+        }
+        assert_eq!(list, vec!["x", "y"]);
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        assert!(require_object(&json!([1])).is_err());
+        assert_eq!(require_id(&json!({"id": 12}), &["id"]).unwrap(), "12");
+        let e = require_id(&json!({"id": " "}), &["composite_id", "id"]).unwrap_err();
+        assert_eq!(e.0, "record has no usable `composite_id` or `id`");
+        let v = json!({"o": {"k": 1}, "s": "x", "n": null, "l": [1], "t": "2024-01-01T00:00:00Z", "bad": "soon", "num": 5});
+        assert!(nested_object(&v, "o").unwrap().is_some());
+        assert!(nested_object(&v, "n").unwrap().is_none());
+        assert_eq!(
+            nested_object(&v, "s").unwrap_err().0,
+            "`s` is not an object"
+        );
+        assert_eq!(nested_array(&v, "l").unwrap().len(), 1);
+        assert!(nested_array(&v, "o").is_err());
+        assert!(watermark(&v, "t").unwrap().is_some());
+        assert!(watermark(&v, "missing").unwrap().is_none());
+        assert!(watermark(&v, "n").unwrap().is_none());
+        assert_eq!(
+            watermark(&v, "bad").unwrap_err().0,
+            "`bad` is not a timestamp"
+        );
+        assert!(watermark(&v, "num").is_err());
     }
 }

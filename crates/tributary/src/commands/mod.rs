@@ -15,12 +15,15 @@ use crate::{
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Openapi { check } = &cli.command {
-        return openapi::run(check.as_deref());
-    }
+    let command = match cli.command {
+        Command::Openapi { check } => return openapi::run(check.as_deref()),
+        // The simulator needs no configuration, store or logging setup of ours.
+        Command::Simulate(args) => return tributary_simulators::run_simulate(args).await,
+        command => command,
+    };
     let mut config = Config::load(cli.config.clone())?;
     runtime::init_logging(&config);
-    match cli.command {
+    match command {
         Command::Serve { listen } => {
             if let Some(l) = listen {
                 config.listen = l;
@@ -42,6 +45,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(cmd) => accounts::api_key(&config, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&config, url).await,
         Command::Sync { connection_id } => sync::run(&config, connection_id).await,
-        Command::Openapi { .. } => unreachable!("handled above"),
+        Command::Openapi { .. } | Command::Simulate(_) => unreachable!("handled above"),
     }
 }

@@ -1,0 +1,486 @@
+//! Controlling a running simulator from tests (`SimControl`) and over HTTP (`/_sim/…`):
+//! faults, extra credentials, revocation, data changes, the request log.
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    extract::{Path, Query, State},
+    response::Response,
+    routing::{delete, get, post},
+    Json, Router,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::{
+    fake::{fmt_ts, ns_of},
+    faults::{FaultInfo, FaultSpec, When},
+    requests::RecordedRequest,
+    respond,
+    sim::Sim,
+    world::AdvanceSpec,
+};
+
+/// A control request that cannot be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("unknown endpoint {endpoint:?}: expected one of {expected:?} or all")]
+    UnknownEndpoint {
+        endpoint: String,
+        expected: &'static [&'static str],
+    },
+    #[error("unknown credential {0:?}")]
+    UnknownCredential(String),
+    #[error("a credential labelled {0:?} already exists")]
+    DuplicateLabel(String),
+    #[error(transparent)]
+    Parse(#[from] crate::faults::FaultParseError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What [`SimControl::advance`] changed, as vendor ids.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AdvanceReport {
+    pub new_alert_ids: Vec<String>,
+    pub updated_alert_ids: Vec<String>,
+    pub new_device_ids: Vec<String>,
+    pub updated_device_ids: Vec<String>,
+    /// Alerts and devices now.
+    pub alerts: u64,
+    pub devices: u64,
+}
+
+/// A cloneable handle on a simulator's state.
+#[derive(Clone)]
+pub struct SimControl {
+    sim: Arc<Sim>,
+}
+
+impl SimControl {
+    pub(crate) fn new(sim: Arc<Sim>) -> SimControl {
+        SimControl { sim }
+    }
+
+    pub fn vendor(&self) -> crate::SimVendor {
+        self.sim.vendor
+    }
+
+    fn check(&self, spec: &FaultSpec) -> Result<(), ControlError> {
+        let expected = self.sim.vendor.endpoints();
+        if let Some(e) = &spec.endpoint {
+            if !expected.contains(&e.as_str()) {
+                return Err(ControlError::UnknownEndpoint {
+                    endpoint: e.clone(),
+                    expected,
+                });
+            }
+        }
+        if let Some(c) = &spec.credential {
+            if self.sim.creds.secret(c).is_none() {
+                return Err(ControlError::UnknownCredential(c.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a fault. Response faults return their rule id; `revoke`/`expire` change the
+    /// credential (every credential when none is named) and return None.
+    pub fn add_fault(&self, spec: FaultSpec) -> Result<Option<u64>, ControlError> {
+        self.check(&spec)?;
+        let (expire, when) = match spec.fault {
+            crate::faults::Fault::Revoke(w) => (false, w),
+            crate::faults::Fault::Expire(w) => (true, w),
+            _ => return Ok(Some(self.sim.faults.add(spec))),
+        };
+        let labels = match &spec.credential {
+            Some(c) => vec![c.clone()],
+            None => self.sim.creds.labels(),
+        };
+        for label in labels {
+            self.sim
+                .creds
+                .schedule(&label, expire, when, Instant::now());
+        }
+        Ok(None)
+    }
+
+    /// Parses and adds a fault, e.g. `"threats:403"` or `"cred-2/alerts:429x3"`.
+    pub fn fault(&self, spec: &str) -> Result<Option<u64>, ControlError> {
+        self.add_fault(spec.parse()?)
+    }
+
+    /// Removes the faults of `credential` (None: any) on `endpoint` (None: any; `"all"`:
+    /// the rules written for all endpoints). Returns how many were removed.
+    pub fn clear_faults(&self, credential: Option<&str>, endpoint: Option<&str>) -> usize {
+        self.sim.faults.clear(credential, endpoint)
+    }
+
+    pub fn remove_fault(&self, id: u64) -> bool {
+        self.sim.faults.remove(id)
+    }
+
+    pub fn faults(&self) -> Vec<FaultInfo> {
+        self.sim.faults.list()
+    }
+
+    /// The primary credential's create-connection JSON.
+    pub fn credentials(&self) -> Value {
+        self.sim
+            .credentials_of(crate::sim::PRIMARY)
+            .unwrap_or(Value::Null)
+    }
+
+    /// The create-connection JSON of the credential `label`.
+    pub fn credential(&self, label: &str) -> Option<Value> {
+        self.sim.credentials_of(label)
+    }
+
+    /// Adds a credential (deterministic from the seed and `label`) with its own faults,
+    /// e.g. `["threats:403"]` for a token that can read agents but not threats.
+    pub fn add_credential(&self, label: &str, faults: &[&str]) -> Result<Value, ControlError> {
+        let specs = faults
+            .iter()
+            .map(|f| f.parse::<FaultSpec>())
+            .collect::<Result<Vec<_>, _>>()?;
+        self.add_credential_with(label, specs)
+    }
+
+    fn add_credential_with(
+        &self,
+        label: &str,
+        faults: Vec<FaultSpec>,
+    ) -> Result<Value, ControlError> {
+        if label.is_empty() || label.contains(['/', ':']) {
+            return Err(ControlError::Invalid(
+                "a label must be non-empty, without '/' or ':'".into(),
+            ));
+        }
+        for f in &faults {
+            if f.credential.as_deref().is_some_and(|c| c != label) {
+                return Err(ControlError::Invalid(format!(
+                    "fault {f} names another credential"
+                )));
+            }
+        }
+        let secret = self.sim.api.new_secret(self.sim.seed(), label);
+        if !self.sim.creds.add(label, secret) {
+            return Err(ControlError::DuplicateLabel(label.to_owned()));
+        }
+        for mut f in faults {
+            f.credential = Some(label.to_owned());
+            self.add_fault(f)?;
+        }
+        Ok(self.sim.credentials_of(label).unwrap_or(Value::Null))
+    }
+
+    fn schedule(&self, label: &str, expire: bool, when: When) -> Result<(), ControlError> {
+        if self.sim.creds.schedule(label, expire, when, Instant::now()) {
+            Ok(())
+        } else {
+            Err(ControlError::UnknownCredential(label.to_owned()))
+        }
+    }
+
+    /// Revokes `label` now: its tokens stop working and (OAuth vendors) no new ones are issued.
+    pub fn revoke(&self, label: &str) -> Result<(), ControlError> {
+        self.schedule(label, false, When::Now)
+    }
+
+    /// Revokes `label` once `n` more requests have been made with it.
+    pub fn revoke_after_requests(&self, label: &str, n: u32) -> Result<(), ControlError> {
+        self.schedule(label, false, When::AfterRequests(n))
+    }
+
+    /// Revokes `label` at simulated time `at` (now if `at` has passed).
+    pub fn revoke_at(&self, label: &str, at: DateTime<Utc>) -> Result<(), ControlError> {
+        self.schedule(label, false, self.when_at(at))
+    }
+
+    /// Expires `label`'s tokens now (OAuth clients can fetch new ones; a SentinelOne API
+    /// token stays expired until restored).
+    pub fn expire(&self, label: &str) -> Result<(), ControlError> {
+        self.schedule(label, true, When::Now)
+    }
+
+    pub fn expire_after_requests(&self, label: &str, n: u32) -> Result<(), ControlError> {
+        self.schedule(label, true, When::AfterRequests(n))
+    }
+
+    pub fn expire_at(&self, label: &str, at: DateTime<Utc>) -> Result<(), ControlError> {
+        self.schedule(label, true, self.when_at(at))
+    }
+
+    /// Makes `label` work again and cancels scheduled changes.
+    pub fn restore(&self, label: &str) -> Result<(), ControlError> {
+        if self.sim.creds.restore(label, Instant::now()) {
+            Ok(())
+        } else {
+            Err(ControlError::UnknownCredential(label.to_owned()))
+        }
+    }
+
+    fn when_at(&self, at: DateTime<Utc>) -> When {
+        let in_ns = ns_of(at) - self.sim.world.clock.now_ns();
+        When::InMs((in_ns.max(0) / 1_000_000) as u64)
+    }
+
+    /// Changes the data now: new alerts, alert status progressions, new and checked-in
+    /// devices, each with an update time later than every earlier one.
+    pub fn advance(&self, spec: AdvanceSpec) -> AdvanceReport {
+        let changes = self.sim.world.advance(spec);
+        let api = self.sim.api;
+        let alert = |i: &u64| api.alert_id(&self.sim, *i);
+        let device = |i: &u64| api.device_id(&self.sim, *i);
+        AdvanceReport {
+            new_alert_ids: changes.new_alerts.iter().map(alert).collect(),
+            updated_alert_ids: changes.updated_alerts.iter().map(alert).collect(),
+            new_device_ids: changes.new_devices.iter().map(device).collect(),
+            updated_device_ids: changes.updated_devices.iter().map(device).collect(),
+            alerts: self.sim.world.alerts.len(),
+            devices: self.sim.world.devices.len(),
+        }
+    }
+
+    /// The vendor id of device `index` (0-based, creation order).
+    pub fn device_id(&self, index: u64) -> String {
+        self.sim.api.device_id(&self.sim, index)
+    }
+
+    /// The vendor id of alert `index` (0-based, creation order).
+    pub fn alert_id(&self, index: u64) -> String {
+        self.sim.api.alert_id(&self.sim, index)
+    }
+
+    /// The simulated time now.
+    pub fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_nanos(self.sim.world.clock.now_ns())
+    }
+
+    /// Devices and alerts now.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.sim.world.devices.len(), self.sim.world.alerts.len())
+    }
+
+    /// Recorded requests, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.sim.log.list()
+    }
+
+    pub fn clear_requests(&self) {
+        self.sim.log.clear()
+    }
+
+    /// Everything the admin API's `GET /_sim/state` shows.
+    pub fn state(&self) -> Value {
+        let (devices, alerts) = self.counts();
+        json!({
+            "vendor": self.sim.vendor,
+            "base_url": self.sim.base_url,
+            "now": fmt_ts(self.sim.world.clock.now_ns(), 6),
+            "seed": self.sim.seed(),
+            "devices": devices,
+            "alerts": alerts,
+            "endpoints": self.sim.vendor.endpoints(),
+            "credentials": self.sim.creds.states(Instant::now()),
+            "faults": self.faults(),
+        })
+    }
+}
+
+fn control_of(sim: &Arc<Sim>) -> SimControl {
+    SimControl::new(sim.clone())
+}
+
+fn err(e: ControlError) -> Response {
+    let status = match e {
+        ControlError::UnknownCredential(_) => 404,
+        ControlError::DuplicateLabel(_) => 409,
+        _ => 400,
+    };
+    respond::json(status, &json!({"detail": e.to_string()}))
+}
+
+/// The admin API (mounted at `/_sim`).
+pub fn admin_router() -> Router<Arc<Sim>> {
+    Router::new()
+        .route("/state", get(state))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/faults/{id}", delete(remove_fault))
+        .route("/credentials", post(add_credential))
+        .route("/credentials/{label}", get(get_credential))
+        .route("/credentials/{label}/{action}", post(change_credential))
+        .route("/advance", post(advance))
+        .route("/requests", get(list_requests).delete(clear_requests))
+}
+
+async fn state(State(sim): State<Arc<Sim>>) -> Json<Value> {
+    Json(control_of(&sim).state())
+}
+
+async fn list_faults(State(sim): State<Arc<Sim>>) -> Json<Vec<FaultInfo>> {
+    Json(control_of(&sim).faults())
+}
+
+/// `{"spec": "threats:403"}` or `{"credential"?, "endpoint"?, "fault": "429x3"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultBody {
+    spec: Option<String>,
+    credential: Option<String>,
+    endpoint: Option<String>,
+    fault: Option<String>,
+}
+
+impl FaultBody {
+    fn to_spec(&self) -> Result<FaultSpec, ControlError> {
+        if let Some(s) = &self.spec {
+            return Ok(s.parse()?);
+        }
+        let fault = self
+            .fault
+            .as_deref()
+            .ok_or_else(|| ControlError::Invalid("give spec or fault".into()))?;
+        let mut text = format!("{}:{fault}", self.endpoint.as_deref().unwrap_or("all"));
+        if let Some(c) = &self.credential {
+            text = format!("{c}/{text}");
+        }
+        Ok(text.parse()?)
+    }
+}
+
+async fn add_fault(State(sim): State<Arc<Sim>>, Json(body): Json<FaultBody>) -> Response {
+    let control = control_of(&sim);
+    match body
+        .to_spec()
+        .and_then(|s| control.add_fault(s.clone()).map(|id| (s, id)))
+    {
+        Ok((spec, id)) => respond::json(201, &json!({"id": id, "spec": spec})),
+        Err(e) => err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ClearQuery {
+    credential: Option<String>,
+    endpoint: Option<String>,
+}
+
+async fn clear_faults(State(sim): State<Arc<Sim>>, Query(q): Query<ClearQuery>) -> Json<Value> {
+    let n = control_of(&sim).clear_faults(q.credential.as_deref(), q.endpoint.as_deref());
+    Json(json!({"removed": n}))
+}
+
+async fn remove_fault(State(sim): State<Arc<Sim>>, Path(id): Path<u64>) -> Response {
+    if control_of(&sim).remove_fault(id) {
+        respond::json(200, &json!({"removed": 1}))
+    } else {
+        respond::json(404, &json!({"detail": format!("no fault {id}")}))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialBody {
+    label: Option<String>,
+    #[serde(default)]
+    faults: Vec<String>,
+}
+
+async fn add_credential(State(sim): State<Arc<Sim>>, Json(body): Json<CredentialBody>) -> Response {
+    let control = control_of(&sim);
+    let label = body
+        .label
+        .unwrap_or_else(|| format!("cred-{}", sim.creds.labels().len() + 1));
+    let faults: Vec<&str> = body.faults.iter().map(String::as_str).collect();
+    match control.add_credential(&label, &faults) {
+        Ok(creds) => respond::json(201, &json!({"label": label, "credentials": creds})),
+        Err(e) => err(e),
+    }
+}
+
+async fn get_credential(State(sim): State<Arc<Sim>>, Path(label): Path<String>) -> Response {
+    match control_of(&sim).credential(&label) {
+        Some(c) => respond::json(200, &json!({"label": label, "credentials": c})),
+        None => err(ControlError::UnknownCredential(label)),
+    }
+}
+
+/// `{"at": RFC 3339}`, `{"in_ms": N}` or `{"after_requests": N}`; empty for now.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WhenBody {
+    at: Option<DateTime<Utc>>,
+    in_ms: Option<u64>,
+    after_requests: Option<u32>,
+}
+
+async fn change_credential(
+    State(sim): State<Arc<Sim>>,
+    Path((label, action)): Path<(String, String)>,
+    body: Option<Json<WhenBody>>,
+) -> Response {
+    let control = control_of(&sim);
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let when = match (body.at, body.in_ms, body.after_requests) {
+        (Some(at), None, None) => control.when_at(at),
+        (None, Some(ms), None) => When::InMs(ms),
+        (None, None, Some(n)) => When::AfterRequests(n),
+        (None, None, None) => When::Now,
+        _ => {
+            return err(ControlError::Invalid(
+                "give at most one of at, in_ms, after_requests".into(),
+            ))
+        }
+    };
+    let result = match action.as_str() {
+        "revoke" => control.schedule(&label, false, when),
+        "expire" => control.schedule(&label, true, when),
+        "restore" => control.restore(&label),
+        other => Err(ControlError::Invalid(format!(
+            "unknown action {other:?}: revoke, expire or restore"
+        ))),
+    };
+    match result {
+        Ok(()) => respond::json(200, &json!({"label": label, "action": action})),
+        Err(e) => err(e),
+    }
+}
+
+async fn advance(
+    State(sim): State<Arc<Sim>>,
+    body: Option<Json<AdvanceSpec>>,
+) -> Json<AdvanceReport> {
+    let spec = body.map(|Json(s)| s).unwrap_or_else(AdvanceSpec::tick);
+    Json(control_of(&sim).advance(spec))
+}
+
+#[derive(Deserialize)]
+struct RequestsQuery {
+    endpoint: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_requests(
+    State(sim): State<Arc<Sim>>,
+    Query(q): Query<RequestsQuery>,
+) -> Json<Vec<RecordedRequest>> {
+    let mut all = control_of(&sim).requests();
+    if let Some(e) = &q.endpoint {
+        all.retain(|r| r.endpoint.as_deref() == Some(e.as_str()));
+    }
+    if let Some(n) = q.limit {
+        let skip = all.len().saturating_sub(n);
+        all.drain(..skip);
+    }
+    Json(all)
+}
+
+async fn clear_requests(State(sim): State<Arc<Sim>>) -> Json<Value> {
+    control_of(&sim).clear_requests();
+    Json(json!({"cleared": true}))
+}

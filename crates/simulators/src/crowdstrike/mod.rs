@@ -1,0 +1,271 @@
+//! CrowdStrike Falcon: OAuth2 client credentials (`POST /oauth2/token` → 201), bearer
+//! tokens, the hosts and alerts query/entity endpoints, the `{meta, resources, errors}`
+//! envelope and `X-RateLimit-*` headers on every response.
+
+mod alerts;
+mod auth;
+mod data;
+mod devices;
+mod fql;
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    http::{request::Parts, HeaderValue, Method},
+    response::Response,
+    routing::{get, post},
+    Router,
+};
+use serde_json::{json, Value};
+
+use crate::{
+    auth::{mask, Secret},
+    fake::{Rng, ALNUM},
+    faults::Decision,
+    respond,
+    sentinelone::{authorization, label_key},
+    sim::{Identity, Sim, VendorApi},
+    world::stream,
+};
+
+pub(crate) use data::{alert_composite_id, device_aid, render_alert};
+
+/// Endpoint names for faults.
+pub const ENDPOINTS: &[&str] = &["token", "devices", "alerts"];
+
+/// Requests per minute in `X-RateLimit-Limit` (per customer, all endpoints).
+const RATE_LIMIT: u32 = 6000;
+
+/// The CrowdStrike simulator.
+pub struct CrowdStrike;
+
+impl VendorApi for CrowdStrike {
+    fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
+        match path.trim_end_matches('/') {
+            "/oauth2/token" | "/oauth2/revoke" => Some("token"),
+            "/devices/queries/devices/v1"
+            | "/devices/queries/devices-scroll/v1"
+            | "/devices/entities/devices/v2" => Some("devices"),
+            "/alerts/queries/alerts/v2"
+            | "/alerts/entities/alerts/v2"
+            | "/alerts/combined/alerts/v1" => Some("alerts"),
+            _ => None,
+        }
+    }
+
+    fn resolution(&self) -> (i64, i64) {
+        // Host timestamps have whole seconds; alert update times nanoseconds.
+        (1_000_000_000, 1)
+    }
+
+    fn router(&self) -> Router<Arc<Sim>> {
+        Router::new()
+            .route("/oauth2/token", post(auth::token))
+            .route("/oauth2/revoke", post(auth::revoke))
+            .route("/devices/queries/devices/v1", get(devices::query))
+            .route("/devices/queries/devices-scroll/v1", get(devices::scroll))
+            .route(
+                "/devices/entities/devices/v2",
+                get(devices::entities_get).post(devices::entities_post),
+            )
+            .route("/alerts/queries/alerts/v2", get(alerts::query))
+            .route("/alerts/entities/alerts/v2", post(alerts::entities))
+            .route("/alerts/combined/alerts/v1", post(alerts::combined))
+    }
+
+    fn new_secret(&self, seed: u64, label: &str) -> Secret {
+        let mut r = Rng::for_record(seed, stream::CREDENTIAL, label_key(label));
+        Secret::Client {
+            client_id: r.hex(32),
+            client_secret: r.chars(40, ALNUM),
+        }
+    }
+
+    fn credentials_json(&self, sim: &Sim, secret: &Secret) -> Value {
+        let (id, secret) = match secret {
+            Secret::Client {
+                client_id,
+                client_secret,
+            } => (client_id.clone(), client_secret.clone()),
+            Secret::ApiToken(t) => (String::new(), t.clone()),
+        };
+        json!({"client_id": id, "client_secret": secret, "base_url": sim.base_url})
+    }
+
+    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity {
+        if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
+            return auth::identify_form(sim, body);
+        }
+        match authorization(parts) {
+            Some((scheme, token)) => Identity {
+                credential: scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then(|| sim.creds.identify(&token))
+                    .flatten(),
+                auth: Some(mask(&scheme, &token)),
+                form: None,
+            },
+            None => Identity::default(),
+        }
+    }
+
+    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
+        match authorization(parts) {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                sim.creds.check_bearer(&token, Instant::now()).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    fn error(&self, _sim: &Sim, endpoint: Option<&str>, status: u16, _retry: u64) -> Response {
+        let trace = uuid::Uuid::new_v4().to_string();
+        let message = match status {
+            400 => "Bad Request".to_owned(),
+            401 => "access denied, invalid bearer token".to_owned(),
+            403 => "access denied, authorization failed".to_owned(),
+            404 => "Not Found".to_owned(),
+            413 => "Request Entity Too Large".to_owned(),
+            429 => "API rate limit exceeded.".to_owned(),
+            500 => format!("Internal Server Error: Please provide trace-id='{trace}' to support"),
+            502 => "Bad Gateway".to_owned(),
+            503 => "Service Unavailable".to_owned(),
+            _ => "Error".to_owned(),
+        };
+        let message = if status == 401 && endpoint == Some("token") {
+            "access denied, invalid client".to_owned()
+        } else {
+            message
+        };
+        respond::json(
+            status,
+            &json!({
+                "meta": {"query_time": 2.6e-7, "powered_by": "crowdstrike-api-gateway", "trace_id": trace},
+                "errors": [{"code": status, "message": message}],
+            }),
+        )
+    }
+
+    fn decorate(
+        &self,
+        sim: &Sim,
+        _endpoint: Option<&str>,
+        decision: &Decision,
+        resp: &mut Response,
+    ) {
+        let now = Instant::now();
+        let (limit, remaining, reset_in) = match decision.quota {
+            Some(q) => (q.limit, q.remaining, q.reset_in),
+            None => {
+                let (used, reset_in) = sim.rate.hit(now);
+                (RATE_LIMIT, RATE_LIMIT.saturating_sub(used), reset_in)
+            }
+        };
+        let headers = resp.headers_mut();
+        headers.insert("X-RateLimit-Limit", HeaderValue::from(limit));
+        let remaining = if resp.status() == 429 { 0 } else { remaining };
+        resp.headers_mut()
+            .insert("X-RateLimit-Remaining", HeaderValue::from(remaining));
+        if resp.status() == 429 {
+            // Epoch seconds at which to retry, not a delay.
+            let wait = match decision.action {
+                Some(crate::faults::Action::Status {
+                    retry_after_secs, ..
+                }) => retry_after_secs,
+                _ => reset_in.as_secs().max(1),
+            };
+            let at = sim.world.clock.now_ns() / 1_000_000_000 + wait as i64;
+            resp.headers_mut()
+                .insert("X-RateLimit-RetryAfter", HeaderValue::from(at));
+        }
+    }
+
+    fn records_key(&self, _endpoint: &str) -> Option<&'static str> {
+        Some("resources")
+    }
+
+    fn id_key(&self, endpoint: &str) -> &'static str {
+        if endpoint == "alerts" {
+            "composite_id"
+        } else {
+            "device_id"
+        }
+    }
+
+    fn unknown_enum(&self, endpoint: &str, record: &mut Value) {
+        if !record.is_object() {
+            // Query endpoints list ids: there is no enum to change.
+            return;
+        }
+        match endpoint {
+            "alerts" => {
+                record["status"] = json!("escalated");
+                record["severity_name"] = json!("Severe");
+                record["product"] = json!("aidr");
+                record["type"] = json!("iot-anomaly");
+            }
+            _ => {
+                record["status"] = json!("isolation_pending");
+                record["platform_name"] = json!("ChromeOS");
+                record["reduced_functionality_mode"] = json!("partial");
+                record["product_type_desc"] = json!("Appliance");
+            }
+        }
+    }
+
+    fn device_id(&self, sim: &Sim, index: u64) -> String {
+        device_aid(sim.seed(), index)
+    }
+
+    fn alert_id(&self, sim: &Sim, index: u64) -> String {
+        alert_composite_id(&sim.world, index)
+    }
+}
+
+/// The envelope's `meta`; `pagination` only on query endpoints.
+pub(crate) fn meta(powered_by: &str, pagination: Option<Value>) -> Value {
+    let mut meta = json!({
+        "query_time": 0.004_217,
+        "powered_by": powered_by,
+        "trace_id": uuid::Uuid::new_v4().to_string(),
+    });
+    if let Some(p) = pagination {
+        meta["pagination"] = p;
+    }
+    meta
+}
+
+/// A success envelope.
+pub(crate) fn envelope(
+    powered_by: &str,
+    pagination: Option<Value>,
+    resources: Value,
+    errors: Value,
+) -> Value {
+    json!({"meta": meta(powered_by, pagination), "resources": resources, "errors": errors})
+}
+
+/// The envelope's opening, for streamed pages: `{"meta":…,"resources":[`.
+pub(crate) fn envelope_head(powered_by: &str, pagination: Option<Value>) -> String {
+    format!(
+        "{{\"meta\":{},\"resources\":[",
+        meta(powered_by, pagination)
+    )
+}
+
+/// The envelope's closing after streamed records.
+pub(crate) fn envelope_tail(errors: Vec<Value>) -> String {
+    format!("],\"errors\":{}}}", Value::Array(errors))
+}
+
+/// A 400 from the service itself (invalid parameters), with its reason.
+pub(crate) fn bad_request(powered_by: &str, message: &str) -> Response {
+    let mut body = envelope(
+        powered_by,
+        None,
+        json!([]),
+        json!([{"code": 400, "message": message}]),
+    );
+    body["meta"]["query_time"] = json!(0.000_912);
+    respond::json(400, &body)
+}

@@ -1,0 +1,215 @@
+//! Microsoft Defender for Endpoint: an Entra ID client-credentials token
+//! (`POST /{tenant}/oauth2/v2.0/token`, AAD error shapes), bearer auth, OData lists
+//! `GET /api/machines` and `/api/alerts` (`$filter`, `$top`, `$skip`, `$expand`,
+//! `@odata.nextLink`), single entities by id, errors `{"error": {code, message, target}}`
+//! and `Retry-After` (seconds) on 429.
+
+mod auth;
+mod data;
+mod lists;
+mod odata;
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    http::{request::Parts, HeaderValue, Method},
+    response::Response,
+    routing::{get, post},
+    Router,
+};
+use serde_json::{json, Value};
+
+use crate::{
+    auth::{mask, Secret},
+    fake::{Rng, ALNUM},
+    faults::{Action, Decision},
+    respond,
+    sentinelone::{authorization, label_key},
+    sim::{Identity, Sim, VendorApi},
+    world::stream,
+};
+
+pub(crate) use data::{alert_id, machine_id, render_alert, tenant_id};
+
+/// Endpoint names for faults.
+pub const ENDPOINTS: &[&str] = &["token", "machines", "alerts"];
+
+/// The Defender for Endpoint simulator.
+pub struct Defender;
+
+impl VendorApi for Defender {
+    fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
+        let path = path.trim_end_matches('/');
+        if path == "/api/machines" || path.starts_with("/api/machines/") {
+            return Some("machines");
+        }
+        if path == "/api/alerts" || path.starts_with("/api/alerts/") {
+            return Some("alerts");
+        }
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match segments.as_slice() {
+            [_, "oauth2", "v2.0", "token"] | [_, "oauth2", "token"] => Some("token"),
+            _ => None,
+        }
+    }
+
+    fn resolution(&self) -> (i64, i64) {
+        // Seven fractional digits: 100 ns.
+        (100, 100)
+    }
+
+    fn router(&self) -> Router<Arc<Sim>> {
+        Router::new()
+            .route("/{tenant}/oauth2/v2.0/token", post(auth::token_v2))
+            .route("/{tenant}/oauth2/token", post(auth::token_v1))
+            .route("/api/machines", get(lists::machines))
+            .route("/api/machines/{id}", get(lists::machine))
+            .route("/api/alerts", get(lists::alerts))
+            .route("/api/alerts/{id}", get(lists::alert))
+    }
+
+    fn new_secret(&self, seed: u64, label: &str) -> Secret {
+        let mut r = Rng::for_record(seed, stream::CREDENTIAL, label_key(label));
+        let client_id = r.guid();
+        // Entra secrets: three characters, `8Q~`, then 34 more.
+        let secret = format!(
+            "{}8Q~{}",
+            r.chars(3, ALNUM),
+            r.chars(
+                34,
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~"
+            )
+        );
+        Secret::Client {
+            client_id,
+            client_secret: secret,
+        }
+    }
+
+    fn credentials_json(&self, sim: &Sim, secret: &Secret) -> Value {
+        let (id, secret) = match secret {
+            Secret::Client {
+                client_id,
+                client_secret,
+            } => (client_id.clone(), client_secret.clone()),
+            Secret::ApiToken(t) => (String::new(), t.clone()),
+        };
+        json!({
+            "tenant_id": tenant_id(sim.seed()),
+            "client_id": id,
+            "client_secret": secret,
+            "login_base_url": sim.base_url,
+            "api_base_url": sim.base_url,
+        })
+    }
+
+    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity {
+        if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
+            return auth::identify_form(sim, body);
+        }
+        match authorization(parts) {
+            Some((scheme, token)) => Identity {
+                credential: scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then(|| sim.creds.identify(&token))
+                    .flatten(),
+                auth: Some(mask(&scheme, &token)),
+                form: None,
+            },
+            None => Identity::default(),
+        }
+    }
+
+    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
+        match authorization(parts) {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                sim.creds.check_bearer(&token, Instant::now()).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    fn error(&self, sim: &Sim, endpoint: Option<&str>, status: u16, retry: u64) -> Response {
+        if endpoint == Some("token") {
+            return auth::aad_error(sim, status, None);
+        }
+        let permission = if endpoint == Some("machines") {
+            "Machine.Read.All"
+        } else {
+            "Alert.Read.All"
+        };
+        let (code, message) = match status {
+            400 => ("BadRequest", "The request is invalid.".to_owned()),
+            401 => ("Unauthorized", "Authorization has been denied for this request.".to_owned()),
+            403 => ("Forbidden", format!("The application does not have any of the required application permissions ({permission}) to access the resource.")),
+            404 => ("NotFound", "The requested resource was not found.".to_owned()),
+            413 => ("RequestEntityTooLarge", "The request is too large.".to_owned()),
+            429 => ("TooManyRequests", format!("Rate limit is exceeded. Try again in {retry} seconds.")),
+            500 => ("InternalServerError", "An internal server error occurred.".to_owned()),
+            502 => ("BadGateway", "The server received an invalid response.".to_owned()),
+            503 => ("ServiceUnavailable", "The service is temporarily unavailable.".to_owned()),
+            _ => ("Error", "The request failed.".to_owned()),
+        };
+        error(status, code, &message)
+    }
+
+    fn decorate(
+        &self,
+        _sim: &Sim,
+        _endpoint: Option<&str>,
+        decision: &Decision,
+        resp: &mut Response,
+    ) {
+        if resp.status() == 429 {
+            let secs = match decision.action {
+                Some(Action::Status {
+                    retry_after_secs, ..
+                }) => retry_after_secs,
+                _ => 1,
+            };
+            resp.headers_mut()
+                .insert("Retry-After", HeaderValue::from(secs));
+        }
+    }
+
+    fn records_key(&self, endpoint: &str) -> Option<&'static str> {
+        (endpoint != "token").then_some("value")
+    }
+
+    fn id_key(&self, _endpoint: &str) -> &'static str {
+        "id"
+    }
+
+    fn unknown_enum(&self, endpoint: &str, record: &mut Value) {
+        if !record.is_object() {
+            return;
+        }
+        if endpoint == "alerts" {
+            record["status"] = json!("Dismissed");
+            record["severity"] = json!("Critical");
+            record["classification"] = json!("BenignPositive");
+            record["investigationState"] = json!("PendingApproval2");
+        } else {
+            record["healthStatus"] = json!("Degraded");
+            record["osPlatform"] = json!("WindowsServer2025");
+            record["riskScore"] = json!("Severe");
+            record["onboardingStatus"] = json!("Offboarded");
+        }
+    }
+
+    fn device_id(&self, sim: &Sim, index: u64) -> String {
+        machine_id(sim.seed(), index)
+    }
+
+    fn alert_id(&self, sim: &Sim, index: u64) -> String {
+        alert_id(&sim.world, index)
+    }
+}
+
+/// The API's error body; `target` is a correlation id.
+pub(crate) fn error(status: u16, code: &str, message: &str) -> Response {
+    respond::json(
+        status,
+        &json!({"error": {"code": code, "message": message, "target": uuid::Uuid::new_v4().to_string()}}),
+    )
+}

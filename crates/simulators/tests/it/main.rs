@@ -1,0 +1,9 @@
+//! Integration tests of the simulators over real HTTP (one test binary).
+
+mod control;
+mod crowdstrike;
+mod defender;
+mod faults;
+mod samples;
+mod sentinelone;
+mod support;
