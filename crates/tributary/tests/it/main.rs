@@ -1,11 +1,13 @@
 //! Integration tests of the whole application over real HTTP.
 
 mod bad_input;
+mod health;
 mod ops;
 mod provisioning;
 mod receiver;
 mod secrets;
 mod support;
+mod sync;
 #[allow(dead_code)] // used by the dashboard browser tests
 mod webdriver;
 mod webhooks;
