@@ -21,6 +21,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run Tributary with embedded SQLite and three simulated vendors (healthy and failing
+    /// connections), and print the dashboard URL and an API key.
+    Demo(crate::commands::DemoArgs),
     /// Run the API server, scheduler and workers (per the configured roles).
     Serve {
         /// Listen address, e.g. 0.0.0.0:8080 (overrides `listen`).

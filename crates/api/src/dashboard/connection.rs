@@ -209,7 +209,8 @@ async fn render_page(
         health: health_view(c),
         uptime: uptime
             .uptime_ratio
-            .map(|r| format!("{:.2}% healthy", r * 100.0))
+            // `+ 0.0` turns a -0.0 ratio into 0.0, so it never prints as "-0.00%".
+            .map(|r| format!("{:.2}% healthy", (r * 100.0).max(0.0) + 0.0))
             .unwrap_or_default(),
         bars: uptime
             .days

@@ -1,7 +1,9 @@
 //! One module per CLI command.
 
 mod accounts;
+mod demo;
 pub use accounts::create_key;
+pub use demo::DemoArgs;
 mod healthcheck;
 mod openapi;
 mod serve;
@@ -19,6 +21,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi { check } => return openapi::run(check.as_deref()),
         // The simulator needs no configuration, store or logging setup of ours.
         Command::Simulate(args) => return tributary_simulators::run_simulate(args).await,
+        Command::Demo(args) => {
+            let config = Config::load(cli.config.clone())?;
+            runtime::init_logging(&config);
+            return demo::run(config, args).await;
+        }
         command => command,
     };
     let mut config = Config::load(cli.config.clone())?;
@@ -45,6 +52,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(cmd) => accounts::api_key(&config, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&config, url).await,
         Command::Sync { connection_id } => sync::run(&config, connection_id).await,
-        Command::Openapi { .. } | Command::Simulate(_) => unreachable!("handled above"),
+        Command::Openapi { .. } | Command::Simulate(_) | Command::Demo(_) => {
+            unreachable!("handled above")
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Integration tests of the whole application over real HTTP.
 
 mod bad_input;
+mod dashboard;
+mod demo;
 mod health;
 mod ops;
 mod provisioning;
