@@ -1,6 +1,7 @@
 //! Integration tests of the whole application over real HTTP.
 
 mod bad_input;
+mod crash;
 mod dashboard;
 mod demo;
 mod health;
