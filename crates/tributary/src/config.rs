@@ -181,6 +181,7 @@ const ENV_KEYS: &[&str] = &[
     "allow_vendor_hosts",
     "body_limit_bytes",
     "engine",
+    "webhooks",
 ];
 
 impl Config {
@@ -367,11 +368,13 @@ mod env_tests {
             jail.set_env("TRIBUTARY_ALLOW_VENDOR_HOSTS", "127.0.0.1,localhost");
             jail.set_env("TRIBUTARY_ROLES", "api,worker");
             jail.set_env("TRIBUTARY_ENGINE__WORKERS", "7");
+            jail.set_env("TRIBUTARY_WEBHOOKS__DOWN_AFTER_FAILURES", "3");
             jail.set_env("TRIBUTARY_TEST_POSTGRES_URL", "postgres://ignored");
             let c = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(c.allow_vendor_hosts, "127.0.0.1,localhost");
             assert_eq!(c.roles, vec!["api", "worker"]);
             assert_eq!(c.engine.workers, 7);
+            assert_eq!(c.webhooks.down_after_failures, 3);
             Ok(())
         });
     }

@@ -17,7 +17,7 @@ use crate::support::backends;
 const ALERTS: u64 = 12_000;
 const DEVICES: u64 = 300;
 
-fn tributary(db: &TestDatabase, data: &std::path::Path) -> Command {
+pub fn tributary(db: &TestDatabase, data: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tributary"));
     c.env("TRIBUTARY_DATA_DIR", data)
         .env("DATABASE_URL", &db.url)
@@ -34,8 +34,13 @@ fn tributary(db: &TestDatabase, data: &std::path::Path) -> Command {
 }
 
 /// Starts `tributary serve` on a free port; returns the child and its base URL.
-fn serve(db: &TestDatabase, data: &std::path::Path) -> (Child, String) {
-    let mut child = tributary(db, data)
+pub fn serve(db: &TestDatabase, data: &std::path::Path) -> (Child, String) {
+    serve_with(tributary(db, data))
+}
+
+/// Starts `command serve` on a free port; returns the child and its base URL.
+pub fn serve_with(mut command: Command) -> (Child, String) {
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -64,7 +69,7 @@ fn serve(db: &TestDatabase, data: &std::path::Path) -> (Child, String) {
     }
 }
 
-async fn get(client: &reqwest::Client, url: String, key: &str, conn: Option<&str>) -> Value {
+pub async fn get(client: &reqwest::Client, url: String, key: &str, conn: Option<&str>) -> Value {
     let mut req = client.get(url).header("X-API-KEY", key);
     if let Some(c) = conn {
         req = req.header("X-CONNECTION-ID", c);
@@ -89,7 +94,11 @@ async fn a_sync_killed_mid_way_resumes_with_nothing_lost_and_nothing_duplicated(
             .args(["account", "create", "--name", "crash", "--json"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let key = serde_json::from_slice::<Value>(&out.stdout).unwrap()["api_key"]
             .as_str()
             .unwrap()
@@ -109,7 +118,9 @@ async fn a_sync_killed_mid_way_resumes_with_nothing_lost_and_nothing_duplicated(
             .unwrap();
         let org = org["id"].as_str().unwrap().to_owned();
         let conn: Value = client
-            .post(format!("{base}/v1/provisioning/organizations/{org}/connections"))
+            .post(format!(
+                "{base}/v1/provisioning/organizations/{org}/connections"
+            ))
             .header("X-API-KEY", &key)
             .json(&json!({"vendor": "SENTINELONE", "credentials": sim.credentials()}))
             .send()
@@ -134,11 +145,15 @@ async fn a_sync_killed_mid_way_resumes_with_nothing_lost_and_nothing_duplicated(
         };
         first.kill().unwrap(); // SIGKILL
         first.wait().unwrap();
-        assert!(stored_before < ALERTS, "the kill came before the sync ended");
+        assert!(
+            stored_before < ALERTS,
+            "the kill came before the sync ended"
+        );
 
         // A new process: the dead worker's job is re-queued when its lease expires.
         let (mut second, base) = serve(&db, dir.path());
-        let jobs_url = format!("{base}/v1/provisioning/organizations/{org}/connections/{conn}/jobs");
+        let jobs_url =
+            format!("{base}/v1/provisioning/organizations/{org}/connections/{conn}/jobs");
         let deadline = Instant::now() + Duration::from_secs(120);
         let job = loop {
             let jobs = get(&client, jobs_url.clone(), &key, None).await;
@@ -149,21 +164,42 @@ async fn a_sync_killed_mid_way_resumes_with_nothing_lost_and_nothing_duplicated(
             assert!(Instant::now() < deadline, "the job never finished: {jobs}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
-        let ctx = format!("{:?}: stored {stored_before} before the kill; {job}", db.backend);
+        let ctx = format!(
+            "{:?}: stored {stored_before} before the kill; {job}",
+            db.backend
+        );
         assert_eq!(job["status"], "SUCCEEDED", "{ctx}");
         assert_eq!(job["attempts"], 2, "the same job, taken over: {ctx}");
-        let alerts = get(&client, format!("{base}/v1/edr/alerts?limit=1"), &key, Some(&conn)).await;
-        let devices =
-            get(&client, format!("{base}/v1/edr/devices?limit=1"), &key, Some(&conn)).await;
+        let alerts = get(
+            &client,
+            format!("{base}/v1/edr/alerts?limit=1"),
+            &key,
+            Some(&conn),
+        )
+        .await;
+        let devices = get(
+            &client,
+            format!("{base}/v1/edr/devices?limit=1"),
+            &key,
+            Some(&conn),
+        )
+        .await;
         assert_eq!(alerts["total"], ALERTS, "every alert exactly once: {ctx}");
-        assert_eq!(devices["total"], DEVICES, "every device exactly once: {ctx}");
+        assert_eq!(
+            devices["total"], DEVICES,
+            "every device exactly once: {ctx}"
+        );
         // And by id: walk every alert with the cursor and count distinct ids.
         let mut seen = std::collections::HashSet::new();
-        let mut url = format!("{base}/v1/edr/alerts?limit=1000&enableCursor=true&excludeTotal=true");
+        let mut url =
+            format!("{base}/v1/edr/alerts?limit=1000&enableCursor=true&excludeTotal=true");
         loop {
             let page = get(&client, url.clone(), &key, Some(&conn)).await;
             for a in page["items"].as_array().unwrap() {
-                assert!(seen.insert(a["id"].as_str().unwrap().to_owned()), "duplicate: {ctx}");
+                assert!(
+                    seen.insert(a["id"].as_str().unwrap().to_owned()),
+                    "duplicate: {ctx}"
+                );
             }
             match page["next_cursor"].as_str() {
                 Some(c) => {

@@ -271,3 +271,200 @@ async fn an_endpoint_that_keeps_failing_is_disabled_and_that_is_reported() {
         app.stop().await;
     }
 }
+
+/// The health events one connection produced, in order: (previous name, current name).
+fn health_events(got: &[crate::receiver::Received]) -> Vec<(Value, Value)> {
+    got.iter()
+        .map(|r| r.json())
+        .filter(|e| e["type"] == "connection.health_changed")
+        .map(|e| {
+            (
+                e["data"]["previous_health"]["name"].clone(),
+                e["data"]["health"]["name"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn health_changes_are_notified_once_they_hold_and_recovery_once() {
+    use tributary_simulators::SimVendor;
+    for db in backends("webhook_health_changed") {
+        let app = fast_webhooks_app(db, 3600.0).await;
+        let receiver = Receiver::start(200).await;
+        let (_, secret) = create_hook(
+            &app,
+            &receiver.url(),
+            Some(vec!["connection.health_changed"]),
+        )
+        .await;
+        let org = app.create_org("Customer").await;
+        let sim = crate::sync::sim(SimVendor::Sentinelone, 5, 10).await;
+        let control = sim.control();
+        let creds = control.add_credential("flaky", &["all:503"]).unwrap();
+        let conn = app.connect(&org, "SENTINELONE", creds).await;
+
+        // One failed job, then healthy again: a blip, never notified (flap control,
+        // down after 2 failed jobs in a row).
+        assert_eq!(
+            app.first_job(&org, &conn).await["health"],
+            "VENDOR_SERVER_ERROR"
+        );
+        control.clear_faults(Some("flaky"), None);
+        assert_eq!(app.run_job(&org, &conn).await["health"], "HEALTHY");
+        // Down for real: notified after the second failed job, and only once.
+        control.fault("flaky/all:503").unwrap();
+        for _ in 0..3 {
+            assert_eq!(
+                app.run_job(&org, &conn).await["health"],
+                "VENDOR_SERVER_ERROR"
+            );
+        }
+        // Recovered: notified once, however many healthy jobs follow.
+        control.clear_faults(Some("flaky"), None);
+        for _ in 0..2 {
+            assert_eq!(app.run_job(&org, &conn).await["health"], "HEALTHY");
+        }
+        let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+        tokio::time::sleep(Duration::from_millis(600)).await; // nothing else arrives
+        let got_all = receiver.received();
+        assert_eq!(
+            health_events(&got_all),
+            vec![
+                (json!("HEALTHY"), json!("VENDOR_SERVER_ERROR")),
+                (json!("VENDOR_SERVER_ERROR"), json!("HEALTHY")),
+            ],
+            "{:?}",
+            got_all.iter().map(|r| r.json()).collect::<Vec<_>>()
+        );
+        let down = got[0].json();
+        assert!(verify_delivery(&secret, &got[0]) && verify_delivery(&secret, &got[1]));
+        assert_eq!(down["data"]["connection_id"], conn.as_str());
+        assert_eq!(down["data"]["organization_id"], org.as_str());
+        assert_eq!(down["data"]["vendor"], "SENTINELONE");
+        assert_eq!(down["data"]["health"]["resolution_owner"], "VENDOR");
+        assert_eq!(down["data"]["health"]["details"][0]["http_status"], 503);
+        assert_eq!(got[1].json()["data"]["health"]["details"], Value::Null);
+        receiver.stop();
+        sim.shutdown().await.unwrap();
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn events_committed_before_a_sigkill_are_delivered_by_the_next_process() {
+    use crate::crash::{get, serve, tributary};
+    use tributary_simulators::{spawn, SimConfig, SimVendor};
+    for db in backends("webhook_sigkill") {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = spawn(SimConfig::new(SimVendor::Sentinelone).devices(5).alerts(10))
+            .await
+            .unwrap();
+        sim.control().fault("all:503").unwrap();
+        let receiver = Receiver::start(200).await;
+        let out = tributary(&db, dir.path())
+            .args(["account", "create", "--name", "hooks", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let key = serde_json::from_slice::<Value>(&out.stdout).unwrap()["api_key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // A process that commits events but never sends them (no `delivery` role): the
+        // state of a sender killed between the commit and the send.
+        let (mut first, base) = {
+            let mut c = tributary(&db, dir.path());
+            c.env("TRIBUTARY_ROLES", "api,worker,scheduler")
+                .env("TRIBUTARY_WEBHOOKS__DOWN_AFTER_FAILURES", "1");
+            crate::crash::serve_with(c)
+        };
+        let client = reqwest::Client::new();
+        let post = |path: &str, body: Value| {
+            client
+                .post(format!("{base}/v1{path}"))
+                .header("X-API-KEY", &key)
+                .json(&body)
+                .send()
+        };
+        let hook: Value = post("/webhooks", json!({"url": receiver.url()}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let hook = hook["id"].as_str().unwrap().to_owned();
+        let org: Value = post("/provisioning/organizations", json!({"name": "o"}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let org = org["id"].as_str().unwrap().to_owned();
+        let conn: Value = post(
+            &format!("/provisioning/organizations/{org}/connections"),
+            json!({"vendor": "SENTINELONE", "credentials": sim.credentials()}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let conn = conn["id"].as_str().unwrap().to_owned();
+        // Both events are in the outbox, pending.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let log = get(
+                &client,
+                format!("{base}/v1/webhooks/{hook}/deliveries"),
+                &key,
+                None,
+            )
+            .await;
+            if log["total"] == 2 {
+                assert!(
+                    log["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|d| d["status"] == "PENDING"),
+                    "{log}"
+                );
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "events never committed: {log}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        first.kill().unwrap(); // SIGKILL
+        first.wait().unwrap();
+        assert!(receiver.received().is_empty());
+
+        // The next process delivers them, in order, signed.
+        let (mut second, _) = serve(&db, dir.path());
+        let got = receiver.wait_for(2, Duration::from_secs(30)).await;
+        let types: Vec<Value> = got.iter().map(|r| r.json()["type"].clone()).collect();
+        assert_eq!(
+            types,
+            vec![
+                json!("connection.created"),
+                json!("connection.health_changed")
+            ]
+        );
+        assert_eq!(got[1].json()["data"]["connection_id"], conn.as_str());
+        assert_eq!(
+            got[1].json()["data"]["health"]["name"],
+            "VENDOR_SERVER_ERROR"
+        );
+        second.kill().unwrap();
+        second.wait().unwrap();
+        receiver.stop();
+        sim.shutdown().await.unwrap();
+    }
+}
