@@ -4,6 +4,7 @@ mod bad_input;
 mod crash;
 mod dashboard;
 mod demo;
+mod edr;
 mod health;
 mod ops;
 mod provisioning;
