@@ -52,6 +52,9 @@ pub enum Command {
     /// Run a simulated vendor API (CrowdStrike, SentinelOne or Defender for Endpoint) on
     /// loopback, with generated data and injectable faults; prints its URL and credentials.
     Simulate(tributary_simulators::SimulateArgs),
+    /// Benchmarks that print figures next to a same-run baseline.
+    #[command(subcommand)]
+    Bench(crate::commands::BenchCommand),
     /// Print the OpenAPI document, or compare it with a file.
     Openapi {
         /// Exit with an error if FILE differs from the generated document.

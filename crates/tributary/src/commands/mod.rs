@@ -1,6 +1,8 @@
 //! One module per CLI command.
 
 mod accounts;
+mod bench;
+pub use bench::BenchCommand;
 mod demo;
 pub use accounts::create_key;
 pub use demo::DemoArgs;
@@ -21,6 +23,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi { check } => return openapi::run(check.as_deref()),
         // The simulator needs no configuration, store or logging setup of ours.
         Command::Simulate(args) => return tributary_simulators::run_simulate(args).await,
+        Command::Bench(cmd) => {
+            let config = Config::load(cli.config.clone())?;
+            runtime::init_logging(&config);
+            return bench::run(config, cmd).await;
+        }
         Command::Demo(args) => {
             let config = Config::load(cli.config.clone())?;
             runtime::init_logging(&config);
@@ -52,7 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(cmd) => accounts::api_key(&config, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&config, url).await,
         Command::Sync { connection_id } => sync::run(&config, connection_id).await,
-        Command::Openapi { .. } | Command::Simulate(_) | Command::Demo(_) => {
+        Command::Openapi { .. } | Command::Simulate(_) | Command::Demo(_) | Command::Bench(_) => {
             unreachable!("handled above")
         }
     }

@@ -54,9 +54,11 @@ pub fn serve_with(mut command: Command) -> (Child, String) {
         }
     });
     loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server starts");
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server did not start");
+        };
         if let Some(i) = line.find("url=http://") {
             let url: String = line[i + 4..]
                 .chars()

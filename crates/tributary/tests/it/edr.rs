@@ -52,11 +52,9 @@ const ADDITIVE: &[&str] = &["updated_at", "device_groups"];
 /// Same keys at every level (arrays: the template's first element against every item).
 fn shape_of(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), shape_of(v)))
-                .collect(),
-        ),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), shape_of(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.first().map(shape_of).into_iter().collect()),
         Value::Number(_) => json!(0),
         _ => json!(""),
@@ -99,40 +97,91 @@ fn conforms(item: &Value, template: &Value, path: &str, errors: &mut Vec<String>
 
 fn one_of(v: &Value, allowed: &[&str], what: &str) {
     let s = v.as_str().unwrap_or_else(|| panic!("{what} is {v}"));
-    assert!(allowed.contains(&s), "{what} {s:?} is not one of {allowed:?}");
+    assert!(
+        allowed.contains(&s),
+        "{what} {s:?} is not one of {allowed:?}"
+    );
 }
 
 const OBSERVABLE_TYPES: [(u64, &str); 32] = [
-    (0, "UNKNOWN"), (1, "HOSTNAME"), (2, "IP_ADDRESS"), (3, "MAC_ADDRESS"), (4, "USER_NAME"),
-    (5, "EMAIL_ADDRESS"), (6, "URL_STRING"), (7, "FILE_NAME"), (8, "HASH"), (9, "PROCESS_NAME"),
-    (10, "RESOURCE_UID"), (11, "PORT"), (12, "SUBNET"), (13, "COMMAND_LINE"), (14, "COUNTRY"),
-    (15, "PROCESS_ID"), (16, "HTTP_USER_AGENT"), (17, "CWE_UID"), (18, "CVE_UID"),
-    (19, "USER_CREDENTIAL_ID"), (20, "ENDPOINT"), (21, "USER"), (22, "EMAIL"), (23, "URL"),
-    (24, "FILE"), (25, "PROCESS"), (26, "GEO_LOCATION"), (27, "CONTAINER"),
-    (28, "REGISTRY_KEY"), (29, "REGISTRY_VALUE"), (30, "FINGERPRINT"), (99, "OTHER"),
+    (0, "UNKNOWN"),
+    (1, "HOSTNAME"),
+    (2, "IP_ADDRESS"),
+    (3, "MAC_ADDRESS"),
+    (4, "USER_NAME"),
+    (5, "EMAIL_ADDRESS"),
+    (6, "URL_STRING"),
+    (7, "FILE_NAME"),
+    (8, "HASH"),
+    (9, "PROCESS_NAME"),
+    (10, "RESOURCE_UID"),
+    (11, "PORT"),
+    (12, "SUBNET"),
+    (13, "COMMAND_LINE"),
+    (14, "COUNTRY"),
+    (15, "PROCESS_ID"),
+    (16, "HTTP_USER_AGENT"),
+    (17, "CWE_UID"),
+    (18, "CVE_UID"),
+    (19, "USER_CREDENTIAL_ID"),
+    (20, "ENDPOINT"),
+    (21, "USER"),
+    (22, "EMAIL"),
+    (23, "URL"),
+    (24, "FILE"),
+    (25, "PROCESS"),
+    (26, "GEO_LOCATION"),
+    (27, "CONTAINER"),
+    (28, "REGISTRY_KEY"),
+    (29, "REGISTRY_VALUE"),
+    (30, "FINGERPRINT"),
+    (99, "OTHER"),
 ];
 
 fn check_device_enums(d: &Value) {
     if !d["status"].is_null() {
-        one_of(&d["status"], &["active", "offline", "quarantined"], "device.status");
+        one_of(
+            &d["status"],
+            &["active", "offline", "quarantined"],
+            "device.status",
+        );
     }
-    one_of(&d["platform"], &["mac", "windows", "linux", "unknown"], "device.platform");
+    one_of(
+        &d["platform"],
+        &["mac", "windows", "linux", "unknown"],
+        "device.platform",
+    );
     if let Some(c) = d["cloud_metadata"].as_object() {
         one_of(&c["cloud_provider"], &["aws"], "cloud_provider");
     }
     for m in d["mac_addresses"].as_array().unwrap() {
         let m = m.as_str().unwrap();
         assert!(
-            m.len() == 17 && m.split(':').all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())),
+            m.len() == 17
+                && m.split(':').all(|p| p.len() == 2
+                    && p.chars()
+                        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())),
             "one MAC format (aa:bb:cc:dd:ee:ff): {m}"
         );
     }
 }
 
 fn check_alert_enums(a: &Value) {
-    one_of(&a["severity"], &["none", "low", "medium", "high", "critical", "info"], "severity");
-    one_of(&a["status"], &["unknown", "new", "in_progress", "unresolved", "resolved"], "status");
-    one_of(&a["vendor"], &["crowdstrike", "ms_defender_endpoint", "sentinelone"], "vendor");
+    one_of(
+        &a["severity"],
+        &["none", "low", "medium", "high", "critical", "info"],
+        "severity",
+    );
+    one_of(
+        &a["status"],
+        &["unknown", "new", "in_progress", "unresolved", "resolved"],
+        "status",
+    );
+    one_of(
+        &a["vendor"],
+        &["crowdstrike", "ms_defender_endpoint", "sentinelone"],
+        "vendor",
+    );
     if let Some(obs) = a["observables"].as_array() {
         for o in obs {
             let id = o["type_id"].as_u64().unwrap();
@@ -170,7 +219,13 @@ fn the_documented_shape_is_the_seeds() {
 }
 
 /// An app with one synced connection per vendor; returns (app, [(vendor, connection)]).
-async fn synced(db: tributary_store::testing::TestDatabase) -> (TestApp, Vec<(String, String)>, Vec<tributary_simulators::RunningSimulator>) {
+async fn synced(
+    db: tributary_store::testing::TestDatabase,
+) -> (
+    TestApp,
+    Vec<(String, String)>,
+    Vec<tributary_simulators::RunningSimulator>,
+) {
     let app = TestApp::spawn(db).await;
     let org = app.create_org("edr").await;
     let mut conns = Vec::new();
@@ -208,7 +263,11 @@ async fn every_field_and_enum_is_as_documented_for_every_vendor() {
         let (app, conns, sims) = synced(db).await;
         for (name, conn) in &conns {
             let (s, page) = app
-                .edr(conn, "alerts", "limit=1000&includeObservables=true&includeDeviceGroups=true")
+                .edr(
+                    conn,
+                    "alerts",
+                    "limit=1000&includeObservables=true&includeDeviceGroups=true",
+                )
                 .await;
             assert_eq!(s, StatusCode::OK);
             assert_eq!(page["count"], 250);
@@ -217,31 +276,66 @@ async fn every_field_and_enum_is_as_documented_for_every_vendor() {
             for a in page["items"].as_array().unwrap() {
                 conforms(a, &documented_alert(), "alert", &mut errors);
                 check_alert_enums(a);
-                assert!(a["device"].get("device_groups").is_none() || a["device"]["device_groups"].is_array());
+                assert!(
+                    a["device"].get("device_groups").is_none()
+                        || a["device"]["device_groups"].is_array()
+                );
                 for (k, v) in a.as_object().unwrap() {
                     if !v.is_null() && v != &json!([]) {
                         filled.insert(k.clone());
                     }
                 }
             }
-            assert!(errors.is_empty(), "{name}: {:?}", &errors[..errors.len().min(10)]);
+            assert!(
+                errors.is_empty(),
+                "{name}: {:?}",
+                &errors[..errors.len().min(10)]
+            );
             // The vendor fills what it has: a realistic tenant fills these on some alert.
-            for k in ["title", "severity", "vendor_severity", "status", "vendor_status",
-                      "first_event_time", "last_event_time", "device", "mitre", "observables",
-                      "process_filename", "process_sha256", "user_name"] {
+            for k in [
+                "title",
+                "severity",
+                "vendor_severity",
+                "status",
+                "vendor_status",
+                "first_event_time",
+                "last_event_time",
+                "device",
+                "mitre",
+                "observables",
+                "process_filename",
+                "process_sha256",
+                "user_name",
+            ] {
                 assert!(filled.contains(k), "{name}: no alert has {k}");
             }
-            let (_, devices) = app.edr(conn, "devices", "limit=1000&includeDeviceGroups=true").await;
+            let (_, devices) = app
+                .edr(conn, "devices", "limit=1000&includeDeviceGroups=true")
+                .await;
             assert_eq!(devices["count"], 40);
             let mut errors = Vec::new();
             for d in devices["items"].as_array().unwrap() {
                 conforms(d, &documented_device(), "device", &mut errors);
                 check_device_enums(d);
                 assert!(d["device_groups"].is_array());
-                assert!(!d["hostnames"].as_array().unwrap().is_empty(), "{name}: {d}");
-                assert_eq!(d["source_vendors"][0]["vendor"].as_str().unwrap().to_ascii_lowercase(), name.to_ascii_lowercase(), "{d}");
+                assert!(
+                    !d["hostnames"].as_array().unwrap().is_empty(),
+                    "{name}: {d}"
+                );
+                assert_eq!(
+                    d["source_vendors"][0]["vendor"]
+                        .as_str()
+                        .unwrap()
+                        .to_ascii_lowercase(),
+                    name.to_ascii_lowercase(),
+                    "{d}"
+                );
             }
-            assert!(errors.is_empty(), "{name}: {:?}", &errors[..errors.len().min(10)]);
+            assert!(
+                errors.is_empty(),
+                "{name}: {:?}",
+                &errors[..errors.len().min(10)]
+            );
 
             // Observables and device groups appear only when asked for.
             let (_, plain) = app.edr(conn, "alerts", "limit=5").await;
@@ -267,7 +361,10 @@ async fn every_parameter_and_error_behaves_as_documented() {
 
         // Offset pagination, totals.
         let (_, first) = app.edr(conn, "alerts", "limit=10").await;
-        assert_eq!((first["count"].clone(), first["total"].clone()), (json!(10), json!(250)));
+        assert_eq!(
+            (first["count"].clone(), first["total"].clone()),
+            (json!(10), json!(250))
+        );
         let (_, second) = app.edr(conn, "alerts", "limit=10&offset=10").await;
         assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
         for p in ["excludeTotal=true", "skipTotal=true"] {
@@ -283,23 +380,59 @@ async fn every_parameter_and_error_behaves_as_documented() {
         assert_eq!((walked.len(), ids.len()), (250, 250));
         let (_, p1) = app.edr(conn, "alerts", "enableCursor=true&limit=50").await;
         let next = p1["next_cursor"].as_str().unwrap();
-        let (_, p2) = app.edr(conn, "alerts", &format!("enableCursor=true&limit=50&cursor={next}")).await;
+        let (_, p2) = app
+            .edr(
+                conn,
+                "alerts",
+                &format!("enableCursor=true&limit=50&cursor={next}"),
+            )
+            .await;
         let prev = p2["previous_cursor"].as_str().unwrap();
-        let (_, back) = app.edr(conn, "alerts", &format!("enableCursor=true&limit=50&cursor={prev}")).await;
-        assert_eq!(back["items"], p1["items"], "previous_cursor returns to the first page");
+        let (_, back) = app
+            .edr(
+                conn,
+                "alerts",
+                &format!("enableCursor=true&limit=50&cursor={prev}"),
+            )
+            .await;
+        assert_eq!(
+            back["items"], p1["items"],
+            "previous_cursor returns to the first page"
+        );
         let mut forged = next.to_owned();
         let last = forged.pop().unwrap();
         forged.push(if last == 'A' { 'B' } else { 'A' });
-        let (s, e) = app.edr(conn, "alerts", &format!("enableCursor=true&cursor={forged}")).await;
+        let (s, e) = app
+            .edr(
+                conn,
+                "alerts",
+                &format!("enableCursor=true&cursor={forged}"),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a forged cursor: {e}");
         // A cursor is bound to its connection and query.
-        let (s, _) = app.edr(&conns[1].1, "alerts", &format!("enableCursor=true&cursor={next}")).await;
+        let (s, _) = app
+            .edr(
+                &conns[1].1,
+                "alerts",
+                &format!("enableCursor=true&cursor={next}"),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
         // Sorting, both directions, with a stable tie-break.
-        for field in ["updated_at", "first_event_time", "last_event_time", "severity"] {
+        for field in [
+            "updated_at",
+            "first_event_time",
+            "last_event_time",
+            "severity",
+        ] {
             for desc in [false, true] {
-                let sort = if desc { format!("-{field}") } else { field.to_owned() };
+                let sort = if desc {
+                    format!("-{field}")
+                } else {
+                    field.to_owned()
+                };
                 let items = all_ids(&app, conn, "alerts", &format!("sort={sort}")).await;
                 assert_eq!(items.len(), 250, "{sort}");
                 let rank = |a: &Value| -> String {
@@ -310,17 +443,36 @@ async fn every_parameter_and_error_behaves_as_documented() {
                             .unwrap()
                             .to_string(),
                         "updated_at" => a["updated_at"].as_str().unwrap().to_owned(),
-                        f => a[f].as_str().map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap().timestamp_micros().to_string()).unwrap_or_default(),
+                        f => a[f]
+                            .as_str()
+                            .map(|t| {
+                                t.parse::<chrono::DateTime<chrono::Utc>>()
+                                    .unwrap()
+                                    .timestamp_micros()
+                                    .to_string()
+                            })
+                            .unwrap_or_default(),
                     }
                 };
                 for w in items.windows(2) {
                     let (a, b) = (rank(&w[0]), rank(&w[1]));
                     let ok = if field == "updated_at" || field == "severity" {
-                        if desc { a >= b } else { a <= b }
+                        if desc {
+                            a >= b
+                        } else {
+                            a <= b
+                        }
                     } else {
                         // Numeric strings: compare as numbers; nulls sort together.
-                        let (x, y) = (a.parse::<i64>().unwrap_or(i64::MIN), b.parse::<i64>().unwrap_or(i64::MIN));
-                        if desc { x >= y } else { x <= y }
+                        let (x, y) = (
+                            a.parse::<i64>().unwrap_or(i64::MIN),
+                            b.parse::<i64>().unwrap_or(i64::MIN),
+                        );
+                        if desc {
+                            x >= y
+                        } else {
+                            x <= y
+                        }
                     };
                     assert!(ok, "{sort}: {a} then {b}");
                 }
@@ -328,60 +480,153 @@ async fn every_parameter_and_error_behaves_as_documented() {
         }
 
         // Filters.
-        for (param, field, value) in [("severity", "severity", "high"), ("status", "status", "new")] {
-            let (s, page) = app.edr(conn, "alerts", &format!("limit=1000&{param}={value}")).await;
+        for (param, field, value) in [
+            ("severity", "severity", "high"),
+            ("status", "status", "new"),
+        ] {
+            let (s, page) = app
+                .edr(conn, "alerts", &format!("limit=1000&{param}={value}"))
+                .await;
             assert_eq!(s, StatusCode::OK);
-            assert!(page["items"].as_array().unwrap().iter().all(|a| a[field] == value), "{param}");
+            assert!(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|a| a[field] == value),
+                "{param}"
+            );
         }
-        let (_, both) = app.edr(conn, "alerts", "limit=1000&severity=high,critical").await;
-        let (_, repeated) = app.edr(conn, "alerts", "limit=1000&severity=high&severity=critical").await;
+        let (_, both) = app
+            .edr(conn, "alerts", "limit=1000&severity=high,critical")
+            .await;
+        let (_, repeated) = app
+            .edr(conn, "alerts", "limit=1000&severity=high&severity=critical")
+            .await;
         assert_eq!(both["total"], repeated["total"]);
         let (_, by_vendor) = app.edr(conn, "alerts", "limit=1&vendor=crowdstrike").await;
         assert_eq!(by_vendor["total"], 250);
         let (_, other_vendor) = app.edr(conn, "alerts", "limit=1&vendor=sentinelone").await;
         assert_eq!(other_vendor["total"], 0);
         let cutoff = walked[200]["updated_at"].as_str().unwrap().to_owned();
-        let (_, since) = app.edr(conn, "alerts", &format!("limit=1000&updatedSince={}", cutoff.replace('+', "%2B"))).await;
-        assert!(since["items"].as_array().unwrap().iter().all(|a| a["updated_at"].as_str().unwrap() >= cutoff.as_str()));
+        let (_, since) = app
+            .edr(
+                conn,
+                "alerts",
+                &format!("limit=1000&updatedSince={}", cutoff.replace('+', "%2B")),
+            )
+            .await;
+        assert!(since["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["updated_at"].as_str().unwrap() >= cutoff.as_str()));
         assert!(since["total"].as_u64().unwrap() >= 50, "{since}");
-        let (_, future) = app.edr(conn, "alerts", "limit=1&updatedSince=2999-01-01T00:00:00Z").await;
+        let (_, future) = app
+            .edr(conn, "alerts", "limit=1&updatedSince=2999-01-01T00:00:00Z")
+            .await;
         assert_eq!(future["total"], 0);
-        let (_, past) = app.edr(conn, "alerts", "limit=1&updatedSince=2001-01-01T00:00:00%2B00:00").await;
+        let (_, past) = app
+            .edr(
+                conn,
+                "alerts",
+                "limit=1&updatedSince=2001-01-01T00:00:00%2B00:00",
+            )
+            .await;
         assert_eq!(past["total"], 250);
-        let (_, windows) = app.edr(&conns[0].1, "devices", "limit=1000&platform=windows").await;
-        assert!(windows["items"].as_array().unwrap().iter().all(|d| d["platform"] == "windows"));
+        let (_, windows) = app
+            .edr(&conns[0].1, "devices", "limit=1000&platform=windows")
+            .await;
+        assert!(windows["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["platform"] == "windows"));
 
         // Invalid values: 422 with the parameter's location; nothing else.
         for (query, loc) in [
-            ("limit=0", "limit"), ("limit=1001", "limit"), ("limit=x", "limit"), ("offset=-1", "offset"),
-            ("sort=title", "sort"), ("severity=severe", "severity"), ("status=open", "status"),
-            ("vendor=cisco", "vendor"), ("updatedSince=yesterday", "updatedSince"),
-            ("excludeTotal=maybe", "excludeTotal"), ("includeObservables=2", "includeObservables"),
+            ("limit=0", "limit"),
+            ("limit=1001", "limit"),
+            ("limit=x", "limit"),
+            ("offset=-1", "offset"),
+            ("sort=title", "sort"),
+            ("severity=severe", "severity"),
+            ("status=open", "status"),
+            ("vendor=cisco", "vendor"),
+            ("updatedSince=yesterday", "updatedSince"),
+            ("excludeTotal=maybe", "excludeTotal"),
+            ("includeObservables=2", "includeObservables"),
         ] {
             let (s, e) = app.edr(conn, "alerts", query).await;
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {e}");
             assert_eq!(e["detail"][0]["loc"], json!(["query", loc]), "{query}: {e}");
         }
-        let (s, e) = app.edr(conn, "alerts", &format!("enableCursor=true&cursor={next}&updatedSince=2021-01-01T00:00:00Z")).await;
+        let (s, e) = app
+            .edr(
+                conn,
+                "alerts",
+                &format!("enableCursor=true&cursor={next}&updatedSince=2021-01-01T00:00:00Z"),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
         let (s, e) = app.edr(conn, "devices", "platform=ios").await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
 
         // Connection header and key errors.
         let url = app.url("/v1/edr/alerts");
-        let r = app.client.get(&url).header("X-CONNECTION-ID", conn.as_str()).send().await.unwrap();
+        let r = app
+            .client
+            .get(&url)
+            .header("X-CONNECTION-ID", conn.as_str())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "no key");
-        let r = app.client.get(&url).header("X-API-KEY", &app.key).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "no connection header");
+        let r = app
+            .client
+            .get(&url)
+            .header("X-API-KEY", &app.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no connection header"
+        );
         let (s, _) = app.edr("not-a-uuid", "alerts", "").await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let (s, _) = app.edr("01900000-0000-7000-8000-000000000000", "alerts", "").await;
+        let (s, _) = app
+            .edr("01900000-0000-7000-8000-000000000000", "alerts", "")
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND, "unknown connection");
         // Another account's connection is not found.
-        let other = app.app.as_ref().unwrap().store().create_account("other").await.unwrap().id;
-        let (_, other_key) = tributary::commands::create_key(app.app.as_ref().unwrap().store().as_ref(), other, "k").await.unwrap();
-        let r = app.client.get(&url).header("X-API-KEY", other_key).header("X-CONNECTION-ID", conn.as_str()).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND, "another account's connection");
+        let other = app
+            .app
+            .as_ref()
+            .unwrap()
+            .store()
+            .create_account("other")
+            .await
+            .unwrap()
+            .id;
+        let (_, other_key) =
+            tributary::commands::create_key(app.app.as_ref().unwrap().store().as_ref(), other, "k")
+                .await
+                .unwrap();
+        let r = app
+            .client
+            .get(&url)
+            .header("X-API-KEY", other_key)
+            .header("X-CONNECTION-ID", conn.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::NOT_FOUND,
+            "another account's connection"
+        );
         for s in sims {
             s.shutdown().await.unwrap();
         }
