@@ -33,6 +33,23 @@ pub fn tributary(db: &TestDatabase, data: &std::path::Path) -> Command {
     c
 }
 
+/// `tributary account create`; returns the API key it printed.
+pub fn create_account(db: &TestDatabase, data: &std::path::Path, name: &str) -> String {
+    let out = tributary(db, data)
+        .args(["account", "create", "--name", name, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout).unwrap()["api_key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Starts `tributary serve` on a free port; returns the child and its base URL.
 pub fn serve(db: &TestDatabase, data: &std::path::Path) -> (Child, String) {
     serve_with(tributary(db, data))
@@ -92,19 +109,7 @@ async fn a_sync_killed_mid_way_resumes_with_nothing_lost_and_nothing_duplicated(
         )
         .await
         .unwrap();
-        let out = tributary(&db, dir.path())
-            .args(["account", "create", "--name", "crash", "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let key = serde_json::from_slice::<Value>(&out.stdout).unwrap()["api_key"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let key = create_account(&db, dir.path(), "crash");
 
         let (mut first, base) = serve(&db, dir.path());
         let client = reqwest::Client::new();

@@ -353,7 +353,7 @@ async fn health_changes_are_notified_once_they_hold_and_recovery_once() {
 
 #[tokio::test]
 async fn events_committed_before_a_sigkill_are_delivered_by_the_next_process() {
-    use crate::crash::{get, serve, tributary};
+    use crate::crash::{create_account, get, serve, tributary};
     use tributary_simulators::{spawn, SimConfig, SimVendor};
     for db in backends("webhook_sigkill") {
         let dir = tempfile::tempdir().unwrap();
@@ -362,19 +362,7 @@ async fn events_committed_before_a_sigkill_are_delivered_by_the_next_process() {
             .unwrap();
         sim.control().fault("all:503").unwrap();
         let receiver = Receiver::start(200).await;
-        let out = tributary(&db, dir.path())
-            .args(["account", "create", "--name", "hooks", "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let key = serde_json::from_slice::<Value>(&out.stdout).unwrap()["api_key"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let key = create_account(&db, dir.path(), "hooks");
         // A process that commits events but never sends them (no `delivery` role): the
         // state of a sender killed between the commit and the send.
         let (mut first, base) = {
