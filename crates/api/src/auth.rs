@@ -53,13 +53,20 @@ impl Caller {
             })?;
         let found = state.store.find_api_key(&hash_key(key)).await?;
         let key = found.ok_or_else(|| ApiError::Unauthorized("Invalid API key".into()))?;
-        let store = state.store.clone();
-        // Record use without holding up the request.
-        tokio::spawn(async move {
-            if let Err(e) = store.touch_api_key(key.id, Utc::now()).await {
-                tracing::debug!(error = %e, "could not record API key use");
-            }
-        });
+        // Record use (at most once a minute, so a busy client does not turn every read
+        // into a write on SQLite's single writer), without holding up the request.
+        let now = Utc::now();
+        if key
+            .last_used_at
+            .is_none_or(|t| now - t >= chrono::Duration::seconds(60))
+        {
+            let store = state.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.touch_api_key(key.id, now).await {
+                    tracing::debug!(error = %e, "could not record API key use");
+                }
+            });
+        }
         Ok(Caller {
             account_id: key.account_id,
             key_id: key.id,

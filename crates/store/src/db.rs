@@ -236,6 +236,13 @@ impl Db {
 }
 
 impl Tx {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
     pub fn exec(&mut self) -> Exec<'_> {
         match self {
             Tx::Sqlite(t) => Exec::SqliteTx(t),

@@ -6,35 +6,23 @@
 //! page over HTTP, each next to a same-run baseline: the same rows fetched by the store's
 //! SELECT through the same pool, without HTTP or JSON. Prints p50/p99 and requests/s.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tributary_connectors::{crowdstrike, mapping::MapContext};
-use tributary_model::{job::JobTrigger, ConnectionState, DataExportType, Vendor};
+use tributary_model::Vendor;
 use tributary_simulators::{SimConfig, SimVendor};
 use tributary_store::{
-    models::{
-        NewConnection, NewOrganization, PageCommit, PageRecords, RecordFilter, RecordQuery,
-        RecordSort, RecordSortField,
-    },
-    ListWindow, Position, SortKey, Store,
+    models::{RecordFilter, RecordQuery, RecordSort, RecordSortField},
+    ListWindow, Position, SortKey,
 };
 use uuid::Uuid;
 
+use super::{backend_name, fixtures, ms, verdict};
 use crate::{commands::create_key, config::Config, runtime, App};
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// EDR API latency and throughput at depth, against a same-run store baseline.
-    Api(ApiBenchArgs),
-}
 
 #[derive(Debug, Args)]
 pub struct ApiBenchArgs {
@@ -52,72 +40,22 @@ pub struct ApiBenchArgs {
     pub postgres: Option<String>,
 }
 
-pub async fn run(mut config: Config, command: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Api(args) = command;
-    let scratch = std::env::temp_dir().join(format!("tributary-bench-{}", Uuid::now_v7()));
-    config.data_dir = scratch.clone();
-    config.roles = vec!["api".into()];
-    config.listen = "127.0.0.1:0".into();
-    match &args.postgres {
-        Some(url) => {
-            config.database_url = Some(url.clone());
-            config.database_schema = Some(format!("bench_{}", Uuid::now_v7().simple()));
-        }
-        None => config.database_url = None,
-    }
-    let result = bench_api(&config, &args).await;
-    let _ = std::fs::remove_dir_all(&scratch);
-    if let Some(schema) = &config.database_schema {
-        println!("(left schema {schema} in place: DROP SCHEMA {schema} CASCADE to remove it)");
-    }
-    result
-}
-
-async fn bench_api(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
+pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
     let store = runtime::open_store(config).await?;
-    let backend = if args.postgres.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = backend_name(args.postgres.as_deref());
     let account = store.create_account("bench").await?.id;
     let (_, key) = create_key(store.as_ref(), account, "bench").await?;
-    let org = store
-        .create_organization(
-            account,
-            NewOrganization {
-                name: "bench".into(),
-                identifier: None,
-            },
-        )
-        .await?;
-    let conn = store
-        .create_connection(
-            account,
-            NewConnection {
-                id: Uuid::now_v7(),
-                organization_id: org.id,
-                vendor: Vendor::Crowdstrike,
-                identifier: Some("bench".into()),
-                // Active (jobs need it) but never due: the scheduler is not running here anyway.
-                state: ConnectionState::Active,
-                refresh_interval_secs: 14_400,
-                timeout_secs: 1_800,
-                options: None,
-                sealed_credentials: vec![],
-                next_run_at: None,
-            },
-        )
-        .await?
-        .id;
-
-    let started = Instant::now();
-    load_alerts(&store, account, conn, args.alerts).await?;
-    let load_secs = started.elapsed().as_secs_f64();
+    let conn = fixtures::connection(&store, account, Vendor::Crowdstrike).await?;
+    let sim = SimConfig::new(SimVendor::Crowdstrike)
+        .devices(20_000)
+        .alerts(args.alerts);
+    let loaded = fixtures::load_alerts(&store, account, conn, sim, args.alerts).await?;
     println!(
-        "{backend}: loaded {} alerts in {load_secs:.1}s ({:.0} alerts/s, map + commit)",
-        args.alerts,
-        args.alerts as f64 / load_secs
+        "{backend}: loaded {} alerts in {:.1}s ({:.0} alerts/s; {:.0} alerts/s inside the store's commits)",
+        loaded.records,
+        loaded.wall.as_secs_f64(),
+        loaded.records as f64 / loaded.wall.as_secs_f64(),
+        loaded.records as f64 / loaded.in_store.as_secs_f64()
     );
     store.close().await;
 
@@ -245,83 +183,6 @@ async fn bench_api(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
         verdict(ratio <= 2.0)
     );
     app.stop().await;
-    Ok(())
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "met"
-    } else {
-        "NOT met"
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2}ms", d.as_secs_f64() * 1000.0)
-}
-
-/// Renders, maps and commits alerts in chunks; mapping runs on a blocking thread ahead of
-/// the commits so both cores work.
-async fn load_alerts(
-    store: &Arc<dyn Store>,
-    account: Uuid,
-    conn: Uuid,
-    total: u64,
-) -> anyhow::Result<()> {
-    const CHUNK: u64 = 1_000;
-    store.enqueue_job(account, conn, JobTrigger::Manual).await?;
-    let now = Utc::now();
-    let claimed = store
-        .claim_job("bench", now, now + chrono::Duration::days(1))
-        .await?
-        .context("the bench job is claimable")?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let producer = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let sim = SimConfig::new(SimVendor::Crowdstrike)
-            .devices(20_000)
-            .alerts(total);
-        let ctx = MapContext {
-            connection_id: conn,
-        };
-        let mut buf = Vec::new();
-        for from in (0..total).step_by(CHUNK as usize) {
-            buf.clear();
-            buf.push(b'[');
-            tributary_simulators::render_alerts(&sim, from, CHUNK, &mut buf)?;
-            buf.push(b']');
-            let raw: Vec<Value> = serde_json::from_slice(&buf)?;
-            let rows: Vec<_> = raw
-                .iter()
-                .filter_map(|r| crowdstrike::mapping::map_alert(r, &ctx).ok())
-                .map(|m| tributary_engine::rows::alert_row(conn, &m))
-                .collect();
-            if tx.blocking_send(rows).is_err() {
-                break;
-            }
-        }
-        Ok(())
-    });
-    let mut done = 0u64;
-    let mut last_report = Instant::now();
-    while let Some(rows) = rx.recv().await {
-        done += rows.len() as u64;
-        store
-            .commit_page(PageCommit {
-                connection_id: conn,
-                job_id: claimed.job.id,
-                lease_owner: "bench".into(),
-                export: DataExportType::Alerts,
-                records: PageRecords::Alerts(rows),
-                quarantined: vec![],
-                watermark: None,
-            })
-            .await?;
-        if last_report.elapsed() > Duration::from_secs(10) {
-            eprintln!("  loaded {done}/{total}");
-            last_report = Instant::now();
-        }
-    }
-    producer.await??;
     Ok(())
 }
 

@@ -1,0 +1,113 @@
+//! `tributary bench …`: benchmarks that print figures next to a baseline measured in the
+//! same run, on a fresh SQLite file or a fresh PostgreSQL schema.
+
+mod api;
+mod fixtures;
+mod ingest;
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::Subcommand;
+use uuid::Uuid;
+
+pub use api::ApiBenchArgs;
+pub use ingest::IngestBenchArgs;
+
+use crate::config::Config;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// EDR API latency and throughput at depth, against a same-run store baseline.
+    Api(ApiBenchArgs),
+    /// End-to-end sync from a simulator into the store, against a same-run raw insert
+    /// of the same normalized rows; peak memory.
+    Ingest(IngestBenchArgs),
+}
+
+pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Api(args) => {
+            let scratch = Scratch::new(config, args.postgres.as_deref(), &["api"]);
+            let result = api::run(&scratch.config, &args).await;
+            scratch.finish();
+            result
+        }
+        BenchCommand::Ingest(args) => {
+            let scratch = Scratch::new(
+                config,
+                args.postgres.as_deref(),
+                &["api", "worker", "scheduler"],
+            );
+            let result = ingest::run(&scratch.config, &args).await;
+            scratch.finish();
+            result
+        }
+    }
+}
+
+/// A throwaway data directory (and PostgreSQL schema) for one benchmark run.
+struct Scratch {
+    config: Config,
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(mut config: Config, postgres: Option<&str>, roles: &[&str]) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("tributary-bench-{}", Uuid::now_v7()));
+        config.data_dir = dir.clone();
+        config.roles = roles.iter().map(|r| (*r).to_owned()).collect();
+        config.listen = "127.0.0.1:0".into();
+        config.allow_vendor_hosts = "127.0.0.1".into();
+        match postgres {
+            Some(url) => {
+                config.database_url = Some(url.to_owned());
+                config.database_schema = Some(format!("bench_{}", Uuid::now_v7().simple()));
+            }
+            None => {
+                config.database_url = None;
+                config.database_schema = None;
+            }
+        }
+        Scratch { config, dir }
+    }
+
+    fn finish(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(schema) = &self.config.database_schema {
+            println!("(left schema {schema} in place: DROP SCHEMA {schema} CASCADE removes it)");
+        }
+    }
+}
+
+fn backend_name(postgres: Option<&str>) -> &'static str {
+    if postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}ms", d.as_secs_f64() * 1000.0)
+}
+
+/// This process's peak resident memory so far, in MiB (`VmHWM`; Linux only).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
