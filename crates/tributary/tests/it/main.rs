@@ -9,6 +9,7 @@ mod health;
 mod ops;
 mod provisioning;
 mod receiver;
+mod scale_out;
 mod secrets;
 mod support;
 mod sync;
