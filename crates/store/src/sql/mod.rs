@@ -59,6 +59,15 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn analyze(&self) -> Result<()> {
+        let sql = match self.db.dialect() {
+            Dialect::Sqlite => "ANALYZE",
+            Dialect::Postgres => "ANALYZE alerts, devices",
+        };
+        self.db.writer().execute(Query::new(sql)).await?;
+        Ok(())
+    }
+
     async fn close(&self) {
         self.db.close().await;
     }
