@@ -139,10 +139,14 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
         loaded.records,
         loaded.in_store.as_secs_f64()
     );
-    println!(
-        "  ratio {ratio:.2} (target >= 0.5 on SQLite: {})",
-        verdict(ratio >= 0.5)
-    );
+    if args.postgres.is_none() {
+        println!(
+            "  ratio {ratio:.2} (target >= 0.5 on SQLite: {})",
+            verdict(ratio >= 0.5)
+        );
+    } else {
+        println!("  ratio {ratio:.2} (the >= 0.5 target is SQLite's)");
+    }
     match (rss_at_start, rss_after_sync) {
         (Some(start), Some(peak)) => println!(
             "  peak RSS {peak:.0} MiB during the sync (simulator included; {start:.0} MiB before it) — target < 200 MiB: {}",
