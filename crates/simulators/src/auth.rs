@@ -356,6 +356,34 @@ pub fn mask(scheme: &str, token: &str) -> String {
     format!("{scheme} {head}… ({} chars)", token.chars().count())
 }
 
+/// Who a `Bearer` request claims to be (OAuth vendors), for the request log and faults.
+pub fn bearer_identity(
+    sim: &crate::sim::Sim,
+    parts: &axum::http::request::Parts,
+) -> crate::sim::Identity {
+    match crate::sentinelone::authorization(parts) {
+        Some((scheme, token)) => crate::sim::Identity {
+            credential: scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| sim.creds.identify(&token))
+                .flatten(),
+            auth: Some(mask(&scheme, &token)),
+            form: None,
+        },
+        None => crate::sim::Identity::default(),
+    }
+}
+
+/// Whether a request carries a live `Bearer` token this simulator issued.
+pub fn bearer_authorized(sim: &crate::sim::Sim, parts: &axum::http::request::Parts) -> bool {
+    match crate::sentinelone::authorization(parts) {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+            sim.creds.check_bearer(&token, Instant::now()).is_ok()
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

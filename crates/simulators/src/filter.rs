@@ -245,6 +245,26 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
     true
 }
 
+/// Adds every dotted field path of `v` (under `prefix`) to `out`: the fields a query may
+/// name, learned from rendered records.
+pub(crate) fn collect_paths(v: &Value, prefix: &str, out: &mut std::collections::HashSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.insert(path.clone());
+                collect_paths(child, &path, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_paths(i, prefix, out)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

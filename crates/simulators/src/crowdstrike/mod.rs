@@ -19,11 +19,11 @@ use axum::{
 use serde_json::{json, Value};
 
 use crate::{
-    auth::{mask, Secret},
+    auth::Secret,
     fake::{Rng, ALNUM},
     faults::Decision,
     respond,
-    sentinelone::{authorization, label_key},
+    sentinelone::label_key,
     sim::{Identity, Sim, VendorApi},
     world::stream,
 };
@@ -96,26 +96,11 @@ impl VendorApi for CrowdStrike {
         if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
             return auth::identify_form(sim, body);
         }
-        match authorization(parts) {
-            Some((scheme, token)) => Identity {
-                credential: scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then(|| sim.creds.identify(&token))
-                    .flatten(),
-                auth: Some(mask(&scheme, &token)),
-                form: None,
-            },
-            None => Identity::default(),
-        }
+        crate::auth::bearer_identity(sim, parts)
     }
 
     fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
-        match authorization(parts) {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-                sim.creds.check_bearer(&token, Instant::now()).is_ok()
-            }
-            _ => false,
-        }
+        crate::auth::bearer_authorized(sim, parts)
     }
 
     fn error(&self, _sim: &Sim, endpoint: Option<&str>, status: u16, _retry: u64) -> Response {

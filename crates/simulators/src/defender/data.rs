@@ -367,28 +367,10 @@ pub(crate) fn known_fields(kind: &str) -> &'static HashSet<String> {
             } else {
                 render_machine(&world, &r)
             };
-            collect(&v, "", &mut out);
+            crate::filter::collect_paths(&v, "", &mut out);
         }
         out
     })
-}
-
-fn collect(v: &Value, prefix: &str, out: &mut HashSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, child) in m {
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                out.insert(path.clone());
-                collect(child, &path, out);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| collect(i, prefix, out)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

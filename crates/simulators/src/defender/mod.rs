@@ -9,7 +9,7 @@ mod data;
 mod lists;
 mod odata;
 
-use std::{sync::Arc, time::Instant};
+use std::sync::Arc;
 
 use axum::{
     http::{request::Parts, HeaderValue, Method},
@@ -20,11 +20,11 @@ use axum::{
 use serde_json::{json, Value};
 
 use crate::{
-    auth::{mask, Secret},
+    auth::Secret,
     fake::{Rng, ALNUM},
     faults::{Action, Decision},
     respond,
-    sentinelone::{authorization, label_key},
+    sentinelone::label_key,
     sim::{Identity, Sim, VendorApi},
     world::stream,
 };
@@ -107,26 +107,11 @@ impl VendorApi for Defender {
         if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
             return auth::identify_form(sim, body);
         }
-        match authorization(parts) {
-            Some((scheme, token)) => Identity {
-                credential: scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then(|| sim.creds.identify(&token))
-                    .flatten(),
-                auth: Some(mask(&scheme, &token)),
-                form: None,
-            },
-            None => Identity::default(),
-        }
+        crate::auth::bearer_identity(sim, parts)
     }
 
     fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
-        match authorization(parts) {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-                sim.creds.check_bearer(&token, Instant::now()).is_ok()
-            }
-            _ => false,
-        }
+        crate::auth::bearer_authorized(sim, parts)
     }
 
     fn error(&self, sim: &Sim, endpoint: Option<&str>, status: u16, retry: u64) -> Response {

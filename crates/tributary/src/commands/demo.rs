@@ -8,15 +8,19 @@
 
 use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tributary_simulators::{SimConfig, SimControl, SimVendor, Simulator};
 use uuid::Uuid;
 
-use crate::{commands::create_key, config::Config, shutdown_signal, App};
+use crate::{
+    commands::{api_client::ApiClient, create_key},
+    config::Config,
+    shutdown_signal, App,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -192,31 +196,13 @@ async fn populate(
         tokio::task::JoinHandle<anyhow::Result<()>>,
     )],
 ) -> anyhow::Result<Uuid> {
-    let client = reqwest::Client::new();
-    let post = |path: String, body: Value| {
-        let client = client.clone();
-        let url = format!("{base}/v1{path}");
-        let key = key.to_owned();
-        async move {
-            let resp = client
-                .post(&url)
-                .header("X-API-KEY", key)
-                .json(&body)
-                .send()
-                .await?;
-            let status = resp.status();
-            let body: Value = resp.json().await?;
-            if !status.is_success() {
-                bail!("POST {url} → {status}: {body}");
-            }
-            anyhow::Ok(body)
-        }
-    };
-    let org = post(
-        "/provisioning/organizations".into(),
-        json!({"name": "Acme Corp (demo)"}),
-    )
-    .await?;
+    let api = ApiClient::new(base, key);
+    let org = api
+        .post(
+            "/provisioning/organizations",
+            json!({"name": "Acme Corp (demo)"}),
+        )
+        .await?;
     let org_id: Uuid = org["id"].as_str().context("organization id")?.parse()?;
     for c in CONNECTIONS {
         let (_, control, _) = sims
@@ -226,8 +212,8 @@ async fn populate(
         let credentials = control
             .credential(c.label)
             .with_context(|| format!("simulator credential {}", c.label))?;
-        post(
-            format!("/provisioning/organizations/{org_id}/connections"),
+        api.post(
+            &format!("/provisioning/organizations/{org_id}/connections"),
             json!({
                 "vendor": vendor_name(c.vendor),
                 "credentials": credentials,

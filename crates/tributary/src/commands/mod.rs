@@ -1,6 +1,7 @@
 //! One module per CLI command.
 
 mod accounts;
+mod api_client;
 mod bench;
 pub use bench::BenchCommand;
 mod demo;

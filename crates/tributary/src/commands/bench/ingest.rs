@@ -6,14 +6,18 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
-use serde_json::{json, Value};
+use serde_json::json;
 use tributary_model::Vendor;
 use tributary_simulators::{spawn, SimConfig, SimVendor};
 
 use super::{backend_name, fixtures, peak_rss_mib, verdict};
-use crate::{commands::create_key, config::Config, App};
+use crate::{
+    commands::{api_client::ApiClient, create_key},
+    config::Config,
+    App,
+};
 
 #[derive(Debug, Args)]
 pub struct IngestBenchArgs {
@@ -47,47 +51,22 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let rss_at_start = peak_rss_mib();
 
     // End to end: create the connection as a client would; its first sync starts at once.
-    let client = reqwest::Client::new();
-    let post = |path: String, body: Value| {
-        let (client, key, url) = (client.clone(), key.clone(), format!("{base}/v1{path}"));
-        async move {
-            let resp = client
-                .post(&url)
-                .header("X-API-KEY", key)
-                .json(&body)
-                .send()
-                .await?;
-            let status = resp.status();
-            let body: Value = resp.json().await?;
-            if !status.is_success() {
-                bail!("POST {url} → {status}: {body}");
-            }
-            anyhow::Ok(body)
-        }
-    };
-    let org = post(
-        "/provisioning/organizations".into(),
-        json!({"name": "bench"}),
-    )
-    .await?;
+    let api = ApiClient::new(&base, &key);
+    let org = api
+        .post("/provisioning/organizations", json!({"name": "bench"}))
+        .await?;
     let org = org["id"].as_str().context("organization id")?.to_owned();
-    let conn = post(
-        format!("/provisioning/organizations/{org}/connections"),
+    let conn = api
+        .post(
+            &format!("/provisioning/organizations/{org}/connections"),
         json!({"vendor": "SENTINELONE", "credentials": sim.credentials(), "timeout_secs": 86_400}),
     )
     .await?;
     let conn = conn["id"].as_str().context("connection id")?.to_owned();
-    let jobs_url =
-        format!("{base}/v1/provisioning/organizations/{org}/connections/{conn}/jobs?limit=1");
+    let jobs_path = format!("/provisioning/organizations/{org}/connections/{conn}/jobs?limit=1");
     let mut last_report = Instant::now();
     let job = loop {
-        let jobs: Value = client
-            .get(&jobs_url)
-            .header("X-API-KEY", &key)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let jobs = api.get(&jobs_path).await?;
         let job = jobs["items"][0].clone();
         if job["finished_at"].is_string() {
             break job;
