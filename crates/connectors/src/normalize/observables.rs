@@ -4,7 +4,7 @@
 //! `OTHER` (99) observable named `file.path`. Names are OCSF attribute paths
 //! (`process.cmd_line`, `device.ip`, …).
 
-use tributary_model::edr::{Device, Observable, ObservableType as T};
+use tributary_model::edr::{Alert, Device, Observable, ObservableType as T};
 
 use super::{file::real_hash, net::normalize_mac, net::parse_ip};
 
@@ -53,6 +53,30 @@ impl Observables {
     /// A file path: OTHER (99) named `{prefix}.path` (see the module doc).
     pub fn file_path(&mut self, prefix: &str, value: Option<&str>) {
         self.add(&format!("{prefix}.path"), T::Other, value);
+    }
+
+    /// The alert's file: its hashes (strongest first), name and path, under `file`.
+    pub fn alert_file(&mut self, a: &Alert) {
+        self.hash("file", "sha256", a.process_sha256.as_deref());
+        self.hash("file", "sha1", a.process_sha1.as_deref());
+        self.hash("file", "md5", a.process_md5.as_deref());
+        self.file_name("file", a.process_filename.as_deref());
+        self.file_path("file", a.process_filepath.as_deref());
+    }
+
+    /// The alert's process: name, command line and pid, under `process`.
+    pub fn alert_process(&mut self, a: &Alert) {
+        self.add(
+            "process.name",
+            T::ProcessName,
+            a.process_filename.as_deref(),
+        );
+        self.add(
+            "process.cmd_line",
+            T::CommandLine,
+            a.process_command_line.as_deref(),
+        );
+        self.add("process.pid", T::ProcessId, a.pid.as_deref());
     }
 
     /// An IP address (2); masked or unparseable values are dropped.

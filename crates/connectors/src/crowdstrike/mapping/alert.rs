@@ -170,22 +170,8 @@ fn mitre(raw: &Value) -> Vec<MitreTactic> {
 
 fn observables(a: &Alert, raw: &Value) -> Vec<Observable> {
     let mut o = Observables::default();
-    o.hash("file", "sha256", a.process_sha256.as_deref());
-    o.hash("file", "sha1", a.process_sha1.as_deref());
-    o.hash("file", "md5", a.process_md5.as_deref());
-    o.file_name("file", a.process_filename.as_deref());
-    o.file_path("file", a.process_filepath.as_deref());
-    o.add(
-        "process.name",
-        T::ProcessName,
-        a.process_filename.as_deref(),
-    );
-    o.add(
-        "process.cmd_line",
-        T::CommandLine,
-        a.process_command_line.as_deref(),
-    );
-    o.add("process.pid", T::ProcessId, a.pid.as_deref());
+    o.alert_file(a);
+    o.alert_process(a);
     parent_observables(&mut o, raw);
     o.add("actor.user.name", T::UserName, a.user_name.as_deref());
     if let Some(d) = &a.device {

@@ -216,11 +216,7 @@ fn mitre(raw: &Value) -> Vec<MitreTactic> {
 
 fn observables(a: &Alert, ti: &Value) -> Vec<tributary_model::edr::Observable> {
     let mut o = Observables::default();
-    o.hash("file", "sha256", a.process_sha256.as_deref());
-    o.hash("file", "sha1", a.process_sha1.as_deref());
-    o.hash("file", "md5", a.process_md5.as_deref());
-    o.file_name("file", a.process_filename.as_deref());
-    o.file_path("file", a.process_filepath.as_deref());
+    o.alert_file(a);
     o.add(
         "process.cmd_line",
         T::CommandLine,
