@@ -366,12 +366,21 @@ pub struct RecordSort {
     pub descending: bool,
 }
 
+/// The optional, bulky parts of a record, read only when the response shows them (an
+/// alert's observables are as large as the alert itself).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordParts {
+    pub observables: bool,
+    pub device_groups: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct RecordQuery {
     pub connection_id: Uuid,
     pub filter: RecordFilter,
     pub sort: RecordSort,
     pub window: crate::ListWindow,
+    pub parts: RecordParts,
 }
 
 /// A stored alert with what the API needs to render it.
@@ -382,7 +391,8 @@ pub struct StoredAlert {
     pub sort_key: i64,
     pub updated_at: i64,
     pub data: String,
-    pub observables: String,
+    /// Read only with [`RecordParts::observables`].
+    pub observables: Option<String>,
     /// The synced device, when Tributary has it.
     pub device_data: Option<String>,
     pub device_groups: Option<String>,
@@ -397,7 +407,8 @@ pub struct StoredDevice {
     pub sort_key: i64,
     pub updated_at: i64,
     pub data: String,
-    pub device_groups: String,
+    /// Read only with [`RecordParts::device_groups`].
+    pub device_groups: Option<String>,
 }
 
 /// Counts of synced records for one connection.

@@ -300,9 +300,10 @@ pub trait Store:
     async fn ping(&self) -> Result<()>;
     async fn get_meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
-    /// Refreshes the query planner's statistics of the record tables, as PostgreSQL's
-    /// autovacuum does on its own schedule (benchmarks call it after a bulk load so they
-    /// measure the steady state, not the minute before autovacuum runs).
+    /// Refreshes the query planner's statistics of the record tables and (PostgreSQL)
+    /// their visibility map, as autovacuum does on its own schedule (benchmarks call it
+    /// after a bulk load so they measure the steady state, not the minute before
+    /// autovacuum runs).
     async fn analyze(&self) -> Result<()>;
     async fn close(&self);
 }

@@ -68,6 +68,43 @@ pub(crate) struct Keyset<'a> {
 }
 
 impl Keyset<'_> {
+    /// A deep offset page, rewritten to start at its first row: that row is found by
+    /// walking `OFFSET` rows of the narrow (connection, sort key, id) index (an index-only
+    /// scan once the table is vacuumed) instead of reading and discarding every skipped
+    /// row in full. Returns the window to apply after it (offset 0); other windows are
+    /// returned unchanged. `where_sql` is the list's WHERE clause, bound in `q` already.
+    pub(crate) fn seek_offset(
+        &self,
+        window: &ListWindow,
+        table: &str,
+        alias: &str,
+        where_sql: &str,
+        sql: &mut String,
+        q: &mut crate::db::Query,
+    ) -> ListWindow {
+        let Position::Offset(offset) = window.position else {
+            return *window;
+        };
+        if offset <= 0 {
+            return *window;
+        }
+        let (k, i) = (self.key_col, self.id_col);
+        let (op, dir) = if self.descending {
+            ("<=", "DESC")
+        } else {
+            (">=", "ASC")
+        };
+        let po = q.push_arg(offset);
+        sql.push_str(&format!(
+            " AND ({k}, {i}) {op} (SELECT {k}, {i} FROM {table} {alias}{where_sql} \
+             ORDER BY {k} {dir}, {i} {dir} LIMIT 1 OFFSET {po})"
+        ));
+        ListWindow {
+            position: Position::Offset(0),
+            ..*window
+        }
+    }
+
     /// Appends the window's conditions and ordering to `sql` (which must end inside a
     /// WHERE clause). Returns whether rows come back reversed (a Before window).
     pub(crate) fn apply(

@@ -11,7 +11,7 @@ use axum::{
 use serde_json::Value;
 use tributary_model::edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform};
 use tributary_store::{
-    models::{RecordFilter, RecordQuery, RecordSort, RecordSortField},
+    models::{RecordFilter, RecordParts, RecordQuery, RecordSort, RecordSortField},
     ListWindow, Position, SortKey,
 };
 
@@ -187,6 +187,7 @@ pub async fn alerts(
         filter,
         sort: l.sort,
         window: l.window,
+        parts: RecordParts::default(),
     };
     let page = match state
         .store
@@ -312,6 +313,7 @@ pub async fn devices(
         filter,
         sort: l.sort,
         window: l.window,
+        parts: RecordParts::default(),
     };
     let page = match state
         .store

@@ -62,7 +62,9 @@ impl Store for SqlStore {
     async fn analyze(&self) -> Result<()> {
         let sql = match self.db.dialect() {
             Dialect::Sqlite => "ANALYZE",
-            Dialect::Postgres => "ANALYZE alerts, devices",
+            // VACUUM sets the visibility map that lets deep offsets walk the sort index
+            // alone (an index-only scan); it cannot run in a transaction, nor need one.
+            Dialect::Postgres => "VACUUM (ANALYZE) alerts, devices",
         };
         self.db.writer().execute(Query::new(sql)).await?;
         Ok(())

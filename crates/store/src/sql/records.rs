@@ -325,10 +325,15 @@ impl RecordStore for SqlStore {
                 ))
             }
         };
+        let parts = query.parts;
+        let observables = part(parts.observables, "a.observables");
+        let groups = part(parts.device_groups, "d.device_groups");
+        let snapshot_groups = part(parts.device_groups, "a.device_snapshot_groups");
         let select = format!(
-            "SELECT a.id, {sort_col} AS sort_key, a.updated_at, a.data, a.observables, \
-             d.data AS device_data, d.device_groups AS device_groups, a.device_snapshot, \
-             a.device_snapshot_groups FROM alerts a LEFT JOIN devices d ON d.id = a.device_id"
+            "SELECT a.id, {sort_col} AS sort_key, a.updated_at, a.data, \
+             {observables} AS observables, d.data AS device_data, {groups} AS device_groups, \
+             a.device_snapshot, {snapshot_groups} AS device_snapshot_groups \
+             FROM alerts a LEFT JOIN devices d ON d.id = a.device_id"
         );
         let f = &query.filter;
         let filters = [
@@ -364,9 +369,10 @@ impl RecordStore for SqlStore {
                 )))
             }
         };
+        let groups = part(query.parts.device_groups, "a.device_groups");
         let select = format!(
-            "SELECT a.id, {sort_col} AS sort_key, a.updated_at, a.data, a.device_groups \
-             FROM devices a"
+            "SELECT a.id, {sort_col} AS sort_key, a.updated_at, a.data, \
+             {groups} AS device_groups FROM devices a"
         );
         let f = &query.filter;
         let filters = [
@@ -430,6 +436,15 @@ impl RecordStore for SqlStore {
         .bind(limit);
         let rows: Vec<QuarantineRow> = self.db.reader().fetch_all(q).await?;
         rows.into_iter().map(QuarantineEntry::try_from).collect()
+    }
+}
+
+/// An optional column, or NULL when the caller does not want it (not read, not sent).
+fn part(wanted: bool, column: &str) -> &str {
+    if wanted {
+        column
+    } else {
+        "NULL"
     }
 }
 
@@ -504,10 +519,11 @@ impl SqlStore {
             id_col: &format!("{alias}.id"),
             descending: query.sort.descending,
         };
-        let reversed = keyset.apply(&query.window, &mut sql, &mut q);
+        let window = keyset.seek_offset(&query.window, table, alias, &where_sql, &mut sql, &mut q);
+        let reversed = keyset.apply(&window, &mut sql, &mut q);
         q.sql = sql.into();
         let rows: Vec<T> = self.db.reader().fetch_all(q).await?;
-        let (items, has_more) = finish_page(rows, &query.window, reversed);
+        let (items, has_more) = finish_page(rows, &window, reversed);
         Ok(ListPage {
             items,
             total,

@@ -143,6 +143,7 @@ async fn pages_upsert_idempotently_with_their_watermark() {
         assert_eq!((dev.pages, dev.records_upserted), (3, 4));
         assert_eq!(job.exports[1].records_quarantined, 1);
         check_alert_queries(&store, f.account, c.id, devices[0].id).await;
+        check_offsets(&store, f.account, c.id).await;
     })
     .await;
 }
@@ -158,6 +159,7 @@ async fn check_alert_queries(
         filter,
         sort,
         window,
+        parts: RecordParts::default(),
     };
     let by_first = RecordSort {
         field: RecordSortField::FirstEventTime,
@@ -190,6 +192,28 @@ async fn check_alert_queries(
         all.items[2].device_snapshot.as_deref(),
         Some("{\"snap\":true}")
     );
+    let bulky = [&all.items[0].observables, &all.items[0].device_groups];
+    assert!(
+        bulky.iter().all(|p| p.is_none()) && all.items[2].device_snapshot_groups.is_none(),
+        "optional parts are not read unless asked for"
+    );
+    let with_parts = store
+        .list_alerts(
+            account,
+            &RecordQuery {
+                parts: RecordParts {
+                    observables: true,
+                    device_groups: true,
+                },
+                ..query(by_first, RecordFilter::default(), ListWindow::first(10))
+            },
+        )
+        .await
+        .unwrap();
+    let (synced, unsynced) = (&with_parts.items[0], &with_parts.items[2]);
+    assert_eq!(synced.observables.as_deref(), Some("[]"));
+    assert_eq!(synced.device_groups.as_deref(), Some("[{\"name\":\"g\"}]"));
+    assert_eq!(unsynced.device_snapshot_groups.as_deref(), Some("[]"));
 
     let desc = RecordSort {
         field: RecordSortField::Severity,
@@ -284,4 +308,62 @@ async fn check_alert_queries(
         devices.items.iter().map(|d| d.sort_key).collect::<Vec<_>>(),
         vec![3, 2, 1]
     );
+}
+
+/// Offset pages (which seek their first row through the sort index) are exactly the
+/// slices of the whole list, in both directions, with ties and filters, past the end too.
+async fn check_offsets(
+    store: &std::sync::Arc<dyn tributary_store::Store>,
+    account: Uuid,
+    connection: Uuid,
+) {
+    let sorts = [
+        (RecordSortField::FirstEventTime, false),
+        (RecordSortField::Severity, true),
+        (RecordSortField::Severity, false),
+        (RecordSortField::UpdatedAt, true),
+    ];
+    let filters = [
+        RecordFilter::default(),
+        RecordFilter {
+            severities: vec!["high".into()],
+            ..Default::default()
+        },
+    ];
+    for (field, descending) in sorts {
+        for filter in &filters {
+            let query = |window: ListWindow| RecordQuery {
+                connection_id: connection,
+                filter: filter.clone(),
+                sort: RecordSort { field, descending },
+                window,
+                parts: RecordParts::default(),
+            };
+            let all: Vec<Uuid> = store
+                .list_alerts(account, &query(ListWindow::first(100)))
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            for offset in 0..=all.len() as i64 + 1 {
+                let window = ListWindow {
+                    limit: 2,
+                    position: Position::Offset(offset),
+                    with_total: true,
+                };
+                let page = store.list_alerts(account, &query(window)).await.unwrap();
+                let got: Vec<Uuid> = page.items.iter().map(|a| a.id).collect();
+                let from = (offset as usize).min(all.len());
+                let want = &all[from..(from + 2).min(all.len())];
+                assert_eq!(
+                    got, want,
+                    "{field:?} desc={descending} {filter:?} offset {offset}"
+                );
+                assert_eq!(page.has_more, from + 2 < all.len());
+                assert_eq!(page.total, Some(all.len() as i64));
+            }
+        }
+    }
 }

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tributary_model::Vendor;
 use tributary_simulators::{SimConfig, SimVendor};
 use tributary_store::{
-    models::{RecordFilter, RecordQuery, RecordSort, RecordSortField},
+    models::{RecordFilter, RecordParts, RecordQuery, RecordSort, RecordSortField},
     ListWindow, Position, SortKey,
 };
 use uuid::Uuid;
@@ -29,8 +29,8 @@ pub struct ApiBenchArgs {
     /// Alerts to load.
     #[arg(long, default_value_t = 1_000_000)]
     pub alerts: u64,
-    /// Concurrent HTTP clients.
-    #[arg(long, default_value_t = 8)]
+    /// Concurrent HTTP clients (two per core of the 2-core reference machine).
+    #[arg(long, default_value_t = 4)]
     pub clients: usize,
     /// Requests per scenario (spread over the clients).
     #[arg(long, default_value_t = 2_000)]
@@ -57,10 +57,13 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
         loaded.records as f64 / loaded.wall.as_secs_f64(),
         loaded.records as f64 / loaded.in_store.as_secs_f64()
     );
-    // Planner statistics as autovacuum (PostgreSQL) would have them a minute later.
+    // Planner statistics (and PostgreSQL's visibility map) as autovacuum would leave them.
     let t = Instant::now();
     store.analyze().await?;
-    println!("ANALYZE after the load: {:.1}s", t.elapsed().as_secs_f64());
+    println!(
+        "ANALYZE (PostgreSQL: VACUUM ANALYZE) after the load: {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
     store.close().await;
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -96,6 +99,7 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
             position,
             with_total: false,
         },
+        parts: RecordParts::default(),
     };
     let filter = RecordFilter {
         severities: vec!["high".into()],
@@ -178,12 +182,14 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
         "offset page at row {depth} (for comparison): {}",
         ms(t.elapsed())
     );
+    // Every scenario is a cursor page (enableCursor=true): all three count for the target.
     let (first, deep) = (&results[0], &results[1]);
+    let worst = results.iter().map(|r| r.p99).max().unwrap_or_default();
     let ratio = deep.p50.as_secs_f64() / first.p50.as_secs_f64().max(1e-9);
     println!(
-        "targets: deep cursor p99 {} < 20 ms: {}; deep/first p50 {ratio:.2}x <= 2x: {}",
-        ms(deep.p99),
-        verdict(deep.p99 < Duration::from_millis(20)),
+        "targets: cursor page p99 < 20 ms (worst {}): {}; deep/first p50 {ratio:.2}x <= 2x: {}",
+        ms(worst),
+        verdict(worst < Duration::from_millis(20)),
         verdict(ratio <= 2.0)
     );
     app.stop().await;
