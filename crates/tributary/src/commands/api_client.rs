@@ -22,34 +22,28 @@ impl ApiClient {
     /// `POST /v1{path}` with `body`; an error unless the answer is a success.
     pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         let url = format!("{}/v1{path}", self.base);
-        let resp = self
-            .http
-            .post(&url)
-            .header("X-API-KEY", &self.key)
-            .json(&body)
-            .send()
-            .await?;
-        let status = resp.status();
-        let body: Value = resp.json().await?;
-        if !status.is_success() {
-            bail!("POST {url} → {status}: {body}");
-        }
-        Ok(body)
+        self.answer("POST", &url, self.http.post(&url).json(&body))
+            .await
     }
 
     /// `GET /v1{path}` as JSON.
     pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
         let url = format!("{}/v1{path}", self.base);
-        let resp = self
-            .http
-            .get(&url)
-            .header("X-API-KEY", &self.key)
-            .send()
-            .await?;
+        self.answer("GET", &url, self.http.get(&url)).await
+    }
+
+    /// Sends `request` with the key; its JSON body, or an error naming the call.
+    async fn answer(
+        &self,
+        method: &str,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<Value> {
+        let resp = request.header("X-API-KEY", &self.key).send().await?;
         let status = resp.status();
         let body: Value = resp.json().await?;
         if !status.is_success() {
-            bail!("GET {url} → {status}: {body}");
+            bail!("{method} {url} → {status}: {body}");
         }
         Ok(body)
     }

@@ -35,7 +35,12 @@ pub fn tributary(db: &TestDatabase, data: &std::path::Path) -> Command {
 
 /// `tributary account create`; returns the API key it printed.
 pub fn create_account(db: &TestDatabase, data: &std::path::Path, name: &str) -> String {
-    let out = tributary(db, data)
+    account_key(tributary(db, data), name)
+}
+
+/// `command account create --name name`; returns the API key it printed.
+pub fn account_key(mut command: Command, name: &str) -> String {
+    let out = command
         .args(["account", "create", "--name", name, "--json"])
         .output()
         .unwrap();
@@ -56,7 +61,25 @@ pub fn serve(db: &TestDatabase, data: &std::path::Path) -> (Child, String) {
 }
 
 /// Starts `command serve` on a free port; returns the child and its base URL.
-pub fn serve_with(mut command: Command) -> (Child, String) {
+pub fn serve_with(command: Command) -> (Child, String) {
+    let served = serve_logged(command);
+    // Keep draining the log so the child never blocks on a full pipe.
+    std::thread::spawn(move || while served.log.recv().is_ok() {});
+    (served.child, served.url)
+}
+
+/// A `serve` process and its log.
+pub struct Served {
+    pub child: Child,
+    pub url: String,
+    /// The log lines up to and including the one that named the URL.
+    pub startup_log: String,
+    /// Every later log line; read it, or the child blocks on a full pipe.
+    pub log: std::sync::mpsc::Receiver<String>,
+}
+
+/// Starts `command serve` on a free port and waits for it to name its URL.
+pub fn serve_logged(mut command: Command) -> Served {
     let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stderr(Stdio::piped())
@@ -70,22 +93,34 @@ pub fn serve_with(mut command: Command) -> (Child, String) {
             let _ = tx.send(line);
         }
     });
+    let mut startup_log = String::new();
     loop {
         let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the server did not start");
+            panic!("the server did not start:\n{startup_log}");
         };
+        startup_log.push_str(&line);
+        startup_log.push('\n');
         if let Some(i) = line.find("url=http://") {
             let url: String = line[i + 4..]
                 .chars()
                 .take_while(|c| !c.is_whitespace())
                 .collect();
-            // Keep draining the log so the child never blocks on a full pipe.
-            std::thread::spawn(move || while rx.recv().is_ok() {});
-            return (child, url);
+            return Served {
+                child,
+                url,
+                startup_log,
+                log: rx,
+            };
         }
     }
+}
+
+/// `POST url` with the key and a JSON body; the JSON answer.
+pub async fn post(client: &reqwest::Client, url: String, key: &str, body: Value) -> Value {
+    let req = client.post(url).header("X-API-KEY", key).json(&body);
+    req.send().await.unwrap().json().await.unwrap()
 }
 
 pub async fn get(client: &reqwest::Client, url: String, key: &str, conn: Option<&str>) -> Value {

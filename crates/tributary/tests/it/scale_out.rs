@@ -15,7 +15,7 @@ use tributary_simulators::{spawn, SimConfig};
 use tributary_store::testing::TestDatabase;
 
 use crate::{
-    crash::{create_account, get, tributary},
+    crash::{create_account, get, post, tributary},
     sync::VENDORS,
 };
 
@@ -67,19 +67,8 @@ async fn two_worker_processes_share_the_queue_without_running_a_job_twice() {
     let (mut a, a_jobs) = worker(&db, dir.path(), "worker,scheduler");
     let (mut b, b_jobs) = worker(&db, dir.path(), "worker,scheduler");
     let client = reqwest::Client::new();
-    let post = |path: String, body: Value| {
-        client
-            .post(format!("{base}/v1{path}"))
-            .header("X-API-KEY", &key)
-            .json(&body)
-            .send()
-    };
-    let org: Value = post("/provisioning/organizations".into(), json!({"name": "o"}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let post = |path: String, body: Value| post(&client, format!("{base}/v1{path}"), &key, body);
+    let org = post("/provisioning/organizations".into(), json!({"name": "o"})).await;
     let org = org["id"].as_str().unwrap().to_owned();
     let mut sims = Vec::new();
     let mut conns = Vec::new();
@@ -88,15 +77,11 @@ async fn two_worker_processes_share_the_queue_without_running_a_job_twice() {
             .await
             .unwrap();
         for _ in 0..3 {
-            let c: Value = post(
+            let c = post(
                 format!("/provisioning/organizations/{org}/connections"),
                 json!({"vendor": name, "credentials": sim.credentials()}),
             )
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .await;
             conns.push(c["id"].as_str().unwrap().to_owned());
         }
         sims.push(sim);

@@ -1,11 +1,7 @@
 //! Credentials are write-only: a recognizable secret must appear in no response, no log
 //! line (at debug level), no error message, and not in plaintext in the SQLite file.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use serde_json::{json, Value};
 
@@ -26,44 +22,15 @@ async fn secrets_never_leave_the_vault() {
     };
     let mut create = bin();
     env(&mut create);
-    let out = create
-        .args(["account", "create", "--name", "acme", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let account: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let key = account["api_key"].as_str().unwrap().to_owned();
-
+    let key = crate::crash::account_key(create, "acme");
     let mut serve = bin();
     env(&mut serve);
-    let mut child = serve
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut log = String::new();
-    let base = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server starts");
-        log.push_str(&line);
-        log.push('\n');
-        if let Some(i) = line.find("url=http://") {
-            break line[i + 4..].split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let crate::crash::Served {
+        mut child,
+        url: base,
+        startup_log: mut log,
+        log: rx,
+    } = crate::crash::serve_logged(serve);
 
     let secret = format!("SUPER-SECRET-{}", uuid::Uuid::new_v4().simple());
     let second = format!("ROTATED-SECRET-{}", uuid::Uuid::new_v4().simple());

@@ -373,35 +373,17 @@ async fn events_committed_before_a_sigkill_are_delivered_by_the_next_process() {
         };
         let client = reqwest::Client::new();
         let post = |path: &str, body: Value| {
-            client
-                .post(format!("{base}/v1{path}"))
-                .header("X-API-KEY", &key)
-                .json(&body)
-                .send()
+            crate::crash::post(&client, format!("{base}/v1{path}"), &key, body)
         };
-        let hook: Value = post("/webhooks", json!({"url": receiver.url()}))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let hook = post("/webhooks", json!({"url": receiver.url()})).await;
         let hook = hook["id"].as_str().unwrap().to_owned();
-        let org: Value = post("/provisioning/organizations", json!({"name": "o"}))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let org = post("/provisioning/organizations", json!({"name": "o"})).await;
         let org = org["id"].as_str().unwrap().to_owned();
-        let conn: Value = post(
+        let conn = post(
             &format!("/provisioning/organizations/{org}/connections"),
             json!({"vendor": "SENTINELONE", "credentials": sim.credentials()}),
         )
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
         let conn = conn["id"].as_str().unwrap().to_owned();
         // Both events are in the outbox, pending.
         let deadline = std::time::Instant::now() + Duration::from_secs(60);

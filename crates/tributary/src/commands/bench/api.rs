@@ -205,7 +205,8 @@ struct Api {
 }
 
 impl Api {
-    async fn get_json(&self, query: &str) -> anyhow::Result<Value> {
+    /// `GET /v1/edr/alerts?{query}`; an error unless it succeeds.
+    async fn send(&self, query: &str) -> anyhow::Result<reqwest::Response> {
         let resp = self
             .client
             .get(format!("{}/v1/edr/alerts?{query}", self.base))
@@ -214,20 +215,16 @@ impl Api {
             .send()
             .await?;
         anyhow::ensure!(resp.status().is_success(), "HTTP {}", resp.status());
-        Ok(resp.json().await?)
+        Ok(resp)
+    }
+
+    async fn get_json(&self, query: &str) -> anyhow::Result<Value> {
+        Ok(self.send(query).await?.json().await?)
     }
 
     /// One request, body read in full (what a client pays for).
     async fn get(&self, query: &str) -> anyhow::Result<()> {
-        let resp = self
-            .client
-            .get(format!("{}/v1/edr/alerts?{query}", self.base))
-            .header("X-API-KEY", &self.key)
-            .header("X-CONNECTION-ID", self.conn.to_string())
-            .send()
-            .await?;
-        anyhow::ensure!(resp.status().is_success(), "HTTP {}", resp.status());
-        resp.bytes().await?;
+        self.send(query).await?.bytes().await?;
         Ok(())
     }
 
