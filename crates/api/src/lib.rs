@@ -1,6 +1,7 @@
 //! Tributary's HTTP API: `/v1` (provisioning, EDR data, jobs, health, webhooks), the
 //! OpenAPI document and interactive docs, operational endpoints and the dashboard.
 
+pub mod app;
 pub mod auth;
 pub mod dashboard;
 pub mod error;

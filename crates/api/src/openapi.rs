@@ -6,7 +6,17 @@ use utoipa::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
+use tributary_model::validation::FieldError;
+use utoipa::ToSchema;
+
 use crate::{routes, state::AppState};
+
+/// A validation error: every problem of the request, each with its location.
+#[allow(clippy::upper_case_acronyms, non_camel_case_types)]
+#[derive(ToSchema)]
+pub struct HTTPValidationError {
+    pub detail: Vec<FieldError>,
+}
 
 #[derive(OpenApi)]
 #[openapi(

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::sync::Notify;
 use tributary_connectors::guard::UrlGuard;
 use tributary_engine::{Engine, Keyring};
 use tributary_store::Store;
@@ -33,8 +32,7 @@ pub struct AppState {
     pub settings: Arc<ApiSettings>,
     /// Renders `/metrics`; None when metrics are disabled.
     pub metrics: Option<PrometheusHandle>,
-    /// Wakes in-process workers when a job is queued (others poll).
-    pub wake: Arc<Notify>,
-    /// Probes vendor credentials (PATCH, `/test`); its workers run only with the worker role.
+    /// Queues jobs (waking this process's workers), probes vendor credentials (PATCH,
+    /// `/test`) and knows the vendor registry; its loops run only with the worker roles.
     pub engine: Arc<Engine>,
 }

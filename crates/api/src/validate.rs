@@ -5,6 +5,10 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 use tributary_model::validation::{FieldError, LocItem};
+use utoipa::{
+    openapi::{RefOr, Schema},
+    PartialSchema,
+};
 
 use crate::error::ApiError;
 
@@ -14,7 +18,18 @@ pub struct BodyFields<'a> {
     obj: &'a Map<String, Value>,
     loc: Vec<LocItem>,
     read: HashSet<&'static str>,
+    /// The properties the body's published schema lists, when it has one: the only
+    /// fields accepted, so the documented schema and the parser cannot drift apart.
+    documented: Option<Vec<String>>,
     pub errors: Vec<FieldError>,
+}
+
+/// The property names and the required ones of `T`'s published schema.
+pub fn schema_fields<T: PartialSchema>() -> (Vec<String>, Vec<String>) {
+    match T::schema() {
+        RefOr::T(Schema::Object(o)) => (o.properties.keys().cloned().collect(), o.required),
+        _ => (vec![], vec![]),
+    }
 }
 
 impl<'a> BodyFields<'a> {
@@ -25,6 +40,7 @@ impl<'a> BodyFields<'a> {
                 obj,
                 loc: loc.iter().map(|l| LocItem::from(*l)).collect(),
                 read: HashSet::new(),
+                documented: None,
                 errors: Vec::new(),
             }),
             None => Err(ApiError::Validation(vec![FieldError::new(
@@ -33,6 +49,14 @@ impl<'a> BodyFields<'a> {
                 "Input should be a valid dictionary or object",
             )])),
         }
+    }
+
+    /// Reads a body of the published type `T`: fields its schema does not list are
+    /// refused as `extra_forbidden`.
+    pub fn documented<T: PartialSchema>(value: &'a Value, loc: &[&str]) -> Result<Self, ApiError> {
+        let mut fields = Self::new(value, loc)?;
+        fields.documented = Some(schema_fields::<T>().0);
+        Ok(fields)
     }
 
     fn at(&self, name: &str) -> Vec<LocItem> {
@@ -135,14 +159,21 @@ impl<'a> BodyFields<'a> {
         }
     }
 
-    /// Reports fields that were never read as `extra_forbidden`, then returns all errors.
+    /// Reports fields that are not published (or, without a schema, never read) as
+    /// `extra_forbidden`, then returns all errors.
     pub fn finish(mut self) -> Result<(), ApiError> {
-        let unknown: Vec<String> = self
-            .obj
-            .keys()
-            .filter(|k| !self.read.contains(k.as_str()))
-            .cloned()
-            .collect();
+        if let Some(documented) = &self.documented {
+            debug_assert!(
+                self.read.iter().all(|r| documented.iter().any(|d| d == r)),
+                "the parser read a field its schema does not publish: {:?} vs {documented:?}",
+                self.read
+            );
+        }
+        let accepted = |k: &str| match &self.documented {
+            Some(documented) => documented.iter().any(|d| d == k),
+            None => self.read.contains(k),
+        };
+        let unknown: Vec<String> = self.obj.keys().filter(|k| !accepted(k)).cloned().collect();
         for k in unknown {
             self.error(&k, "extra_forbidden", "Extra inputs are not permitted");
         }
@@ -170,6 +201,18 @@ impl QueryParams {
             pairs,
             errors: Vec::new(),
         }
+    }
+
+    /// Adds `name=value` unless the query already has `name`.
+    pub fn set_default(&mut self, name: &str, value: &str) {
+        if self.get(&[name]).is_none() {
+            self.pairs.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// Every pair as given, repeats included.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
     }
 
     pub fn error(&mut self, name: &str, kind: &str, msg: impl Into<String>) {
@@ -288,4 +331,39 @@ pub fn path_uuid(name: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
             "Input should be a valid UUID",
         )
     })
+}
+
+/// Checks that `parse` (a body parser of the published type `T`) accepts every property
+/// `T`'s schema lists and requires exactly the ones it marks required.
+#[cfg(test)]
+pub fn assert_parser_follows_schema<T: PartialSchema, R>(
+    parse: impl Fn(&Value) -> Result<R, ApiError>,
+) {
+    let (properties, required) = schema_fields::<T>();
+    let Err(ApiError::Validation(errors)) = parse(&serde_json::json!({})) else {
+        panic!("an empty body must be refused when anything is required: {required:?}");
+    };
+    let mut missing: Vec<String> = errors
+        .iter()
+        .filter(|e| e.kind == "missing")
+        .filter_map(|e| match e.loc.last() {
+            Some(LocItem::Field(f)) => Some(f.clone()),
+            _ => None,
+        })
+        .collect();
+    missing.sort();
+    let mut want = required.clone();
+    want.sort();
+    assert_eq!(missing, want, "required fields: parser vs schema");
+    let all: Map<String, Value> = properties
+        .iter()
+        .map(|p| (p.clone(), Value::Null))
+        .collect();
+    if let Err(ApiError::Validation(errors)) = parse(&Value::Object(all)) {
+        let extra: Vec<_> = errors
+            .iter()
+            .filter(|e| e.kind == "extra_forbidden")
+            .collect();
+        assert!(extra.is_empty(), "published fields refused: {extra:?}");
+    }
 }

@@ -80,27 +80,35 @@ pub fn build_client(guard: &UrlGuard, timeout: Duration) -> reqwest::Client {
 pub struct VendorHttp {
     pub client: reqwest::Client,
     pub vendor: Vendor,
+    /// The vendor's record name, the `vendor` label of metrics.
+    label: Arc<str>,
     settings: Arc<HttpSettings>,
     pacer: Arc<Pacer>,
     budget: Arc<AtomicU32>,
 }
 
 impl VendorHttp {
-    pub fn new(client: reqwest::Client, vendor: Vendor, settings: Arc<HttpSettings>) -> Self {
-        let limits = settings
-            .pacing
-            .unwrap_or_else(|| PaceLimits::published(vendor));
+    /// `published` is the vendor's own limits (its spec's), unless the settings override
+    /// them.
+    pub fn new(
+        client: reqwest::Client,
+        vendor: Vendor,
+        published: PaceLimits,
+        settings: Arc<HttpSettings>,
+    ) -> Self {
+        let limits = settings.pacing.unwrap_or(published);
         VendorHttp {
             client,
             vendor,
+            label: vendor.source().as_str().into(),
             budget: Arc::new(AtomicU32::new(settings.job_retry_budget)),
             pacer: Arc::new(Pacer::new(limits)),
             settings,
         }
     }
 
-    fn label(&self) -> &'static str {
-        self.vendor.source().as_str()
+    fn label(&self) -> String {
+        self.label.to_string()
     }
 
     /// Sends the request built by `build` (called again for each retry) and returns a

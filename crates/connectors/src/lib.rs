@@ -1,16 +1,21 @@
-//! Vendor connectors: one module per vendor (auth, pagination, rate limits and the
-//! mapping of vendor records to the normalized model), plus what they share: the
-//! outbound URL guard, retrying HTTP with pacing, OAuth tokens and normalization helpers.
+//! Vendor connectors: one folder per vendor under [`vendors`] (its client with auth,
+//! pagination and rate limits, the mapping of its records to the normalized model, and
+//! its [`spec::VendorSpec`]), listed in the [`registry`]; plus what they share: the
+//! outbound URL guard, retrying HTTP with pacing, OAuth tokens, the watermark path and
+//! normalization helpers.
 
-pub mod catalogue;
 pub mod connector;
-pub mod crowdstrike;
 pub mod error;
 pub mod guard;
 pub mod http;
 pub mod mapping;
-pub mod ms_defender_endpoint;
 pub mod normalize;
 pub mod oauth;
 pub mod pacing;
-pub mod sentinelone;
+pub mod registry;
+pub mod spec;
+pub mod vendors;
+pub mod watermark;
+
+pub use registry::Registry;
+pub use spec::{ExportSpec, VendorSpec};

@@ -1,10 +1,9 @@
-//! Client-side pacing: stay under each vendor's published request limits instead of
-//! discovering them through 429s.
+//! Client-side pacing: stay under each vendor's published request limits (stated in its
+//! spec) instead of discovering them through 429s.
 
 use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
-use tributary_model::Vendor;
 
 /// A token bucket: `burst` requests at once, then `per_second` on average.
 #[derive(Debug)]
@@ -14,7 +13,7 @@ pub struct Pacer {
     per_second: f64,
 }
 
-/// Limits for one vendor.
+/// Request limits of one vendor tenant.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PaceLimits {
     pub burst: f64,
@@ -22,25 +21,9 @@ pub struct PaceLimits {
 }
 
 impl PaceLimits {
-    /// CrowdStrike: 6,000 requests per minute per customer (CID).
-    /// Defender for Endpoint: 100 per minute and 1,500 per hour per API (a burst of 100,
-    /// then the hourly average). SentinelOne publishes no numbers; 25 per second is a
-    /// conservative per-token rate.
-    pub fn published(vendor: Vendor) -> Self {
-        match vendor {
-            Vendor::Crowdstrike => PaceLimits {
-                burst: 100.0,
-                per_second: 100.0,
-            },
-            Vendor::Sentinelone => PaceLimits {
-                burst: 25.0,
-                per_second: 25.0,
-            },
-            Vendor::MsDefenderEndpoint => PaceLimits {
-                burst: 100.0,
-                per_second: 1500.0 / 3600.0,
-            },
-        }
+    /// `per_second` on average after a burst of `burst` (a vendor spec states its own).
+    pub const fn new(burst: f64, per_second: f64) -> Self {
+        PaceLimits { burst, per_second }
     }
 
     /// No pacing (benchmarks measuring Tributary itself).

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tributary_connectors::{
-    crowdstrike, mapping::MapContext, ms_defender_endpoint, normalize::net::normalize_mac,
-    sentinelone,
+    mapping::MapContext,
+    normalize::net::normalize_mac,
+    vendors::{crowdstrike, ms_defender_endpoint, sentinelone},
 };
 use tributary_model::edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform};
 use uuid::Uuid;

@@ -1,14 +1,18 @@
 //! The engine: workers that lease and run jobs, and the scheduler that queues due
-//! connections and recovers the jobs of dead workers. One `run_one` step drives a
-//! single job, so tests can run the engine deterministically.
+//! connections and recovers the jobs of dead workers. `enqueue` is the one place a job is
+//! queued (it wakes this process's workers). Tests step the engine instead of waiting for
+//! its loops: `run_one`, `run_until_idle`, `schedule_once`, `deliver_once`.
 
 use std::{sync::Arc, time::Instant};
 
 use chrono::Utc;
 use tokio::{sync::Notify, task::JoinSet};
 use tokio_util::sync::CancellationToken;
-use tributary_connectors::{guard::UrlGuard, http::build_client};
-use tributary_model::{job::JobStatus, ConnectionState, HealthName};
+use tributary_connectors::{guard::UrlGuard, http::build_client, Registry};
+use tributary_model::{
+    job::{JobStatus, JobTrigger},
+    ConnectionState, HealthName,
+};
 use tributary_store::{
     models::{ClaimedJob, JobRecord},
     Store, StoreError,
@@ -28,22 +32,37 @@ pub struct JobOutcome {
 
 pub struct Engine {
     pub(crate) store: Arc<dyn Store>,
+    /// The vendors this process can sync.
+    pub(crate) registry: Arc<Registry>,
     pub(crate) keyring: Arc<Keyring>,
     pub(crate) settings: Arc<EngineSettings>,
     pub(crate) client: reqwest::Client,
     /// For webhook deliveries: guarded, no redirects.
     pub(crate) webhook_client: reqwest::Client,
-    wake: Arc<Notify>,
+    /// Wakes this process's workers when a job is queued (other processes poll).
+    wake: Notify,
     id: String,
+}
+
+/// What [`Engine::enqueue`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Enqueued {
+    /// A new job.
+    Queued(JobRecord),
+    /// A job was already queued or running; it reads the connection's current state
+    /// when it runs.
+    AlreadyActive(Uuid),
+    /// The connection is not ACTIVE: nothing runs.
+    NotActive,
 }
 
 impl Engine {
     pub fn new(
         store: Arc<dyn Store>,
+        registry: Arc<Registry>,
         keyring: Arc<Keyring>,
         guard: &UrlGuard,
         settings: EngineSettings,
-        wake: Arc<Notify>,
     ) -> Self {
         let client = build_client(guard, settings.http.request_timeout);
         let webhook_client = reqwest::Client::builder()
@@ -55,11 +74,12 @@ impl Engine {
             .expect("the webhook client configuration is valid");
         Engine {
             store,
+            registry,
             keyring,
             settings: Arc::new(settings),
             client,
             webhook_client,
-            wake,
+            wake: Notify::new(),
             id: format!(
                 "{}-{}",
                 std::process::id(),
@@ -74,6 +94,42 @@ impl Engine {
 
     pub fn settings(&self) -> &EngineSettings {
         &self.settings
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Queues a job for a connection of `account_id` now and wakes this process's
+    /// workers: the one place jobs are queued by request.
+    pub async fn enqueue(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        trigger: JobTrigger,
+    ) -> Result<Enqueued, StoreError> {
+        let enqueued = match self
+            .store
+            .enqueue_job(account_id, connection_id, trigger)
+            .await
+        {
+            Ok(job) => Enqueued::Queued(job),
+            Err(StoreError::JobAlreadyActive(id)) => Enqueued::AlreadyActive(id),
+            Err(StoreError::Invalid(_)) => return Ok(Enqueued::NotActive),
+            Err(e) => return Err(e),
+        };
+        self.wake.notify_waiters();
+        Ok(enqueued)
+    }
+
+    /// Runs queued jobs one after another until none is left; returns what each did.
+    /// With workers off, this is how tests and tools step the engine.
+    pub async fn run_until_idle(&self) -> Result<Vec<JobOutcome>, StoreError> {
+        let mut outcomes = Vec::new();
+        while let Some(outcome) = self.run_one().await? {
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
     }
 
     /// Claims the oldest queued job and runs it to the end. None when the queue is empty.

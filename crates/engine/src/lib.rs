@@ -4,14 +4,13 @@
 mod engine;
 pub mod health;
 pub mod keyring;
+pub mod pipeline;
 pub mod probe;
-// Public for the benchmarks, which build rows the way the engine does.
-pub mod rows;
 mod run;
 pub mod settings;
 pub mod uptime;
 pub mod webhooks;
 
-pub use engine::{Engine, JobOutcome, Roles};
+pub use engine::{Engine, Enqueued, JobOutcome, Roles};
 pub use keyring::Keyring;
 pub use settings::EngineSettings;

@@ -1,10 +1,10 @@
 //! Checking credentials against the vendor: one minimal request per data export. Used by
 //! the credential-fix flow (PATCH) and `GET …/connections/{id}/test`.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use serde::Serialize;
-use tributary_connectors::{connector::connector, http::VendorHttp};
+use tributary_connectors::VendorSpec;
 use tributary_model::{credentials::Credentials, DataExportType, HealthName};
 use utoipa::ToSchema;
 
@@ -48,21 +48,21 @@ impl CredentialCheck {
 }
 
 impl Engine {
-    /// Probes every data export with `credentials`, concurrently, with few retries.
+    /// Probes every data export of `spec` with `credentials`, concurrently, with few
+    /// retries.
     pub async fn check_credentials(
         &self,
-        credentials: Credentials,
+        spec: &'static VendorSpec,
+        credentials: &Credentials,
         options: Option<&serde_json::Value>,
     ) -> CredentialCheck {
-        let vendor = credentials.vendor();
         let mut settings = self.settings.http.clone();
         settings.max_retries = settings.max_retries.min(1);
         settings.retry_max_wait = settings.retry_max_wait.min(Duration::from_secs(5));
-        let http = VendorHttp::new(self.client.clone(), vendor, Arc::new(settings));
-        let conn = connector(credentials, options, http);
-        let checks = conn.exports().iter().map(|spec| {
+        let conn = self.connector_with(spec, credentials, options, settings);
+        let checks = spec.exports.iter().map(|export| {
             let conn = conn.clone();
-            async move { (spec, conn.probe(spec.data_export_type).await) }
+            async move { (export, conn.probe(export.data_export_type).await) }
         });
         let failures: Vec<ProbeFailure> = futures::future::join_all(checks)
             .await
@@ -82,7 +82,7 @@ impl Engine {
                 is_valid: true,
                 message: format!(
                     "{} accepted the credentials for every data export",
-                    vendor.display_name()
+                    spec.name
                 ),
                 details: None,
             };
@@ -93,11 +93,7 @@ impl Engine {
             .collect();
         CredentialCheck {
             is_valid: false,
-            message: format!(
-                "{} did not allow: {}",
-                vendor.display_name(),
-                names.join(", ")
-            ),
+            message: format!("{} did not allow: {}", spec.name, names.join(", ")),
             details: Some(failures),
         }
     }

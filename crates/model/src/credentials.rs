@@ -1,132 +1,89 @@
-//! Per-vendor credential schemas. Parsing reports every problem with its location,
-//! so a create or PATCH with bad credentials gets one complete 422.
+//! Connection credentials, parsed against a vendor's credential fields (declared in the
+//! vendor's spec in the connector registry). Parsing reports every problem with its
+//! location, so a create or PATCH with bad credentials gets one complete 422.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
 use serde_json::{Map, Value};
 use url::Url;
-use utoipa::ToSchema;
 
 use crate::{
     validation::{FieldError, LocItem},
     Secret, Vendor,
 };
 
-/// The CrowdStrike US-1 cloud, the default when no `base_url` is given.
-pub const CROWDSTRIKE_DEFAULT_BASE_URL: &str = "https://api.crowdstrike.com";
-/// Microsoft Entra ID's public-cloud sign-in host.
-pub const MS_DEFAULT_LOGIN_BASE_URL: &str = "https://login.microsoftonline.com";
-/// The classic Defender for Endpoint API host.
-pub const MS_DEFAULT_API_BASE_URL: &str = "https://api.securitycenter.microsoft.com";
-
-/// SentinelOne: a console URL and an API token (a Viewer service user).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct SentinelOneCredentials {
-    /// The console URL, e.g. `https://usea1-acme.sentinelone.net`.
-    pub base_url: String,
-    /// The API token, sent as `Authorization: ApiToken <token>`.
-    #[schema(value_type = String, format = Password)]
-    pub api_token: Secret,
-}
-
-/// CrowdStrike Falcon: an API client (OAuth2 client credentials).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct CrowdStrikeCredentials {
-    pub client_id: String,
-    #[schema(value_type = String, format = Password)]
-    pub client_secret: Secret,
-    /// The cloud's API URL; defaults to US-1 `https://api.crowdstrike.com`.
-    pub base_url: String,
-}
-
-/// Microsoft Defender for Endpoint: an Entra ID app registration with
-/// `Machine.Read.All` and `Alert.Read.All` application permissions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct MsDefenderEndpointCredentials {
-    pub tenant_id: String,
-    pub client_id: String,
-    #[schema(value_type = String, format = Password)]
-    pub client_secret: Secret,
-    /// Sign-in host; defaults to `https://login.microsoftonline.com`.
-    pub login_base_url: String,
-    /// API host; defaults to `https://api.securitycenter.microsoft.com`.
-    pub api_base_url: String,
-}
-
-/// Credentials for one connection, parsed for its vendor.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Credentials {
-    Crowdstrike(CrowdStrikeCredentials),
-    Sentinelone(SentinelOneCredentials),
-    MsDefenderEndpoint(MsDefenderEndpointCredentials),
-}
-
-/// What a field must hold.
-#[derive(Clone, Copy)]
-enum FieldKind {
+/// What a credential field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Plain text (an id, a tenant, a domain).
     Text,
+    /// Write-only text: never returned, never logged.
+    Secret,
+    /// A base URL the connector calls: checked by the outbound URL guard.
     Url,
 }
 
-struct FieldSpec {
-    name: &'static str,
-    kind: FieldKind,
-    /// `None` when required.
-    default: Option<&'static str>,
+/// One field of a vendor's credential object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialField {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    /// The value used when the field is absent; `None` when the field is required.
+    pub default: Option<&'static str>,
+    /// Where the customer finds the value, in words shown by the catalogue and docs.
+    pub description: &'static str,
 }
 
-const fn required(name: &'static str, kind: FieldKind) -> FieldSpec {
-    FieldSpec {
-        name,
-        kind,
-        default: None,
+impl CredentialField {
+    pub const fn required(name: &'static str, kind: FieldKind, description: &'static str) -> Self {
+        CredentialField {
+            name,
+            kind,
+            default: None,
+            description,
+        }
+    }
+
+    pub const fn optional(
+        name: &'static str,
+        kind: FieldKind,
+        default: &'static str,
+        description: &'static str,
+    ) -> Self {
+        CredentialField {
+            name,
+            kind,
+            default: Some(default),
+            description,
+        }
+    }
+
+    pub fn is_required(&self) -> bool {
+        self.default.is_none()
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.kind == FieldKind::Secret
     }
 }
 
-const fn optional(name: &'static str, default: &'static str) -> FieldSpec {
-    FieldSpec {
-        name,
-        kind: FieldKind::Url,
-        default: Some(default),
-    }
-}
-
-const SENTINELONE_FIELDS: &[FieldSpec] = &[
-    required("base_url", FieldKind::Url),
-    required("api_token", FieldKind::Text),
-];
-const CROWDSTRIKE_FIELDS: &[FieldSpec] = &[
-    required("client_id", FieldKind::Text),
-    required("client_secret", FieldKind::Text),
-    optional("base_url", CROWDSTRIKE_DEFAULT_BASE_URL),
-];
-const MS_DEFENDER_ENDPOINT_FIELDS: &[FieldSpec] = &[
-    required("tenant_id", FieldKind::Text),
-    required("client_id", FieldKind::Text),
-    required("client_secret", FieldKind::Text),
-    optional("login_base_url", MS_DEFAULT_LOGIN_BASE_URL),
-    optional("api_base_url", MS_DEFAULT_API_BASE_URL),
-];
-
-fn specs(vendor: Vendor) -> &'static [FieldSpec] {
-    match vendor {
-        Vendor::Sentinelone => SENTINELONE_FIELDS,
-        Vendor::Crowdstrike => CROWDSTRIKE_FIELDS,
-        Vendor::MsDefenderEndpoint => MS_DEFENDER_ENDPOINT_FIELDS,
-    }
-}
-
-/// The credential field names a vendor takes, for the connectors catalogue.
-pub fn field_names(vendor: Vendor) -> Vec<(&'static str, bool)> {
-    specs(vendor)
-        .iter()
-        .map(|s| (s.name, s.default.is_none()))
-        .collect()
+/// Credentials for one connection, parsed for its vendor: every field of the vendor's
+/// spec, defaults filled in. `Debug` prints secrets as `***`.
+#[derive(Clone, PartialEq)]
+pub struct Credentials {
+    vendor: Vendor,
+    values: Vec<(&'static CredentialField, Secret)>,
 }
 
 impl Credentials {
-    /// Parses `value` as `vendor`'s credentials. Errors carry locations relative to the
-    /// credentials object (prefix them with `["body", "credentials"]`).
-    pub fn parse(vendor: Vendor, value: &Value) -> Result<Credentials, Vec<FieldError>> {
+    /// Parses `value` as `vendor`'s credentials with the fields `spec`. Errors carry
+    /// locations relative to the credentials object (prefix them with
+    /// `["body", "credentials"]`).
+    pub fn parse(
+        vendor: Vendor,
+        spec: &'static [CredentialField],
+        value: &Value,
+    ) -> Result<Credentials, Vec<FieldError>> {
         let Some(obj) = value.as_object() else {
             return Err(vec![FieldError::new(
                 vec![],
@@ -134,10 +91,9 @@ impl Credentials {
                 "Input should be an object",
             )]);
         };
-        let specs = specs(vendor);
         let mut errors = Vec::new();
         for key in obj.keys() {
-            if !specs.iter().any(|s| s.name == key) {
+            if !spec.iter().any(|s| s.name == key) {
                 errors.push(FieldError::new(
                     vec![LocItem::from(key.as_str())],
                     "extra_forbidden",
@@ -145,71 +101,85 @@ impl Credentials {
                 ));
             }
         }
-        let mut fields = Map::new();
-        for spec in specs {
-            match read_field(obj, spec) {
-                Ok(v) => {
-                    fields.insert(spec.name.to_owned(), Value::String(v));
-                }
+        let mut values = Vec::with_capacity(spec.len());
+        for field in spec {
+            match read_field(obj, field) {
+                Ok(v) => values.push((field, Secret::new(v))),
                 Err(e) => errors.push(e),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok(Credentials { vendor, values })
+        } else {
+            Err(errors)
         }
-        let fields = Value::Object(fields);
-        let parsed = match vendor {
-            Vendor::Sentinelone => serde_json::from_value(fields).map(Credentials::Sentinelone),
-            Vendor::Crowdstrike => serde_json::from_value(fields).map(Credentials::Crowdstrike),
-            Vendor::MsDefenderEndpoint => {
-                serde_json::from_value(fields).map(Credentials::MsDefenderEndpoint)
-            }
-        };
-        // Every field was checked above, so this cannot fail; report it as a 422 anyway.
-        parsed.map_err(|e| vec![FieldError::new(vec![], "value_error", e.to_string())])
     }
 
     pub fn vendor(&self) -> Vendor {
-        match self {
-            Credentials::Crowdstrike(_) => Vendor::Crowdstrike,
-            Credentials::Sentinelone(_) => Vendor::Sentinelone,
-            Credentials::MsDefenderEndpoint(_) => Vendor::MsDefenderEndpoint,
-        }
+        self.vendor
+    }
+
+    /// The value of a text or URL field (secrets through [`Credentials::secret`]).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(f, _)| f.name == name && !f.is_secret())
+            .map(|(_, v)| v.expose())
+    }
+
+    /// The value of a secret field.
+    pub fn secret(&self, name: &str) -> Option<Secret> {
+        self.values
+            .iter()
+            .find(|(f, _)| f.name == name && f.is_secret())
+            .map(|(_, v)| v.clone())
     }
 
     /// The JSON form, secrets included. Only for sealing: never send or log it.
     pub fn to_sealable_json(&self) -> Value {
-        let v = match self {
-            Credentials::Crowdstrike(c) => serde_json::to_value(c),
-            Credentials::Sentinelone(c) => serde_json::to_value(c),
-            Credentials::MsDefenderEndpoint(c) => serde_json::to_value(c),
-        };
-        v.unwrap_or(Value::Null)
+        Value::Object(
+            self.values
+                .iter()
+                .map(|(f, v)| (f.name.to_owned(), Value::String(v.expose().to_owned())))
+                .collect(),
+        )
     }
 
     /// Every customer-supplied base URL, for the outbound URL guard.
     pub fn base_urls(&self) -> Vec<(&'static str, &str)> {
-        match self {
-            Credentials::Crowdstrike(c) => vec![("base_url", c.base_url.as_str())],
-            Credentials::Sentinelone(c) => vec![("base_url", c.base_url.as_str())],
-            Credentials::MsDefenderEndpoint(c) => vec![
-                ("login_base_url", c.login_base_url.as_str()),
-                ("api_base_url", c.api_base_url.as_str()),
-            ],
-        }
+        self.values
+            .iter()
+            .filter(|(f, _)| f.kind == FieldKind::Url)
+            .map(|(f, v)| (f.name, v.expose()))
+            .collect()
     }
 
     /// The secret values, so tests and log scrubbing can look for them.
     pub fn secrets(&self) -> Vec<&str> {
-        match self {
-            Credentials::Crowdstrike(c) => vec![c.client_secret.expose()],
-            Credentials::Sentinelone(c) => vec![c.api_token.expose()],
-            Credentials::MsDefenderEndpoint(c) => vec![c.client_secret.expose()],
-        }
+        self.values
+            .iter()
+            .filter(|(f, _)| f.is_secret())
+            .map(|(_, v)| v.expose())
+            .collect()
     }
 }
 
-fn read_field(obj: &Map<String, Value>, spec: &FieldSpec) -> Result<String, FieldError> {
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Credentials");
+        s.field("vendor", &self.vendor);
+        for (field, value) in &self.values {
+            if field.is_secret() {
+                s.field(field.name, value);
+            } else {
+                s.field(field.name, &value.expose());
+            }
+        }
+        s.finish()
+    }
+}
+
+fn read_field(obj: &Map<String, Value>, spec: &CredentialField) -> Result<String, FieldError> {
     let loc = vec![LocItem::from(spec.name)];
     let raw = match obj.get(spec.name) {
         None | Some(Value::Null) => {
@@ -242,7 +212,7 @@ fn read_field(obj: &Map<String, Value>, spec: &FieldSpec) -> Result<String, Fiel
         ));
     }
     match spec.kind {
-        FieldKind::Text => Ok(raw),
+        FieldKind::Text | FieldKind::Secret => Ok(raw),
         FieldKind::Url => {
             normalize_base_url(&raw).map_err(|msg| FieldError::new(loc, "url_parsing", msg))
         }
@@ -275,10 +245,27 @@ mod tests {
 
     use super::*;
 
+    const TOKEN_VENDOR: Vendor = Vendor::named("TOKEN_VENDOR");
+    const TOKEN_FIELDS: &[CredentialField] = &[
+        CredentialField::required("base_url", FieldKind::Url, "console URL"),
+        CredentialField::required("api_token", FieldKind::Secret, "API token"),
+    ];
+    const CLIENT_FIELDS: &[CredentialField] = &[
+        CredentialField::required("client_id", FieldKind::Text, "client id"),
+        CredentialField::required("client_secret", FieldKind::Secret, "secret"),
+        CredentialField::optional(
+            "base_url",
+            FieldKind::Url,
+            "https://api.example.com",
+            "host",
+        ),
+        CredentialField::optional("login_url", FieldKind::Url, "https://login.example.com", ""),
+    ];
+
     #[test]
-    fn sentinelone_requires_both_fields() {
-        let errs =
-            Credentials::parse(Vendor::Sentinelone, &json!({"api_token": 5, "x": 1})).unwrap_err();
+    fn every_problem_is_reported_at_once() {
+        let errs = Credentials::parse(TOKEN_VENDOR, TOKEN_FIELDS, &json!({"api_token": 5, "x": 1}))
+            .unwrap_err();
         let locs: Vec<_> = errs
             .iter()
             .map(|e| (e.loc.clone(), e.kind.clone()))
@@ -289,47 +276,47 @@ mod tests {
     }
 
     #[test]
-    fn crowdstrike_defaults_to_us1() {
+    fn defaults_fill_in_and_secrets_never_print() {
         let c = Credentials::parse(
-            Vendor::Crowdstrike,
-            &json!({"client_id": "id", "client_secret": "s3cret"}),
+            TOKEN_VENDOR,
+            CLIENT_FIELDS,
+            &json!({"client_id": "id", "client_secret": "s3cret",
+                    "login_url": "https://login.example.org/"}),
         )
         .unwrap();
-        let Credentials::Crowdstrike(cs) = &c else {
-            panic!("wrong vendor")
-        };
-        assert_eq!(cs.base_url, CROWDSTRIKE_DEFAULT_BASE_URL);
+        assert_eq!(c.get("base_url"), Some("https://api.example.com"));
+        assert_eq!(c.get("client_id"), Some("id"));
+        assert_eq!(
+            c.get("client_secret"),
+            None,
+            "secrets come through secret()"
+        );
+        assert_eq!(c.secret("client_secret").unwrap().expose(), "s3cret");
         assert_eq!(c.secrets(), vec!["s3cret"]);
+        assert_eq!(
+            c.base_urls(),
+            vec![
+                ("base_url", "https://api.example.com"),
+                ("login_url", "https://login.example.org")
+            ]
+        );
         assert!(!format!("{c:?}").contains("s3cret"));
+        let sealed = c.to_sealable_json();
+        assert_eq!(sealed["client_secret"], "s3cret");
+        let again = Credentials::parse(TOKEN_VENDOR, CLIENT_FIELDS, &sealed).unwrap();
+        assert_eq!(again, c);
     }
 
     #[test]
-    fn defender_overrides_and_bad_urls() {
-        let ok = Credentials::parse(
-            Vendor::MsDefenderEndpoint,
-            &json!({"tenant_id": "t", "client_id": "c", "client_secret": "s",
-                    "api_base_url": "https://api.security.microsoft.com/"}),
-        )
-        .unwrap();
-        assert_eq!(
-            ok.base_urls(),
-            vec![
-                ("login_base_url", MS_DEFAULT_LOGIN_BASE_URL),
-                ("api_base_url", "https://api.security.microsoft.com")
-            ]
-        );
+    fn bad_urls_and_non_objects() {
         let errs = Credentials::parse(
-            Vendor::MsDefenderEndpoint,
-            &json!({"tenant_id": "t", "client_id": "c", "client_secret": "s",
-                    "login_base_url": "ftp://x"}),
+            TOKEN_VENDOR,
+            TOKEN_FIELDS,
+            &json!({"base_url": "ftp://x", "api_token": "t"}),
         )
         .unwrap_err();
         assert_eq!(errs[0].kind, "url_parsing");
-    }
-
-    #[test]
-    fn not_an_object() {
-        let errs = Credentials::parse(Vendor::Sentinelone, &json!("token")).unwrap_err();
+        let errs = Credentials::parse(TOKEN_VENDOR, TOKEN_FIELDS, &json!("token")).unwrap_err();
         assert_eq!(errs[0].kind, "model_attributes_type");
     }
 }

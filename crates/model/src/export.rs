@@ -5,6 +5,8 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::Category;
+
 /// One kind of data a connector exports, as named in `health.details[].data_export_type`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
@@ -18,13 +20,20 @@ pub enum DataExportType {
 }
 
 impl DataExportType {
-    /// Devices sync before alerts so that every alert can link to its synced device.
+    /// Every export type; [`Category::data_exports`] gives one category's in sync order.
     pub const ALL: [DataExportType; 2] = [DataExportType::Devices, DataExportType::Alerts];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DataExportType::Devices => "devices",
             DataExportType::Alerts => "alerts",
+        }
+    }
+
+    /// The category whose schema this export's records are normalized into.
+    pub fn category(self) -> Category {
+        match self {
+            DataExportType::Devices | DataExportType::Alerts => Category::Edr,
         }
     }
 }
@@ -39,10 +48,9 @@ impl FromStr for DataExportType {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "devices" => Ok(DataExportType::Devices),
-            "alerts" => Ok(DataExportType::Alerts),
-            other => Err(format!("unknown data export type `{other}`")),
-        }
+        DataExportType::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown data export type `{s}`"))
     }
 }

@@ -118,7 +118,9 @@ impl HealthName {
             .unwrap_or(HealthName::Healthy)
     }
 
-    /// The runbook step for this status: what to check, who acts, what fixes it.
+    /// The runbook step for this status: what to check, who acts, what fixes it. The
+    /// connector registry adds what a vendor needs (its scopes and roles) to the
+    /// UNAUTHORIZED step of that vendor's connections.
     pub fn resolution(self) -> &'static str {
         match self {
             HealthName::Healthy => "No action needed: the last job pulled every data export.",
@@ -126,10 +128,8 @@ impl HealthName {
                 "The customer must act. The vendor refused the credentials for the exports \
                  listed in details (revoked, expired, or missing a permission: partial data \
                  access). Check that the token or API client is still valid and can read each \
-                 listed endpoint (SentinelOne: a Viewer service user; CrowdStrike: Hosts: Read \
-                 and Alerts: Read scopes; Defender for Endpoint: Machine.Read.All and \
-                 Alert.Read.All with admin consent), then PATCH the connection with new \
-                 credentials. Tributary validates them against the vendor and syncs at once."
+                 listed endpoint, then PATCH the connection with new credentials. Tributary \
+                 validates them against the vendor and syncs at once."
             }
             HealthName::ExecutionTimeout => {
                 "The platform operator must act. The job ran longer than timeout_secs; data \

@@ -1,9 +1,10 @@
-//! Tributary's shared vocabulary: vendors, connections, credentials, jobs,
-//! connection health and the normalized EDR records (seed `002`).
+//! Tributary's shared vocabulary: vendor names, categories, connections, credentials,
+//! jobs, connection health and the normalized records of each category (EDR: seed `002`).
 //!
 //! Everything here is plain data plus the pure rules that belong to the data
 //! (health precedence, record ids). No I/O.
 
+pub mod category;
 pub mod connection;
 pub mod credentials;
 pub mod edr;
@@ -11,12 +12,15 @@ pub mod export;
 pub mod health;
 pub mod ids;
 pub mod job;
+pub mod micros;
 pub mod options;
 pub mod page;
+pub mod record;
 pub mod secret;
 pub mod validation;
 pub mod vendor;
 
+pub use category::Category;
 pub use connection::{Connection, ConnectionState};
 pub use export::DataExportType;
 pub use health::{Health, HealthDetail, HealthName, HealthStatus, ResolutionOwner};

@@ -1,4 +1,5 @@
-//! Per-vendor connection options (`options` on create): never secret, returned as given.
+//! Connection options (`options` on create): never secret, returned as given. Every
+//! vendor takes [`COMMON`]; a vendor's spec adds its own fields.
 
 use chrono::DateTime;
 use serde_json::{Map, Value};
@@ -8,23 +9,66 @@ use crate::{
     Vendor,
 };
 
-/// Options every vendor takes.
-const COMMON: &[&str] = &["init_load_timestamp"];
+/// What an option holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// An RFC 3339 date-time.
+    Timestamp,
+    /// A non-empty string of at most `max_len` bytes.
+    Text { max_len: usize },
+    /// A list of at most `max_items` non-empty strings.
+    TextList { max_items: usize },
+}
 
-fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
-    match vendor {
-        // An MSSP parent can read a child tenant (CID) with its own API client.
-        Vendor::Crowdstrike => &["member_cid"],
-        // Scope the pull to some sites or accounts of a multi-site console.
-        Vendor::Sentinelone => &["site_ids", "account_ids"],
-        Vendor::MsDefenderEndpoint => &[],
+/// One option a connection can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionField {
+    pub name: &'static str,
+    pub kind: OptionKind,
+    pub description: &'static str,
+}
+
+/// Options every vendor takes.
+pub const COMMON: &[OptionField] = &[OptionField {
+    name: "init_load_timestamp",
+    kind: OptionKind::Timestamp,
+    description: "The first sync pulls records updated since this RFC 3339 date-time",
+}];
+
+impl OptionField {
+    fn accepts(&self, v: &Value) -> bool {
+        match (self.kind, v) {
+            (_, Value::Null) => true,
+            (OptionKind::Timestamp, Value::String(s)) => DateTime::parse_from_rfc3339(s).is_ok(),
+            (OptionKind::Text { max_len }, Value::String(s)) => {
+                !s.trim().is_empty() && s.len() <= max_len
+            }
+            (OptionKind::TextList { max_items }, Value::Array(items)) => {
+                items.len() <= max_items
+                    && items
+                        .iter()
+                        .all(|i| i.as_str().is_some_and(|s| !s.is_empty()))
+            }
+            _ => false,
+        }
+    }
+
+    fn expected(&self) -> &'static str {
+        match self.kind {
+            OptionKind::Timestamp => "an RFC 3339 date-time",
+            OptionKind::Text { .. } => "a non-empty string",
+            OptionKind::TextList { .. } => "a list of non-empty strings",
+        }
     }
 }
 
-/// Validates `options` for `vendor`: `init_load_timestamp` (RFC 3339; the first sync pulls
-/// records updated since then), CrowdStrike `member_cid` (string), SentinelOne `site_ids`
-/// and `account_ids` (arrays of strings). Errors are relative to the options object.
-pub fn parse_options(vendor: Vendor, value: &Value) -> Result<Option<Value>, Vec<FieldError>> {
+/// Validates `options` against [`COMMON`] and `vendor_fields`. Errors are relative to
+/// the options object.
+pub fn parse_options(
+    vendor: Vendor,
+    vendor_fields: &[OptionField],
+    value: &Value,
+) -> Result<Option<Value>, Vec<FieldError>> {
     let obj = match value {
         Value::Null => return Ok(None),
         Value::Object(o) => o,
@@ -40,39 +84,24 @@ pub fn parse_options(vendor: Vendor, value: &Value) -> Result<Option<Value>, Vec
     let mut out = Map::new();
     for (key, v) in obj {
         let loc = vec![LocItem::from(key.as_str())];
-        if !COMMON.contains(&key.as_str()) && !vendor_keys(vendor).contains(&key.as_str()) {
-            errors.push(FieldError::new(
+        let field = COMMON
+            .iter()
+            .chain(vendor_fields)
+            .find(|f| f.name == key.as_str());
+        match field {
+            None => errors.push(FieldError::new(
                 loc,
                 "extra_forbidden",
                 format!("Unknown option for {vendor}"),
-            ));
-            continue;
-        }
-        let ok = match (key.as_str(), v) {
-            (_, Value::Null) => true,
-            ("init_load_timestamp", Value::String(s)) => DateTime::parse_from_rfc3339(s).is_ok(),
-            ("member_cid", Value::String(s)) => !s.trim().is_empty() && s.len() <= 64,
-            ("site_ids" | "account_ids", Value::Array(items)) => {
-                items.len() <= 500
-                    && items
-                        .iter()
-                        .all(|i| i.as_str().is_some_and(|s| !s.is_empty()))
+            )),
+            Some(f) if f.accepts(v) => {
+                out.insert(key.clone(), v.clone());
             }
-            _ => false,
-        };
-        if ok {
-            out.insert(key.clone(), v.clone());
-        } else {
-            let expected = match key.as_str() {
-                "init_load_timestamp" => "an RFC 3339 date-time",
-                "site_ids" | "account_ids" => "a list of non-empty strings",
-                _ => "a non-empty string",
-            };
-            errors.push(FieldError::new(
+            Some(f) => errors.push(FieldError::new(
                 loc,
                 "value_error",
-                format!("Input should be {expected}"),
-            ));
+                format!("Input should be {}", f.expected()),
+            )),
         }
     }
     if errors.is_empty() {
@@ -88,19 +117,30 @@ mod tests {
 
     use super::*;
 
+    const V: Vendor = Vendor::named("EXAMPLE");
+    const SITES: &[OptionField] = &[
+        OptionField {
+            name: "site_ids",
+            kind: OptionKind::TextList { max_items: 2 },
+            description: "",
+        },
+        OptionField {
+            name: "member_cid",
+            kind: OptionKind::Text { max_len: 4 },
+            description: "",
+        },
+    ];
+
     #[test]
     fn options_per_vendor() {
-        assert!(parse_options(Vendor::Sentinelone, &json!({"site_ids": ["1"]})).is_ok());
-        assert!(parse_options(Vendor::Crowdstrike, &json!({"site_ids": ["1"]})).is_err());
-        let errs = parse_options(
-            Vendor::MsDefenderEndpoint,
-            &json!({"init_load_timestamp": "yesterday"}),
-        )
-        .unwrap_err();
+        assert!(parse_options(V, SITES, &json!({"site_ids": ["1"]})).is_ok());
+        assert!(parse_options(V, &[], &json!({"site_ids": ["1"]})).is_err());
+        assert!(parse_options(V, SITES, &json!({"site_ids": ["1", "2", "3"]})).is_err());
+        assert!(parse_options(V, SITES, &json!({"member_cid": "toolong"})).is_err());
+        let errs = parse_options(V, &[], &json!({"init_load_timestamp": "yesterday"})).unwrap_err();
         assert_eq!(errs[0].loc, vec![LocItem::from("init_load_timestamp")]);
-        assert_eq!(
-            parse_options(Vendor::Crowdstrike, &Value::Null).unwrap(),
-            None
-        );
+        assert_eq!(errs[0].kind, "value_error");
+        assert_eq!(parse_options(V, SITES, &Value::Null).unwrap(), None);
+        assert!(parse_options(V, SITES, &json!([])).is_err());
     }
 }

@@ -9,6 +9,8 @@ pub struct Page<T> {
     /// Items in this page.
     pub count: usize,
     /// Items matching the query; null with `excludeTotal=true` (or `skipTotal=true`).
+    /// Always present.
+    #[schema(required = true)]
     pub total: Option<i64>,
     pub items: Vec<T>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -16,11 +18,13 @@ pub struct Page<T> {
 }
 
 /// Present only in cursor mode (`enableCursor=true`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CursorLinks {
     /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Pass as `cursor` for the previous page; null on the first page.
+    #[schema(required = true)]
     pub previous_cursor: Option<String>,
 }
 

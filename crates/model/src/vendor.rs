@@ -1,51 +1,148 @@
-//! The vendors Tributary connects to.
+//! Vendor names.
+//!
+//! The model carries a vendor's *name* only. Which vendors exist, what they export and how
+//! to reach them is the connector registry's to say (`tributary_connectors::registry`), so
+//! a new vendor is a folder and a registry line and never an edit here. A [`Vendor`] is a
+//! well-formed name; a known vendor is one the registry resolves.
 
-use std::{fmt, str::FromStr};
+use std::{borrow::Cow, fmt, str::FromStr};
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::{
+    openapi::{schema::SchemaType, ObjectBuilder, RefOr, Schema, Type},
+    PartialSchema, ToSchema,
+};
 
-/// A vendor as it appears on a connection (`CROWDSTRIKE`, …), the documented enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Vendor {
-    Crowdstrike,
-    Sentinelone,
-    MsDefenderEndpoint,
+/// Longest vendor name (`CROWDSTRIKE_SPOTLIGHT` is 21).
+const MAX_LEN: usize = 32;
+
+/// A name of at most 32 ASCII letters, digits and underscores, kept inline so that it is
+/// `Copy` like the enum it replaced.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Name {
+    len: u8,
+    bytes: [u8; MAX_LEN],
 }
 
+impl Name {
+    /// `s` in the given case, if it is a well-formed name.
+    const fn new(s: &str, upper: bool) -> Option<Name> {
+        let src = s.as_bytes();
+        if src.is_empty() || src.len() > MAX_LEN || !src[0].is_ascii_alphabetic() {
+            return None;
+        }
+        let mut bytes = [0u8; MAX_LEN];
+        let mut i = 0;
+        while i < src.len() {
+            let b = src[i];
+            if !(b.is_ascii_alphanumeric() || b == b'_') {
+                return None;
+            }
+            bytes[i] = if upper {
+                b.to_ascii_uppercase()
+            } else {
+                b.to_ascii_lowercase()
+            };
+            i += 1;
+        }
+        Some(Name {
+            len: src.len() as u8,
+            bytes,
+        })
+    }
+
+    /// The same name in the given case.
+    const fn with_case(self, upper: bool) -> Name {
+        let mut bytes = self.bytes;
+        let mut i = 0;
+        while i < self.len as usize {
+            bytes[i] = if upper {
+                bytes[i].to_ascii_uppercase()
+            } else {
+                bytes[i].to_ascii_lowercase()
+            };
+            i += 1;
+        }
+        Name {
+            len: self.len,
+            bytes,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (checked in `new`).
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
+    }
+}
+
+/// Alphabetical order.
+impl Ord for Name {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A vendor as it appears on a connection (`CROWDSTRIKE`, `SENTINELONE`, …): the
+/// documented upper-case enum of the wire contract.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Vendor(Name);
+
+/// A vendor as it appears inside normalized records (`crowdstrike`, …): the connection
+/// name in lower case.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceVendor(Name);
+
+/// A string that cannot be a vendor name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a vendor name (letters, digits and `_`, at most 32)")]
+pub struct InvalidVendorName(pub String);
+
 impl Vendor {
-    pub const ALL: [Vendor; 3] = [
-        Vendor::Crowdstrike,
-        Vendor::Sentinelone,
-        Vendor::MsDefenderEndpoint,
-    ];
+    /// A vendor constant, e.g. `Vendor::named("CROWDSTRIKE")`; a malformed name fails to
+    /// compile when used in a `const`.
+    pub const fn named(name: &'static str) -> Vendor {
+        match Name::new(name, true) {
+            Some(n) => Vendor(n),
+            None => panic!("malformed vendor name"),
+        }
+    }
+
+    /// Parses a connection name (`CROWDSTRIKE`) or a record name (`crowdstrike`).
+    pub fn parse(s: &str) -> Result<Vendor, InvalidVendorName> {
+        Name::new(s.trim(), true)
+            .map(Vendor)
+            .ok_or_else(|| InvalidVendorName(s.chars().take(64).collect()))
+    }
 
     /// The wire name on connections, e.g. `MS_DEFENDER_ENDPOINT`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::Crowdstrike => "CROWDSTRIKE",
-            Vendor::Sentinelone => "SENTINELONE",
-            Vendor::MsDefenderEndpoint => "MS_DEFENDER_ENDPOINT",
-        }
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
     }
 
-    /// The lowercase name used inside normalized records.
-    pub fn source(self) -> SourceVendor {
-        match self {
-            Vendor::Crowdstrike => SourceVendor::Crowdstrike,
-            Vendor::Sentinelone => SourceVendor::Sentinelone,
-            Vendor::MsDefenderEndpoint => SourceVendor::MsDefenderEndpoint,
-        }
+    /// The lower-case name used inside normalized records.
+    pub const fn source(self) -> SourceVendor {
+        SourceVendor(self.0.with_case(false))
+    }
+}
+
+impl SourceVendor {
+    /// Parses a record name (`crowdstrike`) or a connection name (`CROWDSTRIKE`).
+    pub fn parse(s: &str) -> Result<SourceVendor, InvalidVendorName> {
+        Vendor::parse(s).map(Vendor::source)
     }
 
-    /// A human name for logs and the dashboard.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Vendor::Crowdstrike => "CrowdStrike Falcon",
-            Vendor::Sentinelone => "SentinelOne",
-            Vendor::MsDefenderEndpoint => "Microsoft Defender for Endpoint",
-        }
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub const fn vendor(self) -> Vendor {
+        Vendor(self.0.with_case(true))
     }
 }
 
@@ -55,49 +152,9 @@ impl fmt::Display for Vendor {
     }
 }
 
-/// Error for a vendor name that is not one of ours.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown vendor `{0}`; expected one of CROWDSTRIKE, SENTINELONE, MS_DEFENDER_ENDPOINT")]
-pub struct UnknownVendor(pub String);
-
-impl FromStr for Vendor {
-    type Err = UnknownVendor;
-
-    /// Accepts the connection name (`CROWDSTRIKE`) and the record name (`crowdstrike`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_uppercase().as_str() {
-            "CROWDSTRIKE" => Ok(Vendor::Crowdstrike),
-            "SENTINELONE" => Ok(Vendor::Sentinelone),
-            "MS_DEFENDER_ENDPOINT" => Ok(Vendor::MsDefenderEndpoint),
-            _ => Err(UnknownVendor(s.to_owned())),
-        }
-    }
-}
-
-/// A vendor as it appears inside normalized records (`crowdstrike`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceVendor {
-    Crowdstrike,
-    MsDefenderEndpoint,
-    Sentinelone,
-}
-
-impl SourceVendor {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceVendor::Crowdstrike => "crowdstrike",
-            SourceVendor::MsDefenderEndpoint => "ms_defender_endpoint",
-            SourceVendor::Sentinelone => "sentinelone",
-        }
-    }
-
-    pub fn vendor(self) -> Vendor {
-        match self {
-            SourceVendor::Crowdstrike => Vendor::Crowdstrike,
-            SourceVendor::MsDefenderEndpoint => Vendor::MsDefenderEndpoint,
-            SourceVendor::Sentinelone => Vendor::Sentinelone,
-        }
+impl fmt::Debug for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -107,20 +164,101 @@ impl fmt::Display for SourceVendor {
     }
 }
 
+impl fmt::Debug for SourceVendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Vendor {
+    type Err = InvalidVendorName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Vendor::parse(s)
+    }
+}
+
+impl Serialize for Vendor {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Vendor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<str>::deserialize(d)?;
+        Vendor::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for SourceVendor {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceVendor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<str>::deserialize(d)?;
+        SourceVendor::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A string schema; the API fills in the enum of registered vendors when it builds the
+/// OpenAPI document.
+fn name_schema(description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .description(Some(description))
+        .into()
+}
+
+impl PartialSchema for Vendor {
+    fn schema() -> RefOr<Schema> {
+        name_schema("A vendor, as named on connections (e.g. `CROWDSTRIKE`).")
+    }
+}
+
+impl ToSchema for Vendor {}
+
+impl PartialSchema for SourceVendor {
+    fn schema() -> RefOr<Schema> {
+        name_schema("A vendor, as named inside normalized records (e.g. `crowdstrike`).")
+    }
+}
+
+impl ToSchema for SourceVendor {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn wire_names_round_trip() {
-        for v in Vendor::ALL {
-            let json = serde_json::to_string(&v).unwrap();
-            assert_eq!(json, format!("\"{}\"", v.as_str()));
-            assert_eq!(v.as_str().parse::<Vendor>().unwrap(), v);
-            let src = serde_json::to_string(&v.source()).unwrap();
-            assert_eq!(src, format!("\"{}\"", v.source().as_str()));
+        for name in ["CROWDSTRIKE", "SENTINELONE", "MS_DEFENDER_ENDPOINT"] {
+            let v = Vendor::parse(name).unwrap();
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{name}\""));
+            assert_eq!(v.as_str(), name);
+            let lower = name.to_ascii_lowercase();
+            assert_eq!(v.source().as_str(), lower);
+            assert_eq!(
+                serde_json::to_string(&v.source()).unwrap(),
+                format!("\"{lower}\"")
+            );
             assert_eq!(v.source().vendor(), v);
+            assert_eq!(Vendor::parse(&lower).unwrap(), v);
+            let back: Vendor = serde_json::from_str(&format!("\"{name}\"")).unwrap();
+            assert_eq!(back, v);
         }
-        assert!("QUALYS".parse::<Vendor>().is_err());
+        const CS: Vendor = Vendor::named("CROWDSTRIKE");
+        assert_eq!(CS, Vendor::parse("crowdstrike").unwrap());
+    }
+
+    #[test]
+    fn malformed_names_are_refused() {
+        for bad in ["", "9LIVES", "A-B", "A B", &"X".repeat(33), "CROWDSTRİKE"] {
+            assert!(Vendor::parse(bad).is_err(), "{bad}");
+        }
+        assert!(serde_json::from_str::<Vendor>("\"no way\"").is_err());
     }
 }

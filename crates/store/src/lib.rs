@@ -3,6 +3,7 @@
 //! on one database).
 
 mod db;
+pub mod documents;
 mod error;
 pub mod models;
 mod sql;

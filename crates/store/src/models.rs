@@ -4,9 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tributary_model::{
-    connection::Organization,
-    job::{ExportResult, Job, JobStatus, JobTrigger},
-    Connection, ConnectionState, DataExportType, Health, HealthName, Vendor,
+    job::{ExportResult, JobStatus, JobTrigger},
+    ConnectionState, DataExportType, Health, HealthName, Vendor,
 };
 use uuid::Uuid;
 
@@ -47,7 +46,17 @@ pub struct NewOrganization {
     pub identifier: Option<String>,
 }
 
-pub type OrganizationRecord = Organization;
+/// An organization as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub identifier: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Set when the organization was deleted (soft delete).
+    pub deleted_at: Option<DateTime<Utc>>,
+}
 
 /// A connection as stored, including its sealed credentials and schedule.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,33 +84,6 @@ pub struct ConnectionRecord {
     pub unhealthy_since: Option<DateTime<Utc>>,
     /// The health webhooks last reported (flap control).
     pub notified_health: Option<Health>,
-}
-
-impl ConnectionRecord {
-    /// The documented wire object. `health.next_run_at` reflects the live schedule.
-    pub fn to_wire(&self) -> Connection {
-        let scheduled = self.state == ConnectionState::Active;
-        let health = self.health.clone().map(|mut h| {
-            h.next_run_at = if scheduled { self.next_run_at } else { None };
-            h
-        });
-        Connection {
-            id: self.id,
-            vendor: self.vendor,
-            is_active: self.state.is_active(),
-            refresh_interval_secs: self.refresh_interval_secs,
-            timeout_secs: self.timeout_secs,
-            organization_id: self.organization_id,
-            oauth2_authorize_url: None,
-            identifier: self.identifier.clone(),
-            state: self.state,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            health,
-            organization_name: self.organization_name.clone(),
-            options: self.options.clone(),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -162,29 +144,6 @@ pub struct JobRecord {
     pub health_name: Option<HealthName>,
     pub error: Option<String>,
     pub exports: Vec<ExportResult>,
-}
-
-impl JobRecord {
-    pub fn to_wire(&self, now: DateTime<Utc>) -> Job {
-        let duration_secs = self.started_at.map(|s| {
-            let end = self.finished_at.unwrap_or(now);
-            (end - s).num_microseconds().unwrap_or(0) as f64 / 1e6
-        });
-        Job {
-            id: self.id,
-            connection_id: self.connection_id,
-            status: self.status,
-            trigger: self.trigger,
-            created_at: self.created_at,
-            started_at: self.started_at,
-            finished_at: self.finished_at,
-            duration_secs,
-            health: self.health_name,
-            error: self.error.clone(),
-            attempts: self.attempts,
-            exports: self.exports.clone(),
-        }
-    }
 }
 
 /// A job a worker has leased, with the connection it runs.
@@ -411,11 +370,15 @@ pub struct StoredDevice {
     pub device_groups: Option<String>,
 }
 
-/// Counts of synced records for one connection.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RecordCounts {
-    pub devices: i64,
-    pub alerts: i64,
+/// Counts of synced records for one connection, per export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordCounts(pub std::collections::BTreeMap<DataExportType, i64>);
+
+impl RecordCounts {
+    /// The records of `export` (0 when none were synced).
+    pub fn get(&self, export: DataExportType) -> i64 {
+        self.0.get(&export).copied().unwrap_or(0)
+    }
 }
 
 /// A webhook endpoint as stored (secrets sealed).

@@ -10,10 +10,10 @@ pub mod runtime;
 use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use tokio::{net::TcpListener, sync::Notify, task::JoinSet};
+use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use tributary_api::{ApiSettings, AppState};
-use tributary_connectors::guard::UrlGuard;
+use tributary_connectors::{guard::UrlGuard, Registry};
 use tributary_engine::{Engine, Roles};
 use tributary_store::Store;
 
@@ -28,19 +28,27 @@ pub struct App {
 }
 
 impl App {
-    /// Starts the configured roles. With the `api` role, serves on `listener`
-    /// (or binds `config.listen`).
+    /// Starts the configured roles with the built-in vendors. With the `api` role,
+    /// serves on `listener` (or binds `config.listen`).
     pub async fn start(config: &Config, listener: Option<TcpListener>) -> anyhow::Result<App> {
+        Self::start_with(config, listener, Registry::builtin()).await
+    }
+
+    /// [`App::start`] with the vendors of `registry` (a test can add a vendor of its own).
+    pub async fn start_with(
+        config: &Config,
+        listener: Option<TcpListener>,
+        registry: Registry,
+    ) -> anyhow::Result<App> {
         let store = runtime::open_store(config).await?;
         let keyring = Arc::new(runtime::keyring(config, store.as_ref()).await?);
         let guard = UrlGuard::from_list(&config.allow_vendor_hosts);
-        let wake = Arc::new(Notify::new());
         let engine = Arc::new(Engine::new(
             store.clone(),
+            Arc::new(registry),
             keyring.clone(),
             &guard,
             config.engine_settings(),
-            wake.clone(),
         ));
         let state = AppState {
             store: store.clone(),
@@ -51,7 +59,6 @@ impl App {
                 body_limit_bytes: config.body_limit_bytes,
             }),
             metrics: Some(tributary_api::telemetry::metrics_handle()),
-            wake,
         };
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();

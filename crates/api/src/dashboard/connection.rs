@@ -12,8 +12,8 @@ use axum::{
 };
 use chrono::Utc;
 use serde_json::{Map, Value};
-use tributary_model::{credentials::field_names, job::JobTrigger, ConnectionState, HealthName};
-use tributary_store::{models::ConnectionRecord, ListWindow, StoreError};
+use tributary_model::{ConnectionState, DataExportType, HealthName};
+use tributary_store::{models::ConnectionRecord, ListWindow};
 
 use super::{
     render,
@@ -21,9 +21,10 @@ use super::{
     Session,
 };
 use crate::{
-    routes::{
-        connections::{apply_patch, parse_patch},
+    app::{
+        connections::{self, ConnectionUpdate, ParseContext},
         health::connection_uptime,
+        jobs, wire,
     },
     state::AppState,
     ApiError,
@@ -87,7 +88,7 @@ struct Page {
     id: String,
     label: String,
     organization: String,
-    vendor: &'static str,
+    vendor: String,
     state: String,
     identifier: String,
     refresh: i64,
@@ -123,7 +124,7 @@ async fn load(state: &AppState, session: &Session, id: &str) -> Result<Connectio
 }
 
 fn health_view(c: &ConnectionRecord) -> Option<HealthView> {
-    let h = c.to_wire().health?;
+    let h = wire::connection(c).health?;
     Some(HealthView {
         status: format!("{:?}", h.status).to_uppercase(),
         description: h.description.clone(),
@@ -174,6 +175,7 @@ async fn render_page(
     form: Option<(Map<String, Value>, HashMap<String, String>)>,
 ) -> Result<Response, ApiError> {
     let account = session.caller.account_id;
+    let spec = connections::spec_of(state, c.vendor)?;
     let jobs = state
         .store
         .list_jobs(account, c.id, ListWindow::first(20))
@@ -187,12 +189,9 @@ async fn render_page(
     let page = Page {
         csrf: session.csrf.clone(),
         id: c.id.to_string(),
-        label: c
-            .identifier
-            .clone()
-            .unwrap_or_else(|| format!("{} connection", c.vendor.display_name())),
+        label: connections::label(state, c),
         organization: c.organization_name.clone().unwrap_or_default(),
-        vendor: c.vendor.display_name(),
+        vendor: state.engine.registry().display_name(c.vendor),
         state: c.state.to_string(),
         identifier: c.identifier.clone().unwrap_or_else(|| "—".into()),
         refresh: c.refresh_interval_secs,
@@ -202,8 +201,8 @@ async fn render_page(
         } else {
             "not scheduled".into()
         },
-        devices: counts.devices,
-        alerts: counts.alerts,
+        devices: counts.get(DataExportType::Devices),
+        alerts: counts.get(DataExportType::Alerts),
         health_name: name.map_or("NOT CHECKED YET".into(), |n| n.to_string()),
         class: badge_class(name),
         health: health_view(c),
@@ -226,28 +225,29 @@ async fn render_page(
                 ),
             })
             .collect(),
-        fields: field_names(c.vendor)
-            .into_iter()
-            .map(|(field, required)| FieldView {
-                name: field,
-                required,
-                secret: matches!(field, "api_token" | "client_secret"),
+        fields: spec
+            .credentials
+            .iter()
+            .map(|field| FieldView {
+                name: field.name,
+                required: field.is_required(),
+                secret: field.is_secret(),
                 // Secrets are never echoed back, not even after a failed submit.
-                value: if matches!(field, "api_token" | "client_secret") {
+                value: if field.is_secret() {
                     String::new()
                 } else {
                     values
-                        .get(field)
+                        .get(field.name)
                         .and_then(Value::as_str)
                         .unwrap_or_default()
                         .to_owned()
                 },
-                error: field_errors.get(field).cloned(),
+                error: field_errors.get(field.name).cloned(),
             })
             .collect(),
         jobs: jobs
             .iter()
-            .map(|j| job_view(&j.to_wire(Utc::now())))
+            .map(|j| job_view(&wire::job(j, Utc::now())))
             .collect(),
         notice,
         errors,
@@ -307,18 +307,13 @@ pub async fn run_now(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let notice = match state
-        .store
-        .enqueue_job(session.caller.account_id, c.id, JobTrigger::Manual)
-        .await
-    {
-        Ok(_) => {
-            state.wake.notify_waiters();
-            "A job was queued."
+    let notice = match jobs::run_now(&state, &session.caller, &c).await {
+        Ok(_) => "A job was queued.",
+        Err(ApiError::Conflict(_)) if c.state != ConnectionState::Active => {
+            "Only ACTIVE connections can run."
         }
-        Err(StoreError::JobAlreadyActive(_)) => "A job is already queued or running.",
-        Err(StoreError::Invalid(_)) => "Only ACTIVE connections can run.",
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(ApiError::Conflict(_)) => "A job is already queued or running.",
+        Err(e) => return e.into_response(),
     };
     Redirect::to(&format!(
         "/dashboard/connections/{}?notice={}",
@@ -352,17 +347,22 @@ pub async fn save_credentials(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let values: Map<String, Value> = field_names(c.vendor)
-        .into_iter()
-        .filter_map(|(f, _)| {
-            form.get(f)
+    let spec = match connections::spec_of(&state, c.vendor) {
+        Ok(spec) => spec,
+        Err(e) => return e.into_response(),
+    };
+    let values: Map<String, Value> = spec
+        .credentials
+        .iter()
+        .filter_map(|f| {
+            form.get(f.name)
                 .filter(|v| !v.trim().is_empty())
-                .map(|v| (f.to_owned(), Value::String(v.clone())))
+                .map(|v| (f.name.to_owned(), Value::String(v.clone())))
         })
         .collect();
     let body = serde_json::json!({ "credentials": Value::Object(values.clone()) });
-    let result = match parse_patch(&state, c.vendor, &body) {
-        Ok(patch) => apply_patch(&state, &session.caller, &c, patch).await,
+    let result = match ConnectionUpdate::parse(&body, spec, ParseContext::of(&state)) {
+        Ok(patch) => connections::update(&state, &session.caller, &c, patch).await,
         Err(e) => Err(e),
     };
     let (errors, field_errors) = match result {

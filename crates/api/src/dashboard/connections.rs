@@ -15,7 +15,7 @@ use super::{
     view::{badge_class, owner_label, when, Choice},
     Session,
 };
-use crate::state::AppState;
+use crate::{app::connections, state::AppState};
 
 pub struct Count {
     pub name: String,
@@ -28,7 +28,7 @@ pub struct Row {
     pub id: String,
     pub label: String,
     pub organization: String,
-    pub vendor: &'static str,
+    pub vendor: String,
     pub state: String,
     pub health_name: String,
     pub class: &'static str,
@@ -95,12 +95,9 @@ pub async fn page(
             let name = c.health.as_ref().map(|h| h.name);
             Row {
                 id: c.id.to_string(),
-                label: c
-                    .identifier
-                    .clone()
-                    .unwrap_or_else(|| format!("{} connection", c.vendor.display_name())),
+                label: connections::label(&state, &c),
                 organization: c.organization_name.clone().unwrap_or_default(),
-                vendor: c.vendor.display_name(),
+                vendor: state.engine.registry().display_name(c.vendor),
                 state: c.state.to_string(),
                 health_name: name.map_or("NOT CHECKED YET".into(), |n| n.to_string()),
                 class: badge_class(name),
@@ -152,9 +149,12 @@ pub async fn page(
             .iter()
             .map(|o2| Choice::new(o2.as_str(), owner_label(*o2), o.as_deref()))
             .collect(),
-        vendor_options: Vendor::ALL
+        vendor_options: state
+            .engine
+            .registry()
+            .all()
             .iter()
-            .map(|x| Choice::new(x.as_str(), x.display_name(), v.as_deref()))
+            .map(|x| Choice::new(x.vendor.as_str(), x.name, v.as_deref()))
             .collect(),
         org_options: orgs
             .iter()

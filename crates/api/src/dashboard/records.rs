@@ -1,22 +1,24 @@
-//! Alerts and devices of a connection, with the EDR API's filters and cursor paging.
-
-use std::collections::HashMap;
+//! Alerts and devices of a connection: the EDR API's listing (same filters, sorting and
+//! signed cursors, through [`crate::app::records`]) rendered as a table.
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, RawQuery, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use serde_json::Value;
-use tributary_model::edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform};
-use tributary_store::{
-    models::{RecordFilter, RecordParts, RecordQuery, RecordSort, RecordSortField},
-    ListWindow, Position, SortKey,
-};
+use tributary_model::edr::{Alert, AlertSeverity, AlertStatus, Device, DeviceStatus, Platform};
 
 use super::{render, view::Choice, Session};
-use crate::{pagination::CursorCodec, state::AppState, ApiError};
+use crate::{
+    app::{
+        connections,
+        records::{self, Listing, RecordList},
+    },
+    state::AppState,
+    validate::QueryParams,
+    ApiError,
+};
 
 pub struct FilterView {
     pub name: &'static str,
@@ -39,109 +41,98 @@ struct Page {
     next: Option<String>,
 }
 
-const PAGE: i64 = 50;
+/// Rows per page.
+const PAGE: &str = "50";
 
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => "—".into(),
-        Some(other) => other.to_string(),
-    }
+pub async fn alerts(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    page(&state, &session, &id, query.as_deref(), RecordList::Alerts)
+        .await
+        .unwrap_or_else(|r| r)
 }
 
-fn first(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(|a| a.get(0))
-        .and_then(Value::as_str)
-        .unwrap_or("—")
-        .to_owned()
+pub async fn devices(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    page(&state, &session, &id, query.as_deref(), RecordList::Devices)
+        .await
+        .unwrap_or_else(|r| r)
 }
 
-/// Query string for another page of the same listing.
-fn link(q: &HashMap<String, String>, cursor: &str) -> String {
-    let mut pairs: Vec<(String, String)> = q
+fn or_dash(s: Option<String>) -> String {
+    s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
+}
+
+fn first(list: &[String]) -> String {
+    or_dash(list.first().cloned())
+}
+
+fn alert_cells(a: Alert) -> Vec<String> {
+    vec![
+        or_dash(a.title),
+        a.severity.as_str().to_owned(),
+        a.status.as_str().to_owned(),
+        a.device.map_or_else(|| "—".into(), |d| first(&d.hostnames)),
+        or_dash(a.first_event_time.map(|t| t.to_rfc3339())),
+        or_dash(a.user_name),
+        a.vendor_id,
+    ]
+}
+
+fn device_cells(d: Device) -> Vec<String> {
+    vec![
+        first(&d.hostnames),
+        d.platform.as_str().to_owned(),
+        or_dash(d.status.map(|s| s.as_str().to_owned())),
+        or_dash(d.os_version),
+        first(&d.ipv4s),
+        first(&d.mac_addresses),
+        or_dash(d.last_seen.map(|t| t.to_rfc3339())),
+    ]
+}
+
+/// The query string of another page of the same listing.
+fn link(params: &QueryParams, cursor: &str) -> String {
+    let mut pairs: Vec<(String, String)> = params
+        .pairs()
         .iter()
-        .filter(|(k, v)| *k != "cursor" && !v.is_empty())
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .filter(|(k, v)| k != "cursor" && !v.is_empty())
+        .cloned()
         .collect();
     pairs.sort();
     pairs.push(("cursor".into(), cursor.to_owned()));
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-struct Listing {
-    label: String,
-    id: uuid::Uuid,
-    sort: RecordSort,
-    window: ListWindow,
-    context: String,
-}
-
-async fn listing(
-    state: &AppState,
-    session: &Session,
-    id: &str,
-    q: &HashMap<String, String>,
-    kind: &str,
-    sorts: &[(&str, RecordSortField)],
-) -> Result<Listing, Response> {
-    let not_found = || (StatusCode::NOT_FOUND, "Connection not found").into_response();
-    let id: uuid::Uuid = id.parse().map_err(|_| not_found())?;
-    let c = state
-        .store
-        .get_connection(session.caller.account_id, id)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?
-        .ok_or_else(not_found)?;
-    let sort_text = q
-        .get("sort")
-        .cloned()
-        .unwrap_or_else(|| format!("-{}", sorts[0].0));
-    let (desc, name) = sort_text
-        .strip_prefix('-')
-        .map_or((false, sort_text.as_str()), |r| (true, r));
-    let field = sorts
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(sorts[0].1, |s| s.1);
-    let mut filters: Vec<_> = q.iter().filter(|(k, _)| *k != "cursor").collect();
-    filters.sort();
-    let context = format!("dashboard:{kind}:{id}:{filters:?}");
-    let codec = CursorCodec::new(&state.keyring, &context);
-    let position = match q.get("cursor").filter(|c| !c.is_empty()) {
-        Some(c) => codec.decode(c).map_err(IntoResponse::into_response)?,
-        None => Position::Offset(0),
+fn filters(list: RecordList, params: &QueryParams) -> Vec<FilterView> {
+    let view = |name: &'static str, values: Vec<&'static str>| FilterView {
+        name,
+        options: values
+            .into_iter()
+            .map(|v| Choice::new(v, v, params.get(&[name]).map(|(_, s)| s)))
+            .collect(),
     };
-    let label = c
-        .identifier
-        .clone()
-        .unwrap_or_else(|| format!("{} connection", c.vendor.display_name()));
-    Ok(Listing {
-        label,
-        id,
-        sort: RecordSort {
-            field,
-            descending: desc,
-        },
-        window: ListWindow {
-            limit: PAGE,
-            position,
-            with_total: true,
-        },
-        context,
-    })
+    match list {
+        RecordList::Alerts => vec![
+            view("severity", AlertSeverity::ALL.map(|s| s.as_str()).to_vec()),
+            view("status", AlertStatus::ALL.map(|s| s.as_str()).to_vec()),
+        ],
+        RecordList::Devices => vec![
+            view("platform", Platform::ALL.map(|s| s.as_str()).to_vec()),
+            view("status", DeviceStatus::ALL.map(|s| s.as_str()).to_vec()),
+        ],
+    }
 }
 
-fn pick(q: &HashMap<String, String>, key: &str) -> Vec<String> {
-    q.get(key)
-        .filter(|v| !v.is_empty())
-        .cloned()
-        .into_iter()
-        .collect()
-}
-
-fn sort_choices(sorts: &[(&str, RecordSortField)], current: Option<&String>) -> Vec<Choice> {
-    sorts
+fn sort_choices(list: RecordList, current: Option<&str>) -> Vec<Choice> {
+    list.sorts()
         .iter()
         .flat_map(|(n, _)| {
             [
@@ -149,262 +140,82 @@ fn sort_choices(sorts: &[(&str, RecordSortField)], current: Option<&String>) -> 
                 (n.to_string(), format!("{n} ↑")),
             ]
         })
-        .map(|(v, l)| {
-            Choice::new(
-                v,
-                l,
-                current
-                    .map(String::as_str)
-                    .or(Some(&format!("-{}", sorts[0].0))),
-            )
-        })
+        .map(|(v, l)| Choice::new(v, l, current))
         .collect()
 }
 
-pub async fn alerts(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let sorts = [
-        ("updated_at", RecordSortField::UpdatedAt),
-        ("first_event_time", RecordSortField::FirstEventTime),
-        ("last_event_time", RecordSortField::LastEventTime),
-        ("severity", RecordSortField::Severity),
-    ];
-    let l = match listing(&state, &session, &id, &q, "alerts", &sorts).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let filter = RecordFilter {
-        severities: pick(&q, "severity"),
-        statuses: pick(&q, "status"),
-        ..Default::default()
-    };
-    let query = RecordQuery {
-        connection_id: l.id,
-        filter,
-        sort: l.sort,
-        window: l.window,
-        parts: RecordParts::default(),
-    };
-    let page = match state
-        .store
-        .list_alerts(session.caller.account_id, &query)
+async fn page(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    query: Option<&str>,
+    list: RecordList,
+) -> Result<Response, Response> {
+    let not_found = || (StatusCode::NOT_FOUND, "Connection not found").into_response();
+    let id = id.parse().map_err(|_| not_found())?;
+    let c = connections::find_live(state, &session.caller, id)
         .await
-    {
-        Ok(p) => p,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let codec = CursorCodec::new(&state.keyring, &l.context);
-    let next = page
-        .has_more
-        .then(|| {
-            page.items.last().map(|a| {
-                link(
-                    &q,
-                    &codec.encode(Position::After(SortKey {
-                        key: a.sort_key,
-                        id: a.id,
-                    })),
-                )
-            })
-        })
-        .flatten();
-    let previous = (!matches!(l.window.position, Position::Offset(0)))
-        .then(|| {
-            page.items.first().map(|a| {
-                link(
-                    &q,
-                    &codec.encode(Position::Before(SortKey {
-                        key: a.sort_key,
-                        id: a.id,
-                    })),
-                )
-            })
-        })
-        .flatten();
+        .map_err(|_| not_found())?;
+    let mut params = QueryParams::parse(query);
+    // The dashboard shows the newest first, a page at a time, with cursor links.
+    params.set_default("sort", &format!("-{}", list.sorts()[0].0));
+    params.set_default("limit", PAGE);
+    params.set_default("enableCursor", "true");
+    let listing = Listing::parse(list, c.id, &mut params, state.engine.registry());
+    let view_params = params.clone();
+    if let Err(e) = params.finish() {
+        return Err(e.into_response());
+    }
+    let page = records::list(state, &session.caller, listing)
+        .await
+        .map_err(ApiError::into_response)?;
     let rows = page
         .items
         .iter()
-        .map(|a| {
-            let v: Value = serde_json::from_str(&a.data).unwrap_or(Value::Null);
-            let device: Value = a
-                .device_data
-                .as_deref()
-                .or(a.device_snapshot.as_deref())
-                .and_then(|d| serde_json::from_str(d).ok())
-                .unwrap_or(Value::Null);
+        .map(|item| match list {
+            RecordList::Alerts => serde_json::from_str(item).map(alert_cells),
+            RecordList::Devices => serde_json::from_str(item).map(device_cells),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(e.into()).into_response())?;
+    let links = page.cursor.unwrap_or_default();
+    let (kind, headers) = match list {
+        RecordList::Alerts => (
+            "Alerts",
             vec![
-                text(&v, "title"),
-                text(&v, "severity"),
-                text(&v, "status"),
-                first(&device, "hostnames"),
-                text(&v, "first_event_time"),
-                text(&v, "user_name"),
-                text(&v, "vendor_id"),
-            ]
-        })
-        .collect();
-    let (sev, st) = (
-        q.get("severity").map(String::as_str),
-        q.get("status").map(String::as_str),
-    );
-    render(&Page {
-        csrf: session.csrf,
-        id: l.id.to_string(),
-        label: l.label,
-        kind: "Alerts",
-        total: page.total.unwrap_or(0),
-        filters: vec![
-            FilterView {
-                name: "severity",
-                options: AlertSeverity::ALL
-                    .iter()
-                    .map(|s| Choice::new(s.as_str(), s.as_str(), sev))
-                    .collect(),
-            },
-            FilterView {
-                name: "status",
-                options: AlertStatus::ALL
-                    .iter()
-                    .map(|s| Choice::new(s.as_str(), s.as_str(), st))
-                    .collect(),
-            },
-        ],
-        sorts: sort_choices(&sorts, q.get("sort")),
-        headers: vec![
-            "Title",
-            "Severity",
-            "Status",
-            "Device",
-            "First event",
-            "User",
-            "Vendor id",
-        ],
-        rows,
-        previous,
-        next,
-    })
-}
-
-pub async fn devices(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let sorts = [
-        ("last_seen", RecordSortField::LastSeen),
-        ("updated_at", RecordSortField::UpdatedAt),
-    ];
-    let l = match listing(&state, &session, &id, &q, "devices", &sorts).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let filter = RecordFilter {
-        platforms: pick(&q, "platform"),
-        statuses: pick(&q, "status"),
-        ..Default::default()
-    };
-    let query = RecordQuery {
-        connection_id: l.id,
-        filter,
-        sort: l.sort,
-        window: l.window,
-        parts: RecordParts::default(),
-    };
-    let page = match state
-        .store
-        .list_devices(session.caller.account_id, &query)
-        .await
-    {
-        Ok(p) => p,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let codec = CursorCodec::new(&state.keyring, &l.context);
-    let next = page
-        .has_more
-        .then(|| {
-            page.items.last().map(|d| {
-                link(
-                    &q,
-                    &codec.encode(Position::After(SortKey {
-                        key: d.sort_key,
-                        id: d.id,
-                    })),
-                )
-            })
-        })
-        .flatten();
-    let previous = (!matches!(l.window.position, Position::Offset(0)))
-        .then(|| {
-            page.items.first().map(|d| {
-                link(
-                    &q,
-                    &codec.encode(Position::Before(SortKey {
-                        key: d.sort_key,
-                        id: d.id,
-                    })),
-                )
-            })
-        })
-        .flatten();
-    let rows = page
-        .items
-        .iter()
-        .map(|d| {
-            let v: Value = serde_json::from_str(&d.data).unwrap_or(Value::Null);
+                "Title",
+                "Severity",
+                "Status",
+                "Device",
+                "First event",
+                "User",
+                "Vendor id",
+            ],
+        ),
+        RecordList::Devices => (
+            "Devices",
             vec![
-                first(&v, "hostnames"),
-                text(&v, "platform"),
-                text(&v, "status"),
-                text(&v, "os_version"),
-                first(&v, "ipv4s"),
-                first(&v, "mac_addresses"),
-                text(&v, "last_seen"),
-            ]
-        })
-        .collect();
-    let (pl, st) = (
-        q.get("platform").map(String::as_str),
-        q.get("status").map(String::as_str),
-    );
-    render(&Page {
-        csrf: session.csrf,
-        id: l.id.to_string(),
-        label: l.label,
-        kind: "Devices",
+                "Hostname",
+                "Platform",
+                "Status",
+                "OS",
+                "IPv4",
+                "MAC",
+                "Last seen",
+            ],
+        ),
+    };
+    Ok(render(&Page {
+        csrf: session.csrf.clone(),
+        id: c.id.to_string(),
+        label: connections::label(state, &c),
+        kind,
         total: page.total.unwrap_or(0),
-        filters: vec![
-            FilterView {
-                name: "platform",
-                options: Platform::ALL
-                    .iter()
-                    .map(|p| Choice::new(p.as_str(), p.as_str(), pl))
-                    .collect(),
-            },
-            FilterView {
-                name: "status",
-                options: DeviceStatus::ALL
-                    .iter()
-                    .map(|s| Choice::new(s.as_str(), s.as_str(), st))
-                    .collect(),
-            },
-        ],
-        sorts: sort_choices(&sorts, q.get("sort")),
-        headers: vec![
-            "Hostname",
-            "Platform",
-            "Status",
-            "OS",
-            "IPv4",
-            "MAC",
-            "Last seen",
-        ],
+        filters: filters(list, &view_params),
+        sorts: sort_choices(list, view_params.get(&["sort"]).map(|(_, s)| s)),
+        headers,
         rows,
-        previous,
-        next,
-    })
+        previous: links.previous_cursor.map(|p| link(&view_params, &p)),
+        next: links.next_cursor.map(|n| link(&view_params, &n)),
+    }))
 }

@@ -5,15 +5,10 @@ use axum::{
     extract::{Path, State},
     Json,
 };
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use serde::Serialize;
-use tributary_engine::{
-    probe::CredentialCheck,
-    uptime::{uptime, Uptime},
-};
-use tributary_model::{
-    credentials::Credentials, page::Page, Health, HealthName, ResolutionOwner, Vendor,
-};
+use tributary_engine::{probe::CredentialCheck, uptime::Uptime};
+use tributary_model::{page::Page, Health, HealthName, ResolutionOwner, Vendor};
 use tributary_store::{
     models::{ConnectionFilter, HealthEvent},
     ListWindow, Position, SortKey,
@@ -22,10 +17,10 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::connections::find_connection;
 use crate::{
+    app::{connections, health::connection_uptime, wire},
     auth::Caller,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     extract::Query,
     pagination::{CursorCodec, Pagination},
     state::AppState,
@@ -52,30 +47,8 @@ async fn test_connection(
     caller: Caller,
     Path((org_id, conn_id)): Path<(String, String)>,
 ) -> ApiResult<Json<CredentialCheck>> {
-    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
-    let plain = state
-        .keyring
-        .open(conn.id, &conn.sealed_credentials)
-        .map_err(|e| {
-            ApiError::Internal(anyhow::anyhow!(
-                "cannot open credentials of {}: {e}",
-                conn.id
-            ))
-        })?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(e.into()))?;
-    let creds = Credentials::parse(conn.vendor, &json).map_err(|_| {
-        ApiError::Internal(anyhow::anyhow!(
-            "stored credentials of {} do not parse",
-            conn.id
-        ))
-    })?;
-    Ok(Json(
-        state
-            .engine
-            .check_credentials(creds, conn.options.as_ref())
-            .await,
-    ))
+    let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
+    Ok(Json(connections::test(&state, &conn).await?))
 }
 
 /// One change of a connection's health.
@@ -118,7 +91,7 @@ async fn health_history(
     Path((org_id, conn_id)): Path<(String, String)>,
     Query(mut params): Query,
 ) -> ApiResult<Json<Page<HealthChange>>> {
-    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
+    let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
     let pagination = Pagination::parse(&mut params);
     params.finish()?;
     let codec = CursorCodec::new(&state.keyring, &format!("health:{}", conn.id));
@@ -151,30 +124,12 @@ async fn health_uptime(
     Path((org_id, conn_id)): Path<(String, String)>,
     Query(mut params): Query,
 ) -> ApiResult<Json<Uptime>> {
-    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
+    let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
     let days = params.int("days", 7, 1, 90);
     params.finish()?;
     Ok(Json(
         connection_uptime(&state, caller.account_id, conn.id, conn.created_at, days).await?,
     ))
-}
-
-/// Uptime of a connection over the last `days` days (not before it existed).
-pub(crate) async fn connection_uptime(
-    state: &AppState,
-    account: Uuid,
-    connection: Uuid,
-    created: chrono::DateTime<Utc>,
-    days: i64,
-) -> ApiResult<Uptime> {
-    let to = Utc::now();
-    let from = (to - Duration::days(days)).max(created);
-    let events = state
-        .store
-        .health_events_between(account, connection, from, to)
-        .await?;
-    let changes: Vec<_> = events.iter().map(|e| (e.at, e.to)).collect();
-    Ok(uptime(&changes, from, to))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -296,8 +251,8 @@ async fn health_summary(
         .items
         .into_iter()
         .filter_map(|c| {
-            let wire = c.to_wire();
-            wire.health.map(|health| UnhealthyConnection {
+            let shown = wire::connection(&c);
+            shown.health.map(|health| UnhealthyConnection {
                 id: c.id,
                 organization_id: c.organization_id,
                 organization_name: c.organization_name,

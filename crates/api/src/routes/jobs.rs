@@ -6,16 +6,12 @@ use axum::{
     Json,
 };
 use chrono::Utc;
-use tributary_model::{
-    job::{Job, JobTrigger},
-    page::Page,
-    ConnectionState,
-};
-use tributary_store::{models::JobRecord, SortKey, StoreError};
+use tributary_model::{job::Job, page::Page};
+use tributary_store::{models::JobRecord, SortKey};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::connections::find_connection;
 use crate::{
+    app::{connections, jobs, wire},
     auth::Caller,
     error::{ApiError, ApiResult},
     extract::Query,
@@ -43,7 +39,7 @@ async fn list_jobs(
     Path((org_id, conn_id)): Path<(String, String)>,
     Query(mut params): Query,
 ) -> ApiResult<Json<Page<Job>>> {
-    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
+    let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
     let pagination = Pagination::parse(&mut params);
     params.finish()?;
     let codec = CursorCodec::new(&state.keyring, &format!("jobs:{}", conn.id));
@@ -58,7 +54,7 @@ async fn list_jobs(
         id: j.id,
     };
     Ok(Json(
-        pagination.page(&codec, &window, page, key, |j| j.to_wire(now)),
+        pagination.page(&codec, &window, page, key, |j| wire::job(&j, now)),
     ))
 }
 
@@ -72,10 +68,10 @@ async fn get_job(
     caller: Caller,
     Path((org_id, conn_id, job_id)): Path<(String, String, String)>,
 ) -> ApiResult<Json<Job>> {
-    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
+    let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
     let job_id = path_uuid("job_id", &job_id)?;
     match state.store.get_job(caller.account_id, job_id).await? {
-        Some(job) if job.connection_id == conn.id => Ok(Json(job.to_wire(Utc::now()))),
+        Some(job) if job.connection_id == conn.id => Ok(Json(wire::job(&job, Utc::now()))),
         _ => Err(ApiError::not_found("Job")),
     }
 }
@@ -92,25 +88,7 @@ async fn run_job(
     caller: Caller,
     Path((org_id, conn_id)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
-    let conn = find_connection(&state, &caller, &org_id, &conn_id).await?;
-    if conn.state != ConnectionState::Active {
-        return Err(ApiError::Conflict(format!(
-            "Connection is {}; set it ACTIVE to run it",
-            conn.state
-        )));
-    }
-    match state
-        .store
-        .enqueue_job(caller.account_id, conn.id, JobTrigger::Manual)
-        .await
-    {
-        Ok(job) => {
-            state.wake.notify_waiters();
-            Ok((StatusCode::ACCEPTED, Json(job.to_wire(Utc::now()))))
-        }
-        Err(StoreError::JobAlreadyActive(id)) => Err(ApiError::Conflict(format!(
-            "Job {id} is already queued or running for this connection"
-        ))),
-        Err(e) => Err(e.into()),
-    }
+    let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
+    let job = jobs::run_now(&state, &caller, &conn).await?;
+    Ok((StatusCode::ACCEPTED, Json(wire::job(&job, Utc::now()))))
 }

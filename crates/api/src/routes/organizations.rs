@@ -4,19 +4,22 @@ use axum::{
     extract::{Path, State},
     Json,
 };
-use serde::Deserialize;
 use tributary_model::{connection::Organization, page::Page};
-use tributary_store::{models::NewOrganization, SortKey};
+use tributary_store::{
+    models::{NewOrganization, OrganizationRecord},
+    SortKey,
+};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
+    app::{organizations, wire},
     auth::Caller,
     error::{ApiError, ApiResult},
     extract::{JsonBody, Query},
     pagination::{CursorCodec, Pagination},
     state::AppState,
-    validate::{path_uuid, BodyFields},
+    validate::BodyFields,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -26,24 +29,26 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Body of `POST /v1/provisioning/organizations`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 pub struct OrganizationCreate {
     /// A display name for the customer (1–255 characters).
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     /// Your own reference for the customer.
+    #[schema(max_length = 255)]
     pub identifier: Option<String>,
 }
 
-/// Resolves an organization of the caller's account that is not deleted; 404 otherwise.
-pub(crate) async fn live_organization(
-    state: &AppState,
-    caller: &Caller,
-    raw_id: &str,
-) -> ApiResult<Organization> {
-    let id = path_uuid("organization_id", raw_id)?;
-    match state.store.get_organization(caller.account_id, id).await? {
-        Some(org) if org.deleted_at.is_none() => Ok(org),
-        _ => Err(ApiError::not_found("Organization")),
+impl OrganizationCreate {
+    pub fn parse(body: &serde_json::Value) -> ApiResult<Self> {
+        let mut fields = BodyFields::documented::<Self>(body, &["body"])?;
+        let name = fields.required_string("name", 255);
+        let identifier = fields.nullable_string("identifier", 255).flatten();
+        fields.finish()?;
+        Ok(OrganizationCreate {
+            name: name.expect("validated"),
+            identifier,
+        })
     }
 }
 
@@ -57,20 +62,16 @@ async fn create_organization(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Organization>> {
-    let mut fields = BodyFields::new(&body, &["body"])?;
-    let name = fields.required_string("name", 255);
-    let identifier = fields.nullable_string("identifier", 255).flatten();
-    fields.finish()?;
+    let body = OrganizationCreate::parse(&body)?;
     let org = NewOrganization {
-        name: name.expect("validated"),
-        identifier,
+        name: body.name,
+        identifier: body.identifier,
     };
-    Ok(Json(
-        state
-            .store
-            .create_organization(caller.account_id, org)
-            .await?,
-    ))
+    let created = state
+        .store
+        .create_organization(caller.account_id, org)
+        .await?;
+    Ok(Json(wire::organization(&created)))
 }
 
 /// List organizations.
@@ -102,11 +103,13 @@ async fn list_organizations(
         .store
         .list_organizations(caller.account_id, include_deleted, window)
         .await?;
-    let key = |o: &Organization| SortKey {
+    let key = |o: &OrganizationRecord| SortKey {
         key: o.created_at.timestamp_micros(),
         id: o.id,
     };
-    Ok(Json(pagination.page(&codec, &window, page, key, |o| o)))
+    Ok(Json(pagination.page(&codec, &window, page, key, |o| {
+        wire::organization(&o)
+    })))
 }
 
 /// Get an organization.
@@ -119,7 +122,9 @@ async fn get_organization(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Organization>> {
-    Ok(Json(live_organization(&state, &caller, &id).await?))
+    Ok(Json(wire::organization(
+        &organizations::live(&state, &caller, &id).await?,
+    )))
 }
 
 /// Soft-delete an organization and its connections (they stop syncing).
@@ -132,12 +137,23 @@ async fn delete_organization(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Organization>> {
-    let org = live_organization(&state, &caller, &id).await?;
+    let org = organizations::live(&state, &caller, &id).await?;
     let deleted = state
         .store
         .delete_organization(caller.account_id, org.id)
         .await?;
     deleted
-        .map(Json)
+        .map(|o| Json(wire::organization(&o)))
         .ok_or_else(|| ApiError::not_found("Organization"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::assert_parser_follows_schema;
+
+    #[test]
+    fn the_body_parses_into_the_published_type() {
+        assert_parser_follows_schema::<OrganizationCreate, _>(OrganizationCreate::parse);
+    }
 }

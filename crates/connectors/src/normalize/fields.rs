@@ -3,7 +3,7 @@
 //! None (or an empty list) rather than failing; only the few checks at the bottom of this
 //! file refuse a record, and they say which field was wrong, never its value.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::time::parse_time;
@@ -91,6 +91,20 @@ pub fn time(v: &Value, path: &str) -> Option<DateTime<Utc>> {
         Value::String(s) => parse_time(s),
         _ => None,
     }
+}
+
+/// Epoch seconds at `path`, as a JSON number or a numeric string (CrowdStrike's
+/// `process_start_time: "1699034413"`). Zero and negative values mean "unset".
+pub fn epoch_seconds(v: &Value, path: &str) -> Option<DateTime<Utc>> {
+    let secs = match at(v, path)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }?;
+    if secs <= 0 {
+        return None;
+    }
+    Utc.timestamp_opt(secs, 0).single()
 }
 
 /// A copy of the listed top-level fields that are present and not null (the curated
@@ -232,5 +246,17 @@ mod tests {
             "`bad` is not a timestamp"
         );
         assert!(watermark(&v, "num").is_err());
+    }
+
+    #[test]
+    fn epoch_seconds_from_numbers_and_strings() {
+        let v = json!({"s": "1699034413", "n": 1699034413, "z": "0", "neg": -5, "x": "abc",
+                       "huge": i64::MAX, "f": 1.5});
+        let want = Utc.timestamp_opt(1_699_034_413, 0).single();
+        assert_eq!(epoch_seconds(&v, "s"), want);
+        assert_eq!(epoch_seconds(&v, "n"), want);
+        for p in ["z", "neg", "x", "huge", "f", "missing"] {
+            assert_eq!(epoch_seconds(&v, p), None, "{p}");
+        }
     }
 }

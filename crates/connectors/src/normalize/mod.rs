@@ -16,4 +16,4 @@ pub mod time;
 
 pub use fields::*;
 pub use file::{basename, join_path, real_hash};
-pub use time::{epoch_seconds, parse_time};
+pub use time::parse_time;

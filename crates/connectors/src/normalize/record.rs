@@ -39,6 +39,7 @@ pub fn device(ctx: &MapContext, vendor: SourceVendor, vendor_id: &str) -> Device
         identities: vec![],
         vendor_data: serde_json::json!({}),
         device_groups: Some(vec![]),
+        updated_at: None,
     }
 }
 
@@ -75,6 +76,7 @@ pub fn alert(ctx: &MapContext, vendor: SourceVendor, vendor_id: &str) -> Alert {
         device: None,
         mitre: vec![],
         observables: Some(vec![]),
+        updated_at: None,
     }
 }
 
@@ -89,14 +91,14 @@ mod tests {
         let ctx = MapContext {
             connection_id: Uuid::from_u128(3),
         };
-        let d = device(&ctx, SourceVendor::Crowdstrike, "aid");
+        let d = device(&ctx, crate::vendors::crowdstrike::VENDOR.source(), "aid");
         assert_eq!(
             d.id,
             record_id(ctx.connection_id, DataExportType::Devices, "aid")
         );
         assert_eq!(d.source_vendors[0].vendor_id, "aid");
         assert_eq!(d.device_groups, Some(vec![]));
-        let a = alert(&ctx, SourceVendor::Sentinelone, "t1");
+        let a = alert(&ctx, crate::vendors::sentinelone::VENDOR.source(), "t1");
         assert_eq!(
             a.id,
             record_id(ctx.connection_id, DataExportType::Alerts, "t1")

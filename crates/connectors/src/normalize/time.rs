@@ -1,11 +1,8 @@
 //! Vendor timestamps: RFC 3339 with any number of fractional digits (SentinelOne sends
-//! 6, Defender 7, CrowdStrike 9), Defender values without a zone, and the epoch-seconds
-//! strings CrowdStrike uses for process times.
+//! 6, Defender 7, CrowdStrike 9) and Defender values without a zone. This is the one
+//! parser of vendor times: mappings and the watermark path both use it.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use serde_json::Value;
-
-use super::fields::at;
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// Parses an ISO-8601 / RFC 3339 timestamp: `Z` or a numeric offset (with or without a
 /// colon), 0–9 fractional digits, `T` or a space between date and time. A value without
@@ -34,24 +31,8 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     None
 }
 
-/// Epoch seconds at `path`, as a JSON number or a numeric string (CrowdStrike's
-/// `process_start_time: "1699034413"`). Zero and negative values mean "unset".
-pub fn epoch_seconds(v: &Value, path: &str) -> Option<DateTime<Utc>> {
-    let secs = match at(v, path)? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse::<i64>().ok(),
-        _ => None,
-    }?;
-    if secs <= 0 {
-        return None;
-    }
-    Utc.timestamp_opt(secs, 0).single()
-}
-
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     fn ts(s: &str) -> Option<String> {
@@ -121,17 +102,5 @@ mod tests {
             assert_eq!(parse_time(raw), None, "{raw}");
         }
         assert_eq!(parse_time(&"9".repeat(100)), None);
-    }
-
-    #[test]
-    fn epoch_seconds_from_numbers_and_strings() {
-        let v = json!({"s": "1699034413", "n": 1699034413, "z": "0", "neg": -5, "x": "abc",
-                       "huge": i64::MAX, "f": 1.5});
-        let want = Utc.timestamp_opt(1_699_034_413, 0).single();
-        assert_eq!(epoch_seconds(&v, "s"), want);
-        assert_eq!(epoch_seconds(&v, "n"), want);
-        for p in ["z", "neg", "x", "huge", "f", "missing"] {
-            assert_eq!(epoch_seconds(&v, p), None, "{p}");
-        }
     }
 }

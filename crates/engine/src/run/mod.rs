@@ -1,26 +1,25 @@
 //! Running one job: open the credentials, sync each export in order under the job's
 //! deadline, then turn the outcome into the job's record and the connection's health.
 
-mod export;
-
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
-pub use export::ExportStats;
-use export::{sync_export, ExportEnd, ExportJob};
 use tokio::time::Instant;
 use tributary_connectors::{
-    connector::{connector, start_watermark, Connector},
-    http::VendorHttp,
+    connector::Connector, http::VendorHttp, watermark, ExportSpec, VendorSpec,
 };
 use tributary_model::{
-    credentials::Credentials,
     job::{ExportResult, JobStatus},
     DataExportType, HealthDetail, HealthName,
 };
 use tributary_store::models::{ClaimedJob, ConnectionHealthUpdate, JobFinish, NewHealthEvent};
 
-use crate::{health, webhooks::events, Engine};
+use crate::{
+    health,
+    pipeline::{sync_export, ExportEnd, ExportJob, ExportStats},
+    webhooks::events,
+    Engine,
+};
 
 /// One export's outcome, before it becomes an [`ExportResult`] and a health detail.
 struct ExportOutcome {
@@ -42,42 +41,34 @@ impl Engine {
     /// Runs a claimed job to completion and returns what to record.
     pub(crate) async fn run_job(&self, claimed: &ClaimedJob, worker: &str) -> JobFinish {
         let conn = &claimed.connection;
+        let Some(spec) = self.registry.get(conn.vendor) else {
+            return self.unknown_vendor_finish(claimed);
+        };
         let deadline = Instant::now() + Duration::from_secs(conn.timeout_secs.max(1) as u64);
-        let specs = tributary_connectors::catalogue::exports(conn.vendor);
-        let exports: Vec<(DataExportType, Vec<String>)> = specs
+        let exports: Vec<(DataExportType, Vec<String>)> = spec
+            .exports
             .iter()
-            .map(|s| {
-                (
-                    s.data_export_type,
-                    s.endpoints.iter().map(|e| e.to_string()).collect(),
-                )
-            })
+            .map(|e| (e.data_export_type, endpoints(e)))
             .collect();
         if let Err(e) = self.store.begin_exports(claimed.job.id, &exports).await {
             tracing::error!(job = %claimed.job.id, error = %e, "could not record the job's exports");
         }
-        let outcomes = match self.open_connector(claimed) {
-            Ok(connector) => self.run_exports(claimed, worker, connector, deadline).await,
-            Err(message) => exports
-                .iter()
-                .map(|(export, endpoints)| ExportOutcome {
-                    export: *export,
-                    endpoints: endpoints.clone(),
-                    stats: ExportStats::default(),
-                    failure: Some(Failure {
-                        endpoint: endpoints[0].clone(),
-                        name: HealthName::InternalError,
-                        http_status: None,
-                        message: message.clone(),
-                    }),
-                })
-                .collect(),
+        let outcomes = match self.open_connector(spec, claimed) {
+            Ok(connector) => {
+                self.run_exports(spec, claimed, worker, connector, deadline)
+                    .await
+            }
+            Err(message) => failed_everywhere(spec, HealthName::InternalError, &message),
         };
-        self.finish_record(claimed, outcomes)
+        self.finish_record(claimed, Some(spec), outcomes)
     }
 
     /// Opens the sealed credentials and builds the vendor connector.
-    fn open_connector(&self, claimed: &ClaimedJob) -> Result<Arc<dyn Connector>, String> {
+    fn open_connector(
+        &self,
+        spec: &'static VendorSpec,
+        claimed: &ClaimedJob,
+    ) -> Result<Arc<dyn Connector>, String> {
         let conn = &claimed.connection;
         let plain = self
             .keyring
@@ -85,18 +76,41 @@ impl Engine {
             .map_err(|e| format!("stored credentials cannot be opened: {e}"))?;
         let json: serde_json::Value = serde_json::from_slice(&plain)
             .map_err(|_| "stored credentials are unreadable".to_owned())?;
-        let creds = Credentials::parse(conn.vendor, &json)
+        let creds = spec
+            .parse_credentials(&json)
             .map_err(|_| "stored credentials do not match the vendor's schema".to_owned())?;
+        Ok(self.connector(spec, &creds, conn.options.as_ref()))
+    }
+
+    /// The connector of `spec` for `creds`, calling through this engine's HTTP client.
+    pub(crate) fn connector(
+        &self,
+        spec: &'static VendorSpec,
+        creds: &tributary_model::credentials::Credentials,
+        options: Option<&serde_json::Value>,
+    ) -> Arc<dyn Connector> {
+        self.connector_with(spec, creds, options, self.settings.http.clone())
+    }
+
+    pub(crate) fn connector_with(
+        &self,
+        spec: &'static VendorSpec,
+        creds: &tributary_model::credentials::Credentials,
+        options: Option<&serde_json::Value>,
+        http: tributary_connectors::http::HttpSettings,
+    ) -> Arc<dyn Connector> {
         let http = VendorHttp::new(
             self.client.clone(),
-            conn.vendor,
-            self.settings.http.clone().into(),
+            spec.vendor,
+            spec.pacing,
+            Arc::new(http),
         );
-        Ok(connector(creds, conn.options.as_ref(), http))
+        (spec.connect)(creds, options.unwrap_or(&serde_json::Value::Null), http)
     }
 
     async fn run_exports(
         &self,
+        spec: &'static VendorSpec,
         claimed: &ClaimedJob,
         worker: &str,
         connector: Arc<dyn Connector>,
@@ -110,25 +124,22 @@ impl Engine {
             worker: worker.to_owned(),
         };
         let mut outcomes = Vec::new();
-        for spec in connector.exports() {
-            let export = spec.data_export_type;
-            let endpoints: Vec<String> = spec.endpoints.iter().map(|e| e.to_string()).collect();
+        for export_spec in spec.exports {
+            let export = export_spec.data_export_type;
             let mut stats = ExportStats::default();
-            let mut last_endpoint = spec.endpoints[0];
+            let mut last_endpoint = export_spec.endpoints[0];
             let stored = match self.store.get_watermark(conn.id, export).await {
                 Ok(w) => w,
                 Err(e) => {
-                    outcomes.push(storage_failure(export, endpoints, stats, last_endpoint, &e));
+                    outcomes.push(storage_failure(export_spec, stats, last_endpoint, &e));
                     continue;
                 }
             };
-            let since = start_watermark(stored, conn.options.as_ref())
-                .map(tributary_connectors::connector::format_watermark);
+            let since = watermark::start(stored.as_deref(), conn.options.as_ref());
             let run = sync_export(
                 &job,
-                connector.clone(),
-                export,
-                since,
+                export_spec,
+                connector.reader(export, since),
                 &mut stats,
                 &mut last_endpoint,
             );
@@ -149,16 +160,14 @@ impl Engine {
                     http_status: e.http_status,
                     message: e.message.clone(),
                 }),
-                Ok(ExportEnd::Storage(e)) => Some(
-                    storage_failure(export, vec![], stats, last_endpoint, &e)
-                        .failure
-                        .expect("failure"),
-                ),
+                Ok(ExportEnd::Storage(e)) => {
+                    storage_failure(export_spec, stats, last_endpoint, &e).failure
+                }
                 Err(_elapsed) => Some(timeout_failure(last_endpoint, conn.timeout_secs)),
             };
             outcomes.push(ExportOutcome {
                 export,
-                endpoints,
+                endpoints: endpoints(export_spec),
                 stats,
                 failure,
             });
@@ -167,7 +176,12 @@ impl Engine {
     }
 
     /// Builds the job record and the connection's new health.
-    fn finish_record(&self, claimed: &ClaimedJob, outcomes: Vec<ExportOutcome>) -> JobFinish {
+    fn finish_record(
+        &self,
+        claimed: &ClaimedJob,
+        spec: Option<&'static VendorSpec>,
+        outcomes: Vec<ExportOutcome>,
+    ) -> JobFinish {
         let conn = &claimed.connection;
         let now = Utc::now();
         let mut details = Vec::new();
@@ -214,7 +228,7 @@ impl Engine {
             name,
             failures,
         );
-        let derived = health::derive(
+        let mut derived = health::derive(
             conn.health.as_ref(),
             conn.consecutive_failures,
             details,
@@ -222,6 +236,9 @@ impl Engine {
             now,
             Some(next),
         );
+        if let Some(spec) = spec {
+            derived.health.resolution = spec.resolution(name);
+        }
         let notification = events::decide(
             conn.notified_health.as_ref(),
             &derived.health,
@@ -281,16 +298,15 @@ fn timeout_failure(endpoint: &str, timeout_secs: i64) -> Failure {
 }
 
 fn storage_failure(
-    export: DataExportType,
-    endpoints: Vec<String>,
+    export: &ExportSpec,
     stats: ExportStats,
     endpoint: &str,
     e: &tributary_store::StoreError,
 ) -> ExportOutcome {
-    tracing::error!(error = %e, %export, "storage failed during sync");
+    tracing::error!(error = %e, export = %export.data_export_type, "storage failed during sync");
     ExportOutcome {
-        export,
-        endpoints,
+        export: export.data_export_type,
+        endpoints: endpoints(export),
         stats,
         failure: Some(Failure {
             endpoint: endpoint.to_owned(),
@@ -301,23 +317,57 @@ fn storage_failure(
     }
 }
 
+fn endpoints(export: &ExportSpec) -> Vec<String> {
+    export.endpoints.iter().map(|e| e.to_string()).collect()
+}
+
+/// Every export of `spec` failing with `name` and `message`, at its first endpoint.
+fn failed_everywhere(spec: &VendorSpec, name: HealthName, message: &str) -> Vec<ExportOutcome> {
+    spec.exports
+        .iter()
+        .map(|e| ExportOutcome {
+            export: e.data_export_type,
+            endpoints: endpoints(e),
+            stats: ExportStats::default(),
+            failure: Some(Failure {
+                endpoint: e.endpoints[0].to_owned(),
+                name,
+                http_status: None,
+                message: message.to_owned(),
+            }),
+        })
+        .collect()
+}
+
 impl Engine {
     /// The record for a job whose workers kept dying: every export INTERNAL_ERROR.
     pub(crate) fn abandoned_finish(&self, claimed: &ClaimedJob) -> JobFinish {
-        let outcomes = tributary_connectors::catalogue::exports(claimed.connection.vendor)
-            .iter()
-            .map(|s| ExportOutcome {
-                export: s.data_export_type,
-                endpoints: s.endpoints.iter().map(|e| e.to_string()).collect(),
-                stats: ExportStats::default(),
-                failure: Some(Failure {
-                    endpoint: s.endpoints[0].to_owned(),
-                    name: HealthName::InternalError,
-                    http_status: None,
-                    message: "the worker running this job stopped repeatedly".into(),
-                }),
-            })
-            .collect();
-        self.finish_record(claimed, outcomes)
+        let Some(spec) = self.registry.get(claimed.connection.vendor) else {
+            return self.unknown_vendor_finish(claimed);
+        };
+        let outcomes = failed_everywhere(
+            spec,
+            HealthName::InternalError,
+            "the worker running this job stopped repeatedly",
+        );
+        self.finish_record(claimed, Some(spec), outcomes)
+    }
+
+    /// A connection of a vendor this build does not know (written by a newer version, or
+    /// a vendor removed from the registry): INTERNAL_ERROR, the operator must act.
+    fn unknown_vendor_finish(&self, claimed: &ClaimedJob) -> JobFinish {
+        let vendor = claimed.connection.vendor;
+        let outcomes = vec![ExportOutcome {
+            export: tributary_model::Category::Edr.data_exports()[0],
+            endpoints: vec![],
+            stats: ExportStats::default(),
+            failure: Some(Failure {
+                endpoint: String::new(),
+                name: HealthName::InternalError,
+                http_status: None,
+                message: format!("this Tributary build has no connector for {vendor}"),
+            }),
+        }];
+        self.finish_record(claimed, None, outcomes)
     }
 }

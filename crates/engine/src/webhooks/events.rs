@@ -130,9 +130,15 @@ pub fn health_changed(
     )
 }
 
-pub fn connection_event(kind: &str, c: &ConnectionRecord) -> NewWebhookEvent {
+/// `connection.created` / `connection.deleted`, carrying the connection as the API shows
+/// it (`connection`, built by the caller).
+pub fn connection_event(
+    kind: &str,
+    c: &ConnectionRecord,
+    connection: &impl serde::Serialize,
+) -> NewWebhookEvent {
     let mut data = connection_data(c);
-    data.insert("connection".into(), json!(c.to_wire()));
+    data.insert("connection".into(), json!(connection));
     envelope(Uuid::now_v7(), kind, c.account_id, Value::Object(data))
 }
 

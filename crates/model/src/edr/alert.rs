@@ -130,4 +130,12 @@ pub struct Alert {
     pub mitre: Vec<MitreTactic>,
     /// OCSF observables; only with `includeObservables=true`, otherwise null.
     pub observables: Option<Vec<Observable>>,
+    /// When Tributary last stored a change to this alert (additive; `updatedSince` and
+    /// `sort=updated_at` read it).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::micros"
+    )]
+    pub updated_at: Option<DateTime<Utc>>,
 }

@@ -95,6 +95,14 @@ pub struct Device {
     /// The vendor's device groups; only with `includeDeviceGroups=true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_groups: Option<Vec<DeviceGroup>>,
+    /// When Tributary last stored a change to this device (additive: present on the items
+    /// of `/v1/edr/devices`, absent on an alert's `device`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::micros"
+    )]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// The vendor a device was seen by, and its agent.

@@ -3,6 +3,7 @@
 
 mod alert;
 mod device;
+mod mapped;
 mod mitre;
 mod observable;
 
@@ -11,5 +12,6 @@ pub use device::{
     AdInfo, AgentInfo, CloudMetadata, CloudProvider, Device, DeviceGroup, DeviceStatus, Identity,
     Platform, SourceVendorInfo, Tag,
 };
+pub use mapped::{MappedAlert, MappedDevice};
 pub use mitre::{MitreTactic, MitreTechnique};
 pub use observable::{Observable, ObservableType};

@@ -410,10 +410,9 @@ impl RecordStore for SqlStore {
         let rows: Vec<Row> = self.db.reader().fetch_all(q).await?;
         let mut counts = RecordCounts::default();
         for r in rows {
-            match r.data_export_type.as_str() {
-                "devices" => counts.devices = r.count,
-                "alerts" => counts.alerts = r.count,
-                _ => {}
+            // A count of an export this version does not know is left out.
+            if let Ok(export) = r.data_export_type.parse() {
+                counts.0.insert(export, r.count);
             }
         }
         Ok(counts)
@@ -499,10 +498,7 @@ impl SqlStore {
             // Unfiltered totals come from the per-connection counter, not a scan.
             (true, false) => {
                 let counts = self.record_counts(account_id, query.connection_id).await?;
-                Some(match export {
-                    DataExportType::Alerts => counts.alerts,
-                    DataExportType::Devices => counts.devices,
-                })
+                Some(counts.get(export))
             }
             (true, true) => {
                 let count_q = Query {

@@ -4,8 +4,7 @@
 use std::str::FromStr;
 
 use tributary_model::{
-    connection::Organization, job::ExportResult, ConnectionState, DataExportType, Health,
-    HealthName, Vendor,
+    job::ExportResult, ConnectionState, DataExportType, Health, HealthName, Vendor,
 };
 use uuid::Uuid;
 
@@ -97,9 +96,9 @@ pub(super) struct OrganizationRow {
     pub deleted_at: Option<i64>,
 }
 
-impl From<OrganizationRow> for Organization {
+impl From<OrganizationRow> for OrganizationRecord {
     fn from(r: OrganizationRow) -> Self {
-        Organization {
+        OrganizationRecord {
             id: r.id,
             name: r.name,
             identifier: r.identifier,

@@ -104,7 +104,7 @@ async fn organizations_are_scoped_paged_and_soft_deleted() {
         let conn = store
             .create_connection(
                 f.account,
-                new_connection(f.org, tributary_model::Vendor::Sentinelone),
+                new_connection(f.org, tributary_model::Vendor::named("SENTINELONE")),
             )
             .await
             .unwrap();

@@ -12,7 +12,10 @@ async fn one_active_job_per_connection_and_leases() {
     each_backend("job_leases", |store, _| async move {
         let f = fixture(&store).await;
         let c = store
-            .create_connection(f.account, new_connection(f.org, Vendor::Crowdstrike))
+            .create_connection(
+                f.account,
+                new_connection(f.org, Vendor::named("CROWDSTRIKE")),
+            )
             .await
             .unwrap();
         let job = store
@@ -108,7 +111,10 @@ async fn exhausted_and_released_jobs() {
     each_backend("job_exhausted", |store, _| async move {
         let f = fixture(&store).await;
         let c = store
-            .create_connection(f.account, new_connection(f.org, Vendor::Sentinelone))
+            .create_connection(
+                f.account,
+                new_connection(f.org, Vendor::named("SENTINELONE")),
+            )
             .await
             .unwrap();
         let job = store
@@ -156,14 +162,20 @@ async fn scheduler_queues_due_active_connections_only() {
     each_backend("enqueue_due", |store, _| async move {
         let f = fixture(&store).await;
         let due = store
-            .create_connection(f.account, new_connection(f.org, Vendor::Sentinelone))
+            .create_connection(
+                f.account,
+                new_connection(f.org, Vendor::named("SENTINELONE")),
+            )
             .await
             .unwrap();
-        let mut later = new_connection(f.org, Vendor::Sentinelone);
+        let mut later = new_connection(f.org, Vendor::named("SENTINELONE"));
         later.next_run_at = Some(Utc::now() + Duration::hours(1));
         store.create_connection(f.account, later).await.unwrap();
         let paused = store
-            .create_connection(f.account, new_connection(f.org, Vendor::Crowdstrike))
+            .create_connection(
+                f.account,
+                new_connection(f.org, Vendor::named("CROWDSTRIKE")),
+            )
             .await
             .unwrap();
         let changes = ConnectionChanges {
@@ -212,7 +224,10 @@ async fn job_history_and_health_events_newest_first() {
     each_backend("job_history", |store, _| async move {
         let f = fixture(&store).await;
         let c = store
-            .create_connection(f.account, new_connection(f.org, Vendor::Sentinelone))
+            .create_connection(
+                f.account,
+                new_connection(f.org, Vendor::named("SENTINELONE")),
+            )
             .await
             .unwrap();
         let mut prev = None;
@@ -276,7 +291,10 @@ async fn concurrent_workers_never_claim_the_same_job() {
         let f = fixture(&store).await;
         for _ in 0..20 {
             let c = store
-                .create_connection(f.account, new_connection(f.org, Vendor::Sentinelone))
+                .create_connection(
+                    f.account,
+                    new_connection(f.org, Vendor::named("SENTINELONE")),
+                )
                 .await
                 .unwrap();
             store

@@ -43,7 +43,10 @@ async fn pages_upsert_idempotently_with_their_watermark() {
     each_backend("commit_page", |store, _| async move {
         let f = fixture(&store).await;
         let c = store
-            .create_connection(f.account, new_connection(f.org, Vendor::Sentinelone))
+            .create_connection(
+                f.account,
+                new_connection(f.org, Vendor::named("SENTINELONE")),
+            )
             .await
             .unwrap();
         let job = store
@@ -135,7 +138,13 @@ async fn pages_upsert_idempotently_with_their_watermark() {
             Some("a1")
         );
         let counts = store.record_counts(f.account, c.id).await.unwrap();
-        assert_eq!((counts.devices, counts.alerts), (3, 3));
+        assert_eq!(
+            (
+                counts.get(DataExportType::Devices),
+                counts.get(DataExportType::Alerts)
+            ),
+            (3, 3)
+        );
         let q = store.list_quarantine(f.account, c.id, 10).await.unwrap();
         assert_eq!(q.len(), 1);
         let job = store.get_job(f.account, job.id).await.unwrap().unwrap();

@@ -206,7 +206,10 @@ async fn job_finish_writes_events_and_flap_state_atomically() {
             .await
             .unwrap();
         let c = store
-            .create_connection(f.account, new_connection(f.org, Vendor::Sentinelone))
+            .create_connection(
+                f.account,
+                new_connection(f.org, Vendor::named("SENTINELONE")),
+            )
             .await
             .unwrap();
         let job = store

@@ -4,11 +4,10 @@
 use std::{sync::Arc, time::Duration};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tokio::sync::Notify;
-use tributary_connectors::guard::UrlGuard;
-use tributary_engine::Engine;
+use tributary_api::app::wire;
+use tributary_connectors::{guard::UrlGuard, Registry};
+use tributary_engine::{Engine, Enqueued};
 use tributary_model::job::{Job, JobStatus, JobTrigger};
-use tributary_store::StoreError;
 use uuid::Uuid;
 
 use crate::{config::Config, runtime};
@@ -33,26 +32,25 @@ pub async fn run(config: &Config, connection: Uuid) -> anyhow::Result<()> {
         .connection_account(connection)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no connection {connection}"))?;
-    let job_id = match store
-        .enqueue_job(account, connection, JobTrigger::Manual)
-        .await
-    {
-        Ok(job) => job.id,
-        Err(StoreError::JobAlreadyActive(id)) => {
-            eprintln!("a job is already queued or running ({id}); following it");
-            id
-        }
-        Err(StoreError::Invalid(_)) => anyhow::bail!("connection {connection} is not ACTIVE"),
-        Err(e) => return Err(e.into()),
-    };
     let guard = UrlGuard::from_list(&config.allow_vendor_hosts);
     let engine = Engine::new(
         store.clone(),
+        Arc::new(Registry::builtin()),
         keyring,
         &guard,
         config.engine_settings(),
-        Arc::new(Notify::new()),
     );
+    let job_id = match engine
+        .enqueue(account, connection, JobTrigger::Manual)
+        .await?
+    {
+        Enqueued::Queued(job) => job.id,
+        Enqueued::AlreadyActive(id) => {
+            eprintln!("a job is already queued or running ({id}); following it");
+            id
+        }
+        Enqueued::NotActive => anyhow::bail!("connection {connection} is not ACTIVE"),
+    };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("valid template"),
@@ -85,7 +83,7 @@ pub async fn run(config: &Config, connection: Uuid) -> anyhow::Result<()> {
                     bar.set_message(format!(
                         "{} {}",
                         job.status,
-                        progress_line(&job.to_wire(chrono::Utc::now()))
+                        progress_line(&wire::job(&job, chrono::Utc::now()))
                     ));
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
@@ -103,8 +101,8 @@ pub async fn run(config: &Config, connection: Uuid) -> anyhow::Result<()> {
     let job = store
         .get_job(account, job_id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("job vanished"))?
-        .to_wire(chrono::Utc::now());
+        .ok_or_else(|| anyhow::anyhow!("job vanished"))?;
+    let job = wire::job(&job, chrono::Utc::now());
     bar.finish_and_clear();
     println!(
         "job {} {} in {:.1} s — {}",

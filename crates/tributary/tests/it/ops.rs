@@ -55,10 +55,14 @@ async fn health_readiness_metrics_openapi_and_docs() {
             .iter()
             .find(|c| c["vendor"] == "SENTINELONE")
             .unwrap();
+        let alerts = &s1["data_exports"][1];
         assert_eq!(
-            s1["data_exports"][1],
-            json!({"data_export_type": "alerts", "endpoints": ["/web/api/v2.1/threats"]})
+            (&alerts["data_export_type"], &alerts["endpoints"]),
+            (&json!("alerts"), &json!(["/web/api/v2.1/threats"]))
         );
+        // Additive: what the credentials must be allowed to do for the export.
+        assert_eq!(alerts["permission"], "Threats: View (a Viewer role)");
+        assert_eq!(s1["category"], "EDR");
         app.stop().await;
     }
 }

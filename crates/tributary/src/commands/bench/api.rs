@@ -45,7 +45,7 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
     let backend = backend_name(args.postgres.as_deref());
     let account = store.create_account("bench").await?.id;
     let (_, key) = create_key(store.as_ref(), account, "bench").await?;
-    let conn = fixtures::connection(&store, account, Vendor::Crowdstrike).await?;
+    let conn = fixtures::connection(&store, account, Vendor::named("CROWDSTRIKE")).await?;
     let sim = SimConfig::new(SimVendor::Crowdstrike)
         .devices(20_000)
         .alerts(args.alerts);

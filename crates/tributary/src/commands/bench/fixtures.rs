@@ -1,6 +1,6 @@
-//! Bench fixtures: an account, a connection, and alerts written the way the engine
-//! writes them (rendered by a simulator, normalized by the real mapping, committed by the
-//! real page commit), with the time spent in the store measured apart.
+//! Bench fixtures: a connection, and alerts written by the engine's own export pipeline
+//! (rendered by a simulator, normalized by the vendor's mapping, committed page by page),
+//! with the time spent in the store measured apart.
 
 use std::{
     sync::Arc,
@@ -10,11 +10,16 @@ use std::{
 use anyhow::Context;
 use chrono::Utc;
 use serde_json::Value;
-use tributary_connectors::{crowdstrike, mapping::MapContext, sentinelone};
+use tributary_connectors::{
+    connector::{ExportReader, RawPage},
+    error::VendorError,
+    Registry,
+};
+use tributary_engine::pipeline::{sync_export, ExportEnd, ExportJob, ExportStats};
 use tributary_model::{job::JobTrigger, ConnectionState, DataExportType, Vendor};
-use tributary_simulators::{SimConfig, SimVendor};
+use tributary_simulators::SimConfig;
 use tributary_store::{
-    models::{NewConnection, NewOrganization, PageCommit, PageRecords},
+    models::{NewConnection, NewOrganization},
     Store,
 };
 use uuid::Uuid;
@@ -61,9 +66,44 @@ pub struct Loaded {
     pub in_store: Duration,
 }
 
-/// Writes `sim`'s alerts `0..total` as `conn`'s, in pages of 1,000. Rendering and mapping
-/// run on a blocking thread ahead of the commits, so both cores work and `in_store` is
-/// the store's own time for the same normalized rows.
+/// Records per page, as the vendors' readers page.
+const CHUNK: u64 = 1_000;
+
+/// Reads `sim`'s alerts exactly as its vendor serves them, rendered in-process: the
+/// export pipeline's input without HTTP.
+struct RenderedAlerts {
+    sim: SimConfig,
+    next: u64,
+    total: u64,
+    buf: Vec<u8>,
+}
+
+#[async_trait::async_trait]
+impl ExportReader for RenderedAlerts {
+    async fn next_page(&mut self) -> Result<Option<RawPage>, VendorError> {
+        if self.next >= self.total {
+            return Ok(None);
+        }
+        let count = CHUNK.min(self.total - self.next);
+        self.buf.clear();
+        self.buf.push(b'[');
+        tributary_simulators::render_alerts(&self.sim, self.next, count, &mut self.buf)
+            .map_err(|e| VendorError::malformed("bench", e))?;
+        self.buf.push(b']');
+        let records: Vec<Value> =
+            serde_json::from_slice(&self.buf).map_err(|e| VendorError::malformed("bench", e))?;
+        self.next += count;
+        Ok(Some(RawPage {
+            endpoint: "bench",
+            records,
+            watermark: None,
+        }))
+    }
+}
+
+/// Writes `sim`'s alerts `0..total` as `conn`'s through the engine's export pipeline
+/// (the vendor's mapping, then page commits of 1,000), with simulator rendering in place
+/// of HTTP. `in_store` is the store's own time for those commits.
 pub async fn load_alerts(
     store: &Arc<dyn Store>,
     account: Uuid,
@@ -71,71 +111,45 @@ pub async fn load_alerts(
     sim: SimConfig,
     total: u64,
 ) -> anyhow::Result<Loaded> {
-    const CHUNK: u64 = 1_000;
+    let vendor = Vendor::parse(sim.vendor.as_str())?;
+    let export = Registry::builtin()
+        .get(vendor)
+        .and_then(|spec| spec.export(DataExportType::Alerts))
+        .with_context(|| format!("{vendor} has no alerts export"))?;
     store.enqueue_job(account, conn, JobTrigger::Manual).await?;
     let now = Utc::now();
     let claimed = store
         .claim_job("bench", now, now + chrono::Duration::days(1))
         .await?
         .context("the bench job is claimable")?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let vendor = sim.vendor;
-    let producer = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let ctx = MapContext {
-            connection_id: conn,
-        };
-        let mut buf = Vec::new();
-        for from in (0..total).step_by(CHUNK as usize) {
-            buf.clear();
-            buf.push(b'[');
-            tributary_simulators::render_alerts(&sim, from, CHUNK, &mut buf)?;
-            buf.push(b']');
-            let raw: Vec<Value> = serde_json::from_slice(&buf)?;
-            let rows: Vec<_> = raw
-                .iter()
-                .filter_map(|r| match vendor {
-                    SimVendor::Crowdstrike => crowdstrike::mapping::map_alert(r, &ctx).ok(),
-                    SimVendor::Sentinelone => sentinelone::mapping::map_alert(r, &ctx).ok(),
-                    SimVendor::MsDefenderEndpoint => {
-                        tributary_connectors::ms_defender_endpoint::mapping::map_alert(r, &ctx).ok()
-                    }
-                })
-                .map(|m| tributary_engine::rows::alert_row(conn, &m))
-                .collect();
-            if tx.blocking_send(rows).is_err() {
-                break;
-            }
-        }
-        Ok(())
+    let job = ExportJob {
+        store: store.clone(),
+        connection_id: conn,
+        job_id: claimed.job.id,
+        worker: "bench".into(),
+    };
+    let reader = Box::new(RenderedAlerts {
+        sim,
+        next: 0,
+        total,
+        buf: Vec::new(),
     });
     let started = Instant::now();
-    let mut in_store = Duration::ZERO;
-    let mut records = 0u64;
-    let mut last_report = Instant::now();
-    while let Some(rows) = rx.recv().await {
-        records += rows.len() as u64;
-        let t = Instant::now();
-        store
-            .commit_page(PageCommit {
-                connection_id: conn,
-                job_id: claimed.job.id,
-                lease_owner: "bench".into(),
-                export: DataExportType::Alerts,
-                records: PageRecords::Alerts(rows),
-                quarantined: vec![],
-                watermark: None,
-            })
-            .await?;
-        in_store += t.elapsed();
-        if last_report.elapsed() > Duration::from_secs(15) {
-            eprintln!("  {records}/{total} alerts written");
-            last_report = Instant::now();
-        }
+    let mut stats = ExportStats::default();
+    let mut endpoint = "bench";
+    match sync_export(&job, export, reader, &mut stats, &mut endpoint).await {
+        ExportEnd::Done => {}
+        ExportEnd::Vendor(e) => anyhow::bail!("rendering failed: {e}"),
+        ExportEnd::Storage(e) => anyhow::bail!("storing failed: {e}"),
     }
-    producer.await??;
+    anyhow::ensure!(
+        stats.quarantined == 0,
+        "{} rendered alerts did not map",
+        stats.quarantined
+    );
     Ok(Loaded {
-        records,
+        records: stats.upserted,
         wall: started.elapsed(),
-        in_store,
+        in_store: stats.commit_time,
     })
 }

@@ -99,7 +99,7 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
 
     // Baseline: the same normalized alerts, written by the same store with nothing else
     // in the timed part.
-    let baseline_conn = fixtures::connection(&store, account, Vendor::Sentinelone).await?;
+    let baseline_conn = fixtures::connection(&store, account, Vendor::named("SENTINELONE")).await?;
     let loaded =
         fixtures::load_alerts(&store, account, baseline_conn, sim_config(), args.alerts).await?;
     let raw_rate = loaded.records as f64 / loaded.in_store.as_secs_f64();

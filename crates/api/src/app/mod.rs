@@ -1,0 +1,10 @@
+//! The application layer: what Tributary does for a caller, whatever the request came
+//! through. API routes and dashboard pages are thin adapters: they translate HTTP into
+//! calls here and the results back, and neither imports the other.
+
+pub mod connections;
+pub mod health;
+pub mod jobs;
+pub mod organizations;
+pub mod records;
+pub mod wire;

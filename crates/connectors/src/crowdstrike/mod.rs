@@ -1,4 +1,0 @@
-//! CrowdStrike Falcon: hosts (devices) and alerts.
-
-pub mod client;
-pub mod mapping;

@@ -1,4 +1,0 @@
-//! SentinelOne Management API v2.1: agents (devices) and threats (alerts).
-
-pub mod client;
-pub mod mapping;

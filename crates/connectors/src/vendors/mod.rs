@@ -1,0 +1,16 @@
+//! The vendors Tributary connects to, one folder each. This file is the list behind
+//! [`crate::registry::Registry::builtin`]: a vendor exists once its folder is declared
+//! here and its spec is in [`BUILTIN`].
+
+pub mod crowdstrike;
+pub mod ms_defender_endpoint;
+pub mod sentinelone;
+
+use crate::spec::VendorSpec;
+
+/// Every built-in vendor.
+pub static BUILTIN: &[&VendorSpec] = &[
+    &crowdstrike::SPEC,
+    &ms_defender_endpoint::SPEC,
+    &sentinelone::SPEC,
+];

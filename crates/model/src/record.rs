@@ -1,0 +1,12 @@
+//! A normalized record of any category, as a connector's mapping produces it: the record
+//! in its category's schema plus the facts the engine needs to store it (the vendor's id,
+//! the vendor's update time, links to other records).
+
+use crate::edr::{MappedAlert, MappedDevice};
+
+/// One normalized record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mapped {
+    Device(Box<MappedDevice>),
+    Alert(Box<MappedAlert>),
+}
