@@ -1,52 +1,15 @@
 //! What to simulate: the vendor, the size of the data, its seed, and faults at start.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
+use crate::{
+    fake::ns_of,
+    faults::FaultSpec,
+    sim::{Settings, Sim},
+    vendors::SimVendor,
+    world::World,
+};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use crate::faults::FaultSpec;
-
-/// The vendor API a simulator speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum SimVendor {
-    /// CrowdStrike Falcon.
-    #[value(name = "crowdstrike")]
-    Crowdstrike,
-    /// SentinelOne Management API v2.1.
-    #[value(name = "sentinelone")]
-    Sentinelone,
-    /// Microsoft Defender for Endpoint.
-    #[value(name = "ms_defender_endpoint")]
-    MsDefenderEndpoint,
-}
-
-impl SimVendor {
-    /// The lowercase name (`crowdstrike`, `sentinelone`, `ms_defender_endpoint`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SimVendor::Crowdstrike => "crowdstrike",
-            SimVendor::Sentinelone => "sentinelone",
-            SimVendor::MsDefenderEndpoint => "ms_defender_endpoint",
-        }
-    }
-
-    /// The endpoint names faults can target (besides `all`).
-    pub fn endpoints(self) -> &'static [&'static str] {
-        match self {
-            SimVendor::Crowdstrike => crate::crowdstrike::ENDPOINTS,
-            SimVendor::Sentinelone => crate::sentinelone::ENDPOINTS,
-            SimVendor::MsDefenderEndpoint => crate::defender::ENDPOINTS,
-        }
-    }
-}
-
-impl std::fmt::Display for SimVendor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Largest dataset sizes (ids encode indices in fixed-width fields).
 pub const MAX_DEVICES: u64 = 10_000_000;
@@ -67,8 +30,8 @@ pub struct SimConfig {
     /// The simulated time at start (default: now). Initial records end an hour before it;
     /// fix it to make timestamps identical across runs.
     pub start_time: Option<DateTime<Utc>>,
-    /// Lifetime of issued OAuth tokens (default: the vendor's, 1799 s CrowdStrike,
-    /// 3599 s Defender). Short values exercise token refresh.
+    /// Lifetime of issued OAuth tokens (default: the vendor's, typically 30 or 60
+    /// minutes). Short values exercise token refresh.
     pub token_ttl: Option<Duration>,
     /// Requests kept in the request log (oldest dropped first).
     pub request_log_capacity: usize,
@@ -145,5 +108,27 @@ impl SimConfig {
             }
         }
         Ok(())
+    }
+
+    /// The simulator state this configuration describes, reached at `base_url`.
+    pub(crate) fn build(&self, base_url: &str) -> anyhow::Result<Arc<Sim>> {
+        self.validate()?;
+        let api = self.vendor.api();
+        let start = self
+            .start_time
+            .map(ns_of)
+            .unwrap_or_else(|| ns_of(chrono::Utc::now()));
+        let world = World::new(
+            self.seed,
+            self.devices,
+            self.alerts,
+            start,
+            api.spec().resolution,
+        );
+        let settings = Settings {
+            token_ttl: self.token_ttl,
+            request_log_capacity: self.request_log_capacity,
+        };
+        Ok(Sim::new(api, world, settings, base_url))
     }
 }

@@ -1,14 +1,8 @@
-//! Controlling a running simulator from tests (`SimControl`) and over HTTP (`/_sim/…`):
-//! faults, extra credentials, revocation, data changes, the request log.
+//! Controlling a running simulator from tests and the admin API (`SimControl`): faults,
+//! extra credentials, revocation, data changes, the request log.
 
 use std::{sync::Arc, time::Instant};
 
-use axum::{
-    extract::{Path, Query, State},
-    response::Response,
-    routing::{delete, get, post},
-    Json, Router,
-};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -17,8 +11,8 @@ use crate::{
     fake::{fmt_ts, ns_of},
     faults::{FaultInfo, FaultSpec, When},
     requests::RecordedRequest,
-    respond,
-    sim::Sim,
+    sim::{Sim, PRIMARY},
+    vendors::SimVendor,
     world::AdvanceSpec,
 };
 
@@ -56,19 +50,20 @@ pub struct AdvanceReport {
 #[derive(Clone)]
 pub struct SimControl {
     sim: Arc<Sim>,
+    vendor: SimVendor,
 }
 
 impl SimControl {
-    pub(crate) fn new(sim: Arc<Sim>) -> SimControl {
-        SimControl { sim }
+    pub(crate) fn new(sim: Arc<Sim>, vendor: SimVendor) -> SimControl {
+        SimControl { sim, vendor }
     }
 
-    pub fn vendor(&self) -> crate::SimVendor {
-        self.sim.vendor
+    pub fn vendor(&self) -> SimVendor {
+        self.vendor
     }
 
     fn check(&self, spec: &FaultSpec) -> Result<(), ControlError> {
-        let expected = self.sim.vendor.endpoints();
+        let expected = self.sim.api.spec().endpoints;
         if let Some(e) = &spec.endpoint {
             if !expected.contains(&e.as_str()) {
                 return Err(ControlError::UnknownEndpoint {
@@ -127,9 +122,7 @@ impl SimControl {
 
     /// The primary credential's create-connection JSON.
     pub fn credentials(&self) -> Value {
-        self.sim
-            .credentials_of(crate::sim::PRIMARY)
-            .unwrap_or(Value::Null)
+        self.sim.credentials_of(PRIMARY).unwrap_or(Value::Null)
     }
 
     /// The create-connection JSON of the credential `label`.
@@ -175,7 +168,12 @@ impl SimControl {
         Ok(self.sim.credentials_of(label).unwrap_or(Value::Null))
     }
 
-    fn schedule(&self, label: &str, expire: bool, when: When) -> Result<(), ControlError> {
+    pub(crate) fn schedule(
+        &self,
+        label: &str,
+        expire: bool,
+        when: When,
+    ) -> Result<(), ControlError> {
         if self.sim.creds.schedule(label, expire, when, Instant::now()) {
             Ok(())
         } else {
@@ -198,8 +196,8 @@ impl SimControl {
         self.schedule(label, false, self.when_at(at))
     }
 
-    /// Expires `label`'s tokens now (OAuth clients can fetch new ones; a SentinelOne API
-    /// token stays expired until restored).
+    /// Expires `label`'s tokens now (OAuth clients can fetch new ones; a static API token
+    /// stays expired until restored).
     pub fn expire(&self, label: &str) -> Result<(), ControlError> {
         self.schedule(label, true, When::Now)
     }
@@ -221,7 +219,7 @@ impl SimControl {
         }
     }
 
-    fn when_at(&self, at: DateTime<Utc>) -> When {
+    pub(crate) fn when_at(&self, at: DateTime<Utc>) -> When {
         let in_ns = ns_of(at) - self.sim.world.clock.now_ns();
         When::InMs((in_ns.max(0) / 1_000_000) as u64)
     }
@@ -272,215 +270,24 @@ impl SimControl {
         self.sim.log.clear()
     }
 
+    /// Labels of every credential, oldest first.
+    pub(crate) fn labels(&self) -> Vec<String> {
+        self.sim.creds.labels()
+    }
+
     /// Everything the admin API's `GET /_sim/state` shows.
     pub fn state(&self) -> Value {
         let (devices, alerts) = self.counts();
         json!({
-            "vendor": self.sim.vendor,
+            "vendor": self.vendor,
             "base_url": self.sim.base_url,
             "now": fmt_ts(self.sim.world.clock.now_ns(), 6),
             "seed": self.sim.seed(),
             "devices": devices,
             "alerts": alerts,
-            "endpoints": self.sim.vendor.endpoints(),
+            "endpoints": self.sim.api.spec().endpoints,
             "credentials": self.sim.creds.states(Instant::now()),
             "faults": self.faults(),
         })
     }
-}
-
-fn control_of(sim: &Arc<Sim>) -> SimControl {
-    SimControl::new(sim.clone())
-}
-
-fn err(e: ControlError) -> Response {
-    let status = match e {
-        ControlError::UnknownCredential(_) => 404,
-        ControlError::DuplicateLabel(_) => 409,
-        _ => 400,
-    };
-    respond::json(status, &json!({"detail": e.to_string()}))
-}
-
-/// The admin API (mounted at `/_sim`).
-pub fn admin_router() -> Router<Arc<Sim>> {
-    Router::new()
-        .route("/state", get(state))
-        .route(
-            "/faults",
-            get(list_faults).post(add_fault).delete(clear_faults),
-        )
-        .route("/faults/{id}", delete(remove_fault))
-        .route("/credentials", post(add_credential))
-        .route("/credentials/{label}", get(get_credential))
-        .route("/credentials/{label}/{action}", post(change_credential))
-        .route("/advance", post(advance))
-        .route("/requests", get(list_requests).delete(clear_requests))
-}
-
-async fn state(State(sim): State<Arc<Sim>>) -> Json<Value> {
-    Json(control_of(&sim).state())
-}
-
-async fn list_faults(State(sim): State<Arc<Sim>>) -> Json<Vec<FaultInfo>> {
-    Json(control_of(&sim).faults())
-}
-
-/// `{"spec": "threats:403"}` or `{"credential"?, "endpoint"?, "fault": "429x3"}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FaultBody {
-    spec: Option<String>,
-    credential: Option<String>,
-    endpoint: Option<String>,
-    fault: Option<String>,
-}
-
-impl FaultBody {
-    fn to_spec(&self) -> Result<FaultSpec, ControlError> {
-        if let Some(s) = &self.spec {
-            return Ok(s.parse()?);
-        }
-        let fault = self
-            .fault
-            .as_deref()
-            .ok_or_else(|| ControlError::Invalid("give spec or fault".into()))?;
-        let mut text = format!("{}:{fault}", self.endpoint.as_deref().unwrap_or("all"));
-        if let Some(c) = &self.credential {
-            text = format!("{c}/{text}");
-        }
-        Ok(text.parse()?)
-    }
-}
-
-async fn add_fault(State(sim): State<Arc<Sim>>, Json(body): Json<FaultBody>) -> Response {
-    let control = control_of(&sim);
-    match body
-        .to_spec()
-        .and_then(|s| control.add_fault(s.clone()).map(|id| (s, id)))
-    {
-        Ok((spec, id)) => respond::json(201, &json!({"id": id, "spec": spec})),
-        Err(e) => err(e),
-    }
-}
-
-#[derive(Deserialize)]
-struct ClearQuery {
-    credential: Option<String>,
-    endpoint: Option<String>,
-}
-
-async fn clear_faults(State(sim): State<Arc<Sim>>, Query(q): Query<ClearQuery>) -> Json<Value> {
-    let n = control_of(&sim).clear_faults(q.credential.as_deref(), q.endpoint.as_deref());
-    Json(json!({"removed": n}))
-}
-
-async fn remove_fault(State(sim): State<Arc<Sim>>, Path(id): Path<u64>) -> Response {
-    if control_of(&sim).remove_fault(id) {
-        respond::json(200, &json!({"removed": 1}))
-    } else {
-        respond::json(404, &json!({"detail": format!("no fault {id}")}))
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialBody {
-    label: Option<String>,
-    #[serde(default)]
-    faults: Vec<String>,
-}
-
-async fn add_credential(State(sim): State<Arc<Sim>>, Json(body): Json<CredentialBody>) -> Response {
-    let control = control_of(&sim);
-    let label = body
-        .label
-        .unwrap_or_else(|| format!("cred-{}", sim.creds.labels().len() + 1));
-    let faults: Vec<&str> = body.faults.iter().map(String::as_str).collect();
-    match control.add_credential(&label, &faults) {
-        Ok(creds) => respond::json(201, &json!({"label": label, "credentials": creds})),
-        Err(e) => err(e),
-    }
-}
-
-async fn get_credential(State(sim): State<Arc<Sim>>, Path(label): Path<String>) -> Response {
-    match control_of(&sim).credential(&label) {
-        Some(c) => respond::json(200, &json!({"label": label, "credentials": c})),
-        None => err(ControlError::UnknownCredential(label)),
-    }
-}
-
-/// `{"at": RFC 3339}`, `{"in_ms": N}` or `{"after_requests": N}`; empty for now.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct WhenBody {
-    at: Option<DateTime<Utc>>,
-    in_ms: Option<u64>,
-    after_requests: Option<u32>,
-}
-
-async fn change_credential(
-    State(sim): State<Arc<Sim>>,
-    Path((label, action)): Path<(String, String)>,
-    body: Option<Json<WhenBody>>,
-) -> Response {
-    let control = control_of(&sim);
-    let body = body.map(|Json(b)| b).unwrap_or_default();
-    let when = match (body.at, body.in_ms, body.after_requests) {
-        (Some(at), None, None) => control.when_at(at),
-        (None, Some(ms), None) => When::InMs(ms),
-        (None, None, Some(n)) => When::AfterRequests(n),
-        (None, None, None) => When::Now,
-        _ => {
-            return err(ControlError::Invalid(
-                "give at most one of at, in_ms, after_requests".into(),
-            ))
-        }
-    };
-    let result = match action.as_str() {
-        "revoke" => control.schedule(&label, false, when),
-        "expire" => control.schedule(&label, true, when),
-        "restore" => control.restore(&label),
-        other => Err(ControlError::Invalid(format!(
-            "unknown action {other:?}: revoke, expire or restore"
-        ))),
-    };
-    match result {
-        Ok(()) => respond::json(200, &json!({"label": label, "action": action})),
-        Err(e) => err(e),
-    }
-}
-
-async fn advance(
-    State(sim): State<Arc<Sim>>,
-    body: Option<Json<AdvanceSpec>>,
-) -> Json<AdvanceReport> {
-    let spec = body.map(|Json(s)| s).unwrap_or_else(AdvanceSpec::tick);
-    Json(control_of(&sim).advance(spec))
-}
-
-#[derive(Deserialize)]
-struct RequestsQuery {
-    endpoint: Option<String>,
-    limit: Option<usize>,
-}
-
-async fn list_requests(
-    State(sim): State<Arc<Sim>>,
-    Query(q): Query<RequestsQuery>,
-) -> Json<Vec<RecordedRequest>> {
-    let mut all = control_of(&sim).requests();
-    if let Some(e) = &q.endpoint {
-        all.retain(|r| r.endpoint.as_deref() == Some(e.as_str()));
-    }
-    if let Some(n) = q.limit {
-        let skip = all.len().saturating_sub(n);
-        all.drain(..skip);
-    }
-    Json(all)
-}
-
-async fn clear_requests(State(sim): State<Arc<Sim>>) -> Json<Value> {
-    control_of(&sim).clear_requests();
-    Json(json!({"cleared": true}))
 }

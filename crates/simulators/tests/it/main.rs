@@ -1,5 +1,6 @@
 //! Integration tests of the simulators over real HTTP (one test binary).
 
+mod cli;
 mod control;
 mod crowdstrike;
 mod defender;

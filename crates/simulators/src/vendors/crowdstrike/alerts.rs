@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    bad_request,
     data::{alert_composite_id, decode_composite_id, known_fields, render_alert},
-    envelope, envelope_head, envelope_tail, fql,
+    envelope::{bad_request, envelope, envelope_head, envelope_tail},
+    fql,
 };
 use crate::{
     dataset::RecordRef,

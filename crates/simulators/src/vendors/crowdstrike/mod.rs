@@ -6,6 +6,7 @@ mod alerts;
 mod auth;
 mod data;
 mod devices;
+mod envelope;
 mod fql;
 
 use std::{sync::Arc, time::Instant};
@@ -19,19 +20,25 @@ use axum::{
 use serde_json::{json, Value};
 
 use crate::{
-    auth::Secret,
+    auth::{label_key, Secret},
+    dataset::RecordRef,
     fake::{Rng, ALNUM},
-    faults::Decision,
+    faults::{Action, Decision},
+    identity::{bearer_authorized, bearer_identity, identify_form, Identity},
     respond,
-    sentinelone::label_key,
-    sim::{Identity, Sim, VendorApi},
+    sim::{Render, Sim, VendorApi, VendorSpec},
     world::stream,
 };
 
-pub(crate) use data::{alert_composite_id, device_aid, render_alert};
+use data::{alert_composite_id, device_aid, render_alert};
 
-/// Endpoint names for faults.
-pub const ENDPOINTS: &[&str] = &["token", "devices", "alerts"];
+const SPEC: VendorSpec = VendorSpec {
+    name: "crowdstrike",
+    title: "CrowdStrike Falcon",
+    endpoints: &["token", "devices", "alerts"],
+    // Host timestamps have whole seconds; alert update times nanoseconds.
+    resolution: (1_000_000_000, 1),
+};
 
 /// Requests per minute in `X-RateLimit-Limit` (per customer, all endpoints).
 const RATE_LIMIT: u32 = 6000;
@@ -40,6 +47,10 @@ const RATE_LIMIT: u32 = 6000;
 pub struct CrowdStrike;
 
 impl VendorApi for CrowdStrike {
+    fn spec(&self) -> &'static VendorSpec {
+        &SPEC
+    }
+
     fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
         match path.trim_end_matches('/') {
             "/oauth2/token" | "/oauth2/revoke" => Some("token"),
@@ -51,11 +62,6 @@ impl VendorApi for CrowdStrike {
             | "/alerts/combined/alerts/v1" => Some("alerts"),
             _ => None,
         }
-    }
-
-    fn resolution(&self) -> (i64, i64) {
-        // Host timestamps have whole seconds; alert update times nanoseconds.
-        (1_000_000_000, 1)
     }
 
     fn router(&self) -> Router<Arc<Sim>> {
@@ -94,13 +100,13 @@ impl VendorApi for CrowdStrike {
 
     fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity {
         if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
-            return auth::identify_form(sim, body);
+            return identify_form(&sim.creds, body);
         }
-        crate::auth::bearer_identity(sim, parts)
+        bearer_identity(&sim.creds, parts)
     }
 
     fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
-        crate::auth::bearer_authorized(sim, parts)
+        bearer_authorized(&sim.creds, parts)
     }
 
     fn error(&self, _sim: &Sim, endpoint: Option<&str>, status: u16, _retry: u64) -> Response {
@@ -154,7 +160,7 @@ impl VendorApi for CrowdStrike {
         if resp.status() == 429 {
             // Epoch seconds at which to retry, not a delay.
             let wait = match decision.action {
-                Some(crate::faults::Action::Status {
+                Some(Action::Status {
                     retry_after_secs, ..
                 }) => retry_after_secs,
                 _ => reset_in.as_secs().max(1),
@@ -205,52 +211,9 @@ impl VendorApi for CrowdStrike {
     fn alert_id(&self, sim: &Sim, index: u64) -> String {
         alert_composite_id(&sim.world, index)
     }
-}
 
-/// The envelope's `meta`; `pagination` only on query endpoints.
-pub(crate) fn meta(powered_by: &str, pagination: Option<Value>) -> Value {
-    let mut meta = json!({
-        "query_time": 0.004_217,
-        "powered_by": powered_by,
-        "trace_id": uuid::Uuid::new_v4().to_string(),
-    });
-    if let Some(p) = pagination {
-        meta["pagination"] = p;
+    fn alert_renderer(&self, sim: &Arc<Sim>) -> Render {
+        let sim = sim.clone();
+        Arc::new(move |r: &RecordRef| render_alert(&sim.world, r))
     }
-    meta
-}
-
-/// A success envelope.
-pub(crate) fn envelope(
-    powered_by: &str,
-    pagination: Option<Value>,
-    resources: Value,
-    errors: Value,
-) -> Value {
-    json!({"meta": meta(powered_by, pagination), "resources": resources, "errors": errors})
-}
-
-/// The envelope's opening, for streamed pages: `{"meta":…,"resources":[`.
-pub(crate) fn envelope_head(powered_by: &str, pagination: Option<Value>) -> String {
-    format!(
-        "{{\"meta\":{},\"resources\":[",
-        meta(powered_by, pagination)
-    )
-}
-
-/// The envelope's closing after streamed records.
-pub(crate) fn envelope_tail(errors: Vec<Value>) -> String {
-    format!("],\"errors\":{}}}", Value::Array(errors))
-}
-
-/// A 400 from the service itself (invalid parameters), with its reason.
-pub(crate) fn bad_request(powered_by: &str, message: &str) -> Response {
-    let mut body = envelope(
-        powered_by,
-        None,
-        json!([]),
-        json!([{"code": 400, "message": message}]),
-    );
-    body["meta"]["query_time"] = json!(0.000_912);
-    respond::json(400, &body)
 }

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 
 use super::{
     data::{decode_alert_id, decode_machine_id, known_fields, render_alert, render_machine},
-    error, odata,
+    errors::error,
+    odata,
 };
 use crate::{
     dataset::RecordRef,

@@ -11,7 +11,8 @@ use serde_json::json;
 
 use super::{
     agents::{self, decode_agent_id, Tenant},
-    bad_request, threats,
+    errors::bad_request,
+    threats,
 };
 use crate::{
     dataset::{Dataset, Key, Order, RecordRef, TimeRange},

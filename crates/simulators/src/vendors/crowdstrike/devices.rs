@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    bad_request,
     data::{decode_aid, device_aid, known_fields, render_device},
-    envelope, envelope_head, envelope_tail, fql,
+    envelope::{bad_request, envelope, envelope_head, envelope_tail},
+    fql,
 };
 use crate::{
     dataset::RecordRef,
