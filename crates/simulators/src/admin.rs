@@ -1,22 +1,25 @@
 //! The admin API (`/_sim/…`): HTTP in front of [`SimControl`], on the simulator's own
 //! listener but outside its request pipeline (not recorded, no faults, no auth).
 
+use std::collections::BTreeMap;
+
 use axum::{
     extract::{Path, Query, State},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::{delete, get, post},
     Json, Router,
 };
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{de::Error as _, Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 use crate::{
-    control::{AdvanceReport, ControlError, SimControl},
+    collection::Change,
+    control::{ControlError, SimControl},
+    edr::collections::AdvanceSpec,
     faults::{FaultInfo, FaultSpec, When},
     requests::RecordedRequest,
     respond,
-    world::AdvanceSpec,
 };
 
 fn err(e: ControlError) -> Response {
@@ -180,12 +183,36 @@ async fn change_credential(
     }
 }
 
-async fn advance(
-    State(control): State<SimControl>,
-    body: Option<Json<AdvanceSpec>>,
-) -> Json<AdvanceReport> {
-    let spec = body.map(|Json(s)| s).unwrap_or_else(AdvanceSpec::tick);
-    Json(control.advance(spec))
+/// The EDR shorthand (`{"new_alerts", …}`) and/or changes by collection name
+/// (`{"collections": {"findings": {"new", "updated", "deleted"}}}`).
+#[derive(Debug, Default)]
+struct AdvanceBody {
+    edr: AdvanceSpec,
+    collections: BTreeMap<String, Change>,
+}
+
+impl<'de> Deserialize<'de> for AdvanceBody {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // The shorthand keeps refusing unknown fields, so `collections` is taken out first.
+        let mut map = serde_json::Map::deserialize(d)?;
+        let collections = match map.remove("collections") {
+            Some(v) => serde_json::from_value(v).map_err(D::Error::custom)?,
+            None => BTreeMap::new(),
+        };
+        let edr = AdvanceSpec::deserialize(Value::Object(map)).map_err(D::Error::custom)?;
+        Ok(AdvanceBody { edr, collections })
+    }
+}
+
+async fn advance(State(control): State<SimControl>, body: Option<Json<AdvanceBody>>) -> Response {
+    let result = match body {
+        Some(Json(b)) => control.advance_with(b.edr, &b.collections),
+        None => Ok(control.tick()),
+    };
+    match result {
+        Ok(report) => Json(report).into_response(),
+        Err(e) => err(e),
+    }
 }
 
 #[derive(Deserialize)]

@@ -28,6 +28,10 @@ pub struct SimulateArgs {
     /// Alerts at start.
     #[arg(long, default_value_t = 200)]
     pub alerts: u64,
+    /// Records at start of another collection the vendor serves (repeatable), e.g.
+    /// `findings=1000000`.
+    #[arg(long = "count", value_name = "NAME=N", value_parser = parse_count)]
+    pub counts: Vec<(String, u64)>,
     /// A fault active from the start, `[CREDENTIAL/]ENDPOINT:FAULT[xN]` (repeatable), e.g.
     /// `threats:403`, `alerts:429x3`, `all:503`, `agents:hang`, `token:401`, `all:slow=500`.
     #[arg(long = "fault", value_name = "SPEC")]
@@ -56,6 +60,9 @@ impl SimulateArgs {
             .seed(self.seed)
             .devices(self.devices)
             .alerts(self.alerts);
+        for (name, n) in &self.counts {
+            c = c.count(name, *n);
+        }
         c.faults = self.faults.clone();
         c.advance_every = self.advance_every.map(Duration::from_secs);
         c.token_ttl = self.token_ttl.map(Duration::from_secs);
@@ -63,6 +70,15 @@ impl SimulateArgs {
         c.public_url = self.public_url.clone();
         c
     }
+}
+
+fn parse_count(s: &str) -> Result<(String, u64), String> {
+    let (name, n) = s.split_once('=').ok_or("expected NAME=N")?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a count"))?;
+    Ok((name.trim().to_owned(), n))
 }
 
 /// Runs a simulator until Ctrl-C.
@@ -108,10 +124,14 @@ fn summary_text(s: &Simulator, args: &SimulateArgs) -> String {
     for extra in s.summary_extras() {
         text.push_str(&format!("  {}: {}\n", extra.label, extra.value));
     }
+    let data: Vec<String> = s
+        .collection_counts()
+        .iter()
+        .map(|(name, n)| format!("{n} {name}"))
+        .collect();
     text.push_str(&format!(
-        "  data: {} devices, {} alerts (seed {})\n  faults: {}\n  admin API: {}\n  credentials (for a create-connection request):\n{creds}\nPress Ctrl-C to stop.\n",
-        args.devices,
-        args.alerts,
+        "  data: {} (seed {})\n  faults: {}\n  admin API: {}\n  credentials (for a create-connection request):\n{creds}\nPress Ctrl-C to stop.\n",
+        data.join(", "),
         args.seed,
         if faults.is_empty() { "none".to_owned() } else { faults.join(", ") },
         s.admin_url(),

@@ -1,19 +1,20 @@
 //! Controlling a running simulator from tests and the admin API (`SimControl`): faults,
 //! extra credentials, revocation, data changes, the request log.
 
-use std::{sync::Arc, time::Instant};
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::{
+    collection::Change,
+    edr::collections::{AdvanceSpec, ALERTS, DEVICES},
     fake::{fmt_ts, ns_of},
     faults::{FaultInfo, FaultSpec, When},
     requests::RecordedRequest,
     sim::{Sim, PRIMARY},
     vendors::SimVendor,
-    world::AdvanceSpec,
 };
 
 /// A control request that cannot be carried out.
@@ -41,9 +42,22 @@ pub struct AdvanceReport {
     pub updated_alert_ids: Vec<String>,
     pub new_device_ids: Vec<String>,
     pub updated_device_ids: Vec<String>,
-    /// Alerts and devices now.
+    /// Alerts and devices now (0 for a vendor without them).
     pub alerts: u64,
     pub devices: u64,
+    /// What changes asked for by collection name did (the generic form), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub collections: BTreeMap<String, CollectionReport>,
+}
+
+/// What an advance did to one collection, as vendor ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionReport {
+    pub new_ids: Vec<String>,
+    pub updated_ids: Vec<String>,
+    pub deleted_ids: Vec<String>,
+    /// Live records now.
+    pub count: u64,
 }
 
 /// A cloneable handle on a simulator's state.
@@ -225,30 +239,102 @@ impl SimControl {
     }
 
     /// Changes the data now: new alerts, alert status progressions, new and checked-in
-    /// devices, each with an update time later than every earlier one.
+    /// devices, each with an update time later than every earlier one. A vendor without
+    /// devices or alerts ignores those fields.
     pub fn advance(&self, spec: AdvanceSpec) -> AdvanceReport {
-        let changes = self.sim.world.advance(spec);
-        let api = self.sim.api;
-        let alert = |i: &u64| api.alert_id(&self.sim, *i);
-        let device = |i: &u64| api.device_id(&self.sim, *i);
-        AdvanceReport {
-            new_alert_ids: changes.new_alerts.iter().map(alert).collect(),
-            updated_alert_ids: changes.updated_alerts.iter().map(alert).collect(),
-            new_device_ids: changes.new_devices.iter().map(device).collect(),
-            updated_device_ids: changes.updated_devices.iter().map(device).collect(),
-            alerts: self.sim.world.alerts.len(),
-            devices: self.sim.world.devices.len(),
+        self.advance_with(spec, &BTreeMap::new())
+            .expect("the generic part is empty")
+    }
+
+    /// Changes the collections named in `changes` now (new, updated and deleted records);
+    /// an unknown name changes nothing.
+    pub fn advance_collections(
+        &self,
+        changes: &BTreeMap<String, Change>,
+    ) -> Result<AdvanceReport, ControlError> {
+        self.advance_with(AdvanceSpec::default(), changes)
+    }
+
+    /// One tick of activity (`--advance-every`, an empty `POST /_sim/advance`): devices
+    /// and alerts reported in the legacy fields, any other collection by name.
+    pub fn tick(&self) -> AdvanceReport {
+        let mut edr = AdvanceSpec::default();
+        let mut others = BTreeMap::new();
+        for (name, change) in self.sim.world.tick() {
+            match name {
+                DEVICES => (edr.new_devices, edr.updated_devices) = (change.new, change.updated),
+                ALERTS => (edr.new_alerts, edr.updated_alerts) = (change.new, change.updated),
+                _ => {
+                    others.insert(name.to_owned(), change);
+                }
+            }
         }
+        self.advance_with(edr, &others)
+            .expect("ticks name declared collections")
+    }
+
+    /// Applies the EDR shorthand, then the changes by name.
+    pub(crate) fn advance_with(
+        &self,
+        edr: AdvanceSpec,
+        by_name: &BTreeMap<String, Change>,
+    ) -> Result<AdvanceReport, ControlError> {
+        let world = &self.sim.world;
+        let by_name: Vec<(&str, Change)> = by_name.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+        // Fail before changing anything.
+        if let Some((n, _)) = by_name.iter().find(|(n, _)| world.get(n).is_none()) {
+            let known: Vec<&str> = world.specs().map(|s| s.name).collect();
+            return Err(ControlError::Invalid(format!(
+                "unknown collection {n:?}: expected one of {known:?}"
+            )));
+        }
+        let edr: Vec<(&str, Change)> = edr
+            .changes()
+            .into_iter()
+            .filter(|(n, c)| !c.is_empty() && world.get(n).is_some())
+            .collect();
+        let mut report = AdvanceReport::default();
+        for (name, changed) in world.advance(&edr).unwrap_or_default() {
+            let ids = |v: &[u64]| self.ids(name, v);
+            let (new, updated) = match name {
+                DEVICES => (&mut report.new_device_ids, &mut report.updated_device_ids),
+                _ => (&mut report.new_alert_ids, &mut report.updated_alert_ids),
+            };
+            (*new, *updated) = (ids(&changed.new), ids(&changed.updated));
+        }
+        for (name, changed) in world.advance(&by_name).unwrap_or_default() {
+            let c = CollectionReport {
+                new_ids: self.ids(name, &changed.new),
+                updated_ids: self.ids(name, &changed.updated),
+                deleted_ids: self.ids(name, &changed.deleted),
+                count: world.records(name).len(),
+            };
+            report.collections.insert(name.to_owned(), c);
+        }
+        (report.devices, report.alerts) = self.counts();
+        Ok(report)
+    }
+
+    fn ids(&self, collection: &str, indices: &[u64]) -> Vec<String> {
+        indices
+            .iter()
+            .filter_map(|i| self.record_id(collection, *i))
+            .collect()
+    }
+
+    /// The vendor id of record `index` (0-based, creation order) of `collection`.
+    pub fn record_id(&self, collection: &str, index: u64) -> Option<String> {
+        self.sim.api.record_id(&self.sim, collection, index)
     }
 
     /// The vendor id of device `index` (0-based, creation order).
     pub fn device_id(&self, index: u64) -> String {
-        self.sim.api.device_id(&self.sim, index)
+        self.record_id(DEVICES, index).unwrap_or_default()
     }
 
     /// The vendor id of alert `index` (0-based, creation order).
     pub fn alert_id(&self, index: u64) -> String {
-        self.sim.api.alert_id(&self.sim, index)
+        self.record_id(ALERTS, index).unwrap_or_default()
     }
 
     /// The simulated time now.
@@ -256,9 +342,20 @@ impl SimControl {
         DateTime::from_timestamp_nanos(self.sim.world.clock.now_ns())
     }
 
-    /// Devices and alerts now.
+    /// Devices and alerts now (0 for a vendor without them).
     pub fn counts(&self) -> (u64, u64) {
-        (self.sim.world.devices.len(), self.sim.world.alerts.len())
+        let count = |name| self.count(name).unwrap_or(0);
+        (count(DEVICES), count(ALERTS))
+    }
+
+    /// Live records of `collection` now (None: the vendor serves no such collection).
+    pub fn count(&self, collection: &str) -> Option<u64> {
+        self.sim.world.get(collection).map(|d| d.len())
+    }
+
+    /// Live records of every collection now, in the vendor's order.
+    pub fn collection_counts(&self) -> Vec<(&'static str, u64)> {
+        self.sim.world.counts()
     }
 
     /// Recorded requests, oldest first.
@@ -268,6 +365,11 @@ impl SimControl {
 
     pub fn clear_requests(&self) {
         self.sim.log.clear()
+    }
+
+    /// Cancelled when the simulator stops.
+    pub(crate) fn shutdown_token(&self) -> tokio_util::sync::CancellationToken {
+        self.sim.shutdown.clone()
     }
 
     /// Labels of every credential, oldest first.
@@ -285,6 +387,7 @@ impl SimControl {
             "seed": self.sim.seed(),
             "devices": devices,
             "alerts": alerts,
+            "collections": self.collection_counts().into_iter().collect::<BTreeMap<_, _>>(),
             "endpoints": self.sim.api.spec().endpoints,
             "credentials": self.sim.creds.states(Instant::now()),
             "faults": self.faults(),

@@ -22,16 +22,17 @@
 mod admin;
 mod auth;
 mod cli;
+mod collection;
 mod config;
 mod control;
 mod dataset;
+mod edr;
 mod fake;
 mod faults;
 mod filter;
 mod identity;
 mod ids;
 mod listing;
-mod profiles;
 mod query;
 mod requests;
 mod respond;
@@ -41,13 +42,16 @@ mod vendors;
 mod world;
 
 pub use cli::{run_simulate, summary_json, SimulateArgs};
-pub use config::{SimConfig, MAX_ALERTS, MAX_DEVICES};
-pub use control::{AdvanceReport, ControlError, SimControl};
+pub use collection::Change;
+pub use config::SimConfig;
+pub use control::{AdvanceReport, CollectionReport, ControlError, SimControl};
+pub use edr::collections::{AdvanceSpec, MAX_ALERTS, MAX_DEVICES};
 pub use faults::{Fault, FaultInfo, FaultParseError, FaultSpec, When};
 pub use requests::RecordedRequest;
 pub use server::{serve, spawn, RunningSimulator, Simulator};
 pub use vendors::{SimVendor, UnknownVendor};
-pub use world::AdvanceSpec;
+
+use edr::collections::ALERTS;
 
 /// Renders alerts `from..from + count` exactly as `config`'s vendor serves them, as JSON
 /// objects separated by commas, without HTTP: the benchmark's baseline.
@@ -57,13 +61,31 @@ pub fn render_alerts(
     count: u64,
     out: &mut Vec<u8>,
 ) -> anyhow::Result<()> {
+    render_records(config, ALERTS, from, count, out)
+}
+
+/// Renders records `from..from + count` of `collection` exactly as `config`'s vendor
+/// serves them, as JSON objects separated by commas, without HTTP.
+pub fn render_records(
+    config: &SimConfig,
+    collection: &str,
+    from: u64,
+    count: u64,
+    out: &mut Vec<u8>,
+) -> anyhow::Result<()> {
     let sim = config.build("http://127.0.0.1:9")?;
-    let render = sim.api.alert_renderer(&sim);
-    for i in from..(from + count).min(sim.world.alerts.len()) {
-        if i > from {
+    let (Some(data), Some(render)) = (
+        sim.world.get(collection),
+        sim.api.renderer(&sim, collection),
+    ) else {
+        anyhow::bail!("{} serves no {collection:?} collection", config.vendor);
+    };
+    let end = (from + count).min(data.created());
+    // Deleted records have no current state to render.
+    for (n, r) in (from..end).filter_map(|i| data.get(i)).enumerate() {
+        if n > 0 {
             out.push(b',');
         }
-        let r = sim.world.alerts.get(i).expect("in range");
         serde_json::to_writer(&mut *out, &render(&r))?;
     }
     Ok(())

@@ -24,7 +24,6 @@ use crate::{
     respond::apply_body_faults,
     sim::{Sim, PRIMARY},
     vendors::SimVendor,
-    world::AdvanceSpec,
 };
 
 /// Largest request body read (entity calls carry at most a few thousand ids).
@@ -171,6 +170,11 @@ impl Simulator {
         self.sim.api.summary_extras(&self.sim)
     }
 
+    /// Records of each collection at start, in the vendor's order.
+    pub(crate) fn collection_counts(&self) -> Vec<(&'static str, u64)> {
+        self.sim.world.counts()
+    }
+
     /// The API root clients use.
     pub fn base_url(&self) -> String {
         self.sim.base_url.clone()
@@ -204,7 +208,7 @@ impl Simulator {
             }
         });
         if let Some(every) = self.advance_every {
-            tokio::spawn(advance_periodically(sim.clone(), every));
+            tokio::spawn(advance_periodically(control.clone(), every));
         }
         axum::serve(self.listener, app(sim, control))
             .with_graceful_shutdown(async move { token.cancelled().await })
@@ -213,13 +217,14 @@ impl Simulator {
     }
 }
 
-async fn advance_periodically(sim: Arc<Sim>, every: std::time::Duration) {
+async fn advance_periodically(control: SimControl, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     tick.tick().await;
+    let shutdown = control.shutdown_token();
     loop {
         tokio::select! {
-            _ = tick.tick() => { sim.world.advance(AdvanceSpec::tick()); }
-            _ = sim.shutdown.cancelled() => return,
+            _ = tick.tick() => { control.tick(); }
+            _ = shutdown.cancelled() => return,
         }
     }
 }

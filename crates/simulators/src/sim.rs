@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{Registry, Secret},
+    collection::CollectionSpec,
     dataset::RecordRef,
     faults::{Decision, FaultTable},
     identity::Identity,
@@ -36,8 +37,8 @@ pub struct VendorSpec {
     pub title: &'static str,
     /// The endpoint names faults can target (besides `all`).
     pub endpoints: &'static [&'static str],
-    /// Timestamp precision of (devices, alerts), in nanoseconds.
-    pub resolution: (i64, i64),
+    /// The record collections it serves, at its timestamp precision.
+    pub collections: &'static [CollectionSpec],
 }
 
 /// A line the vendor adds to `tributary simulate`'s summary (and a member of its JSON).
@@ -87,11 +88,11 @@ pub trait VendorApi: Send + Sync + 'static {
     fn id_key(&self, endpoint: &str) -> &'static str;
     /// Puts enum values the vendor might add later into a record of `endpoint`.
     fn unknown_enum(&self, endpoint: &str, record: &mut Value);
-    fn device_id(&self, sim: &Sim, index: u64) -> String;
-    fn alert_id(&self, sim: &Sim, index: u64) -> String;
-    /// Renders alerts as the vendor's main alert export serves them (the benchmark's
-    /// baseline, `render_alerts`).
-    fn alert_renderer(&self, sim: &Arc<Sim>) -> Render;
+    /// The vendor id of record `index` of `collection` (None: not a collection it serves).
+    fn record_id(&self, sim: &Sim, collection: &str, index: u64) -> Option<String>;
+    /// Renders records of `collection` as the vendor's export of them serves them (the
+    /// benchmark's baseline, `render_records`); None: not a collection it serves.
+    fn renderer(&self, sim: &Arc<Sim>, collection: &str) -> Option<Render>;
     /// Lines the vendor adds to `tributary simulate`'s output (e.g. a separate login URL).
     fn summary_extras(&self, _sim: &Sim) -> Vec<SummaryExtra> {
         vec![]

@@ -68,3 +68,22 @@ async fn json_summary_has_the_documented_members() {
     assert_eq!(v["credentials"]["api_base_url"], v["base_url"]);
     assert!(!v.to_string().contains('\n'), "one line");
 }
+
+#[test]
+fn counts_name_collections() {
+    let cli = Cli::try_parse_from([
+        "simulate",
+        "--vendor",
+        "sentinelone",
+        "--count",
+        "alerts=12",
+        "--count",
+        "findings=5",
+    ])
+    .expect("valid flags");
+    let c = cli.args.config();
+    assert_eq!((c.devices, c.alerts), (50, 12));
+    assert_eq!(c.counts.get("findings"), Some(&5));
+    assert!(c.validate().is_err(), "sentinelone serves no findings");
+    assert!(Cli::try_parse_from(["simulate", "--vendor", "sentinelone", "--count", "x"]).is_err());
+}

@@ -7,19 +7,27 @@ use std::{collections::HashSet, sync::OnceLock};
 use serde_json::{json, Map, Value};
 
 use crate::{
+    collection::CollectionSpec,
     dataset::RecordRef,
-    fake::{fmt_ts, mac_string, Rng, DAY, HOUR, MIN, SEC},
+    edr::{
+        catalog::Family,
+        collections::{alert_device, alerts, alerts_spec, devices, devices_spec, sample_world},
+        profiles::{alert, device, AlertCore, DeviceCore},
+    },
+    fake::{by_roll, fmt_ts, mac_string, progressed, Rng, DAY, HOUR, MIN, SEC},
     ids::{decode_guid_id, decode_hex_id, feistel, guid_id, hex_id, unfeistel},
-    profiles::{alert, by_roll, device, progressed, AlertCore, DeviceCore, Family},
-    world::World,
+    world::{stream, World},
 };
+
+/// Host timestamps have whole seconds; alert update times nanoseconds.
+pub(crate) const COLLECTIONS: &[CollectionSpec] = &[devices_spec(SEC), alerts_spec(1)];
 
 const AID_KEY: u64 = 0xa1d0;
 const ALERT_KEY: u64 = 0xa1e7;
 
 /// The customer id (32 hex), per seed.
 pub(crate) fn cid(seed: u64) -> String {
-    Rng::for_record(seed, crate::world::stream::TENANT, 0xc1d).hex(32)
+    Rng::for_record(seed, stream::TENANT, 0xc1d).hex(32)
 }
 
 pub(crate) fn device_aid(seed: u64, index: u64) -> String {
@@ -54,7 +62,7 @@ fn product(world: &World, index: u64) -> (&'static str, &'static str) {
 /// The composite id of alert `index`.
 pub(crate) fn alert_composite_id(world: &World, index: u64) -> String {
     let cid = cid(world.seed);
-    let aid = device_aid(world.seed, world.alert_device(index));
+    let aid = device_aid(world.seed, alert_device(world, index));
     let key = world.seed ^ ALERT_KEY;
     match product(world, index) {
         ("idp", _) => format!("{cid}:ind:{cid}:{}", guid_id(key, index, true)),
@@ -86,7 +94,7 @@ pub(crate) fn decode_composite_id(world: &World, id: &str) -> Option<u64> {
     } else {
         decode_hex_id(key, last, 32)?
     };
-    (index < world.alerts.len() && alert_composite_id(world, index) == id).then_some(index)
+    (index < alerts(world).created() && alert_composite_id(world, index) == id).then_some(index)
 }
 
 fn platform(d: &DeviceCore) -> (&'static str, &'static str) {
@@ -214,7 +222,7 @@ fn host_fields(world: &World, d: &DeviceCore) -> Value {
         "local_ip": d.local_ip,
         "machine_domain": d.domain.map(|x| format!("{}.example.com", x.to_lowercase())).unwrap_or_default(),
         "major_version": d.os.major, "minor_version": d.os.minor,
-        "os_version": d.os.cs_version,
+        "os_version": d.os.short_name,
         "os_build": d.os.build,
         "os_product_name": d.os.product_name,
         "kernel_version": d.os.kernel,
@@ -308,7 +316,7 @@ fn alert_common(world: &World, a: &AlertCore, product: &str, kind: &str) -> Valu
         "display_name": s.title,
         "falcon_host_link": format!("https://falcon.crowdstrike.com/activity-v2/detections/{id}"),
         "id": short_id,
-        "name": s.cs_name,
+        "name": s.pattern_name,
         "objective": if s.tactic_id.starts_with("CS") { "Falcon Detection Method" } else { "Follow Through" },
         "pattern_id": s.pattern_id,
         "platform": match a.device.os.family { Family::Windows => "Windows", Family::Mac => "Mac", Family::Linux => "Linux" },
@@ -496,12 +504,12 @@ pub(crate) fn known_fields(kind: &str) -> &'static HashSet<String> {
     static ALERTS: OnceLock<HashSet<String>> = OnceLock::new();
     let cell = if kind == "alerts" { &ALERTS } else { &DEVICES };
     cell.get_or_init(|| {
-        let world = World::new(7, 60, 400, 1_700_000_000_000_000_000, (SEC, 1));
+        let world = sample_world(7, COLLECTIONS, 60, 400);
         let mut out = HashSet::new();
         let data = if kind == "alerts" {
-            &world.alerts
+            alerts(&world)
         } else {
-            &world.devices
+            devices(&world)
         };
         for i in 0..data.len() {
             let r = data.get(i).expect("in range");
@@ -522,14 +530,14 @@ mod tests {
 
     #[test]
     fn ids_decode_to_their_records() {
-        let w = World::new(42, 100, 2000, 1_700_000_000_000_000_000, (SEC, 1));
+        let w = sample_world(42, COLLECTIONS, 100, 2000);
         for i in [0, 1, 17, 999, 1999] {
             let id = alert_composite_id(&w, i);
             assert_eq!(decode_composite_id(&w, &id), Some(i), "{id}");
-            let alert = render_alert(&w, &w.alerts.get(i).unwrap());
+            let alert = render_alert(&w, &alerts(&w).get(i).unwrap());
             assert_eq!(alert["composite_id"], json!(id));
             let aid = alert["agent_id"].as_str().unwrap();
-            assert_eq!(decode_aid(42, aid), Some(w.alert_device(i)));
+            assert_eq!(decode_aid(42, aid), Some(alert_device(&w, i)));
         }
         assert_eq!(decode_composite_id(&w, "abc:ind:def:1-2-3"), None);
         assert!(known_fields("alerts").contains("device.hostname"));

@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use crate::{
     auth::{label_key, Secret},
     dataset::RecordRef,
+    edr::collections::{ALERTS, DEVICES},
     fake::{Rng, ALNUM},
     faults::{Action, Decision},
     identity::{bearer_authorized, bearer_identity, identify_form, Identity},
@@ -30,14 +31,13 @@ use crate::{
     world::stream,
 };
 
-use data::{alert_composite_id, device_aid, render_alert};
+use data::{alert_composite_id, device_aid, render_alert, render_device};
 
 const SPEC: VendorSpec = VendorSpec {
     name: "crowdstrike",
     title: "CrowdStrike Falcon",
     endpoints: &["token", "devices", "alerts"],
-    // Host timestamps have whole seconds; alert update times nanoseconds.
-    resolution: (1_000_000_000, 1),
+    collections: data::COLLECTIONS,
 };
 
 /// Requests per minute in `X-RateLimit-Limit` (per customer, all endpoints).
@@ -204,16 +204,20 @@ impl VendorApi for CrowdStrike {
         }
     }
 
-    fn device_id(&self, sim: &Sim, index: u64) -> String {
-        device_aid(sim.seed(), index)
+    fn record_id(&self, sim: &Sim, collection: &str, index: u64) -> Option<String> {
+        match collection {
+            DEVICES => Some(device_aid(sim.seed(), index)),
+            ALERTS => Some(alert_composite_id(&sim.world, index)),
+            _ => None,
+        }
     }
 
-    fn alert_id(&self, sim: &Sim, index: u64) -> String {
-        alert_composite_id(&sim.world, index)
-    }
-
-    fn alert_renderer(&self, sim: &Arc<Sim>) -> Render {
+    fn renderer(&self, sim: &Arc<Sim>, collection: &str) -> Option<Render> {
         let sim = sim.clone();
-        Arc::new(move |r: &RecordRef| render_alert(&sim.world, r))
+        match collection {
+            DEVICES => Some(Arc::new(move |r: &RecordRef| render_device(&sim.world, r))),
+            ALERTS => Some(Arc::new(move |r: &RecordRef| render_alert(&sim.world, r))),
+            _ => None,
+        }
     }
 }

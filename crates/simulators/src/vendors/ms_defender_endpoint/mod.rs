@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 use crate::{
     auth::{label_key, Secret},
     dataset::RecordRef,
+    edr::collections::{ALERTS, DEVICES},
     fake::{Rng, ALNUM},
     faults::{Action, Decision},
     identity::{bearer_authorized, bearer_identity, identify_form, Identity},
@@ -30,15 +31,14 @@ use crate::{
     world::stream,
 };
 
-use data::{alert_id, machine_id, render_alert, tenant_id};
+use data::{alert_id, machine_id, render_alert, render_machine, tenant_id};
 use errors::error;
 
 const SPEC: VendorSpec = VendorSpec {
     name: "ms_defender_endpoint",
     title: "Microsoft Defender for Endpoint",
     endpoints: &["token", "machines", "alerts"],
-    // Seven fractional digits: 100 ns.
-    resolution: (100, 100),
+    collections: data::COLLECTIONS,
 };
 
 /// The Defender for Endpoint simulator.
@@ -188,18 +188,24 @@ impl VendorApi for Defender {
         }
     }
 
-    fn device_id(&self, sim: &Sim, index: u64) -> String {
-        machine_id(sim.seed(), index)
+    fn record_id(&self, sim: &Sim, collection: &str, index: u64) -> Option<String> {
+        match collection {
+            DEVICES => Some(machine_id(sim.seed(), index)),
+            ALERTS => Some(alert_id(&sim.world, index)),
+            _ => None,
+        }
     }
 
-    fn alert_id(&self, sim: &Sim, index: u64) -> String {
-        alert_id(&sim.world, index)
-    }
-
-    fn alert_renderer(&self, sim: &Arc<Sim>) -> Render {
-        // The alerts export asks for evidence (`$expand=evidence`).
+    fn renderer(&self, sim: &Arc<Sim>, collection: &str) -> Option<Render> {
         let sim = sim.clone();
-        Arc::new(move |r: &RecordRef| render_alert(&sim.world, r, true))
+        match collection {
+            DEVICES => Some(Arc::new(move |r: &RecordRef| render_machine(&sim.world, r))),
+            // The alerts export asks for evidence (`$expand=evidence`).
+            ALERTS => Some(Arc::new(move |r: &RecordRef| {
+                render_alert(&sim.world, r, true)
+            })),
+            _ => None,
+        }
     }
 
     /// The token endpoint lives on a separate login host (served on the same listener).

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     dataset::{Dataset, Key, Order, RecordRef, TimeRange},
+    edr::collections::{alerts, devices},
     fake::parse_ts,
     filter::{Cond, Lit, Op},
     query::{page_of, Page, Query},
@@ -185,8 +186,8 @@ fn list(sim: Arc<Sim>, kind: Kind, uri: &Uri) -> Response {
 
 fn dataset(sim: &Sim, kind: Kind) -> &Dataset {
     match kind {
-        Kind::Agents => &sim.world.devices,
-        Kind::Threats => &sim.world.alerts,
+        Kind::Agents => devices(&sim.world),
+        Kind::Threats => alerts(&sim.world),
     }
 }
 

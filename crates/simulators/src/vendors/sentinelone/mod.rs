@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use crate::{
     auth::{label_key, Secret},
     dataset::RecordRef,
+    edr::collections::{alerts_spec, devices_spec, ALERTS, DEVICES},
     fake::{Rng, ALNUM},
     identity::{authorization, mask, Identity},
     sim::{Render, Sim, VendorApi, VendorSpec},
@@ -35,7 +36,7 @@ const SPEC: VendorSpec = VendorSpec {
     title: "SentinelOne Management API v2.1",
     endpoints: &["agents", "threats"],
     // Microsecond timestamps on agents and threats.
-    resolution: (1_000, 1_000),
+    collections: &[devices_spec(1_000), alerts_spec(1_000)],
 };
 
 const API_ROOT: &str = "/web/api/v2.1";
@@ -131,16 +132,24 @@ impl VendorApi for SentinelOne {
         }
     }
 
-    fn device_id(&self, sim: &Sim, index: u64) -> String {
-        agent_id(sim.seed(), index)
+    fn record_id(&self, sim: &Sim, collection: &str, index: u64) -> Option<String> {
+        match collection {
+            DEVICES => Some(agent_id(sim.seed(), index)),
+            ALERTS => Some(threat_id(sim.seed(), index)),
+            _ => None,
+        }
     }
 
-    fn alert_id(&self, sim: &Sim, index: u64) -> String {
-        threat_id(sim.seed(), index)
-    }
-
-    fn alert_renderer(&self, sim: &Arc<Sim>) -> Render {
+    fn renderer(&self, sim: &Arc<Sim>, collection: &str) -> Option<Render> {
         let (sim, tenant) = (sim.clone(), Tenant::new(sim.seed()));
-        Arc::new(move |r: &RecordRef| threats::render(&sim.world, &tenant, r))
+        match collection {
+            DEVICES => Some(Arc::new(move |r: &RecordRef| {
+                agents::render(&sim.world, &tenant, r)
+            })),
+            ALERTS => Some(Arc::new(move |r: &RecordRef| {
+                threats::render(&sim.world, &tenant, r)
+            })),
+            _ => None,
+        }
     }
 }
