@@ -10,9 +10,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    data::{alert_composite_id, decode_composite_id, known_fields, render_alert},
+    data::{known_fields, render_alert},
     envelope::{bad_request, envelope, envelope_head, envelope_tail},
     fql,
+    ids::{alert_composite_id, decode_composite_id},
 };
 use crate::{
     dataset::RecordRef,

@@ -10,9 +10,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    data::{decode_aid, device_aid, known_fields, render_device},
+    data::{known_fields, render_device},
     envelope::{bad_request, envelope, envelope_head, envelope_tail},
     fql,
+    ids::{decode_aid, device_aid},
 };
 use crate::{
     dataset::RecordRef,

@@ -8,6 +8,7 @@ mod data;
 mod devices;
 mod envelope;
 mod fql;
+mod ids;
 
 use std::{sync::Arc, time::Instant};
 
@@ -31,7 +32,8 @@ use crate::{
     world::stream,
 };
 
-use data::{alert_composite_id, device_aid, render_alert, render_device};
+use data::{render_alert, render_device};
+use ids::{alert_composite_id, device_aid};
 
 const SPEC: VendorSpec = VendorSpec {
     name: "crowdstrike",
