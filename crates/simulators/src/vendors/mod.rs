@@ -119,4 +119,34 @@ mod tests {
         }
         assert!("nope".parse::<SimVendor>().is_err());
     }
+
+    /// What every vendor folder must honour: each collection it declares has ids and a
+    /// renderer, ids of distinct records differ, and its endpoints name no fault keyword.
+    #[test]
+    fn every_vendor_serves_what_it_declares() {
+        for v in SimVendor::ALL {
+            let sim = crate::SimConfig::new(*v)
+                .build("http://127.0.0.1:9")
+                .expect("the default configuration is valid");
+            let spec = v.api().spec();
+            assert!(!spec.collections.is_empty(), "{v}");
+            assert!(
+                !spec.endpoints.contains(&"all"),
+                "{v}: `all` is every endpoint"
+            );
+            for c in spec.collections {
+                let data = sim.world.records(c.name);
+                let render = v.api().renderer(&sim, c.name).expect("a renderer");
+                assert!(
+                    render(&data.get(0).expect("a record")).is_object(),
+                    "{v} {}",
+                    c.name
+                );
+                let id = |i| v.api().record_id(&sim, c.name, i).expect("an id");
+                assert_ne!(id(0), id(1), "{v} {}", c.name);
+            }
+            assert!(v.api().renderer(&sim, "no such collection").is_none());
+            assert!(v.api().record_id(&sim, "no such collection", 0).is_none());
+        }
+    }
 }
