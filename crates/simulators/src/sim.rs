@@ -20,7 +20,7 @@ use crate::{
     collection::CollectionSpec,
     dataset::RecordRef,
     faults::{Decision, FaultTable},
-    identity::Identity,
+    identity::{bearer_authorized, bearer_identity, identify_form, Identity},
     requests::RequestLog,
     world::World,
 };
@@ -61,10 +61,20 @@ pub trait VendorApi: Send + Sync + 'static {
     fn new_secret(&self, seed: u64, label: &str) -> Secret;
     /// The create-connection `credentials` object for a secret.
     fn credentials_json(&self, sim: &Sim, secret: &Secret) -> Value;
-    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity;
+    /// Who a request says it is (default: OAuth2 client credentials, the form of a
+    /// request to the `token` endpoint, else a `Bearer` token).
+    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity {
+        if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
+            return identify_form(&sim.creds, body);
+        }
+        bearer_identity(&sim.creds, parts)
+    }
     /// Whether the request's credentials are valid now (not asked for token endpoints);
-    /// counts the request toward a credential's scheduled changes.
-    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool;
+    /// counts the request toward a credential's scheduled changes (default: a live
+    /// `Bearer` token this simulator issued).
+    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
+        bearer_authorized(&sim.creds, parts)
+    }
     /// An error response in the vendor's shape for `endpoint`.
     fn error(
         &self,

@@ -2,12 +2,16 @@
 //! each alert concerning one device. Also the EDR shorthand for changing them
 //! ([`AdvanceSpec`]), which the admin API and tests use.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::{
     collection::{Change, CollectionSpec},
-    dataset::Dataset,
+    dataset::{Dataset, RecordRef},
     fake::DAY,
+    filter::collect_paths,
     world::World,
 };
 
@@ -97,6 +101,24 @@ pub fn alert_device(world: &World, alert: u64) -> u64 {
 pub fn sample_world(seed: u64, collections: &[CollectionSpec], devices: u64, alerts: u64) -> World {
     let sized = [(collections[0], devices), (collections[1], alerts)];
     World::new(seed, 1_700_000_000_000_000_000, &sized)
+}
+
+/// Every dotted field path of `collection`'s records in a sample world of `(devices,
+/// alerts)`: the fields a vendor's query language may name, learned from what `render`
+/// (the vendor's) produces.
+pub fn field_paths(
+    collections: &[CollectionSpec],
+    (devices, alerts): (u64, u64),
+    collection: &str,
+    render: impl Fn(&World, &RecordRef) -> Value,
+) -> HashSet<String> {
+    let world = sample_world(7, collections, devices, alerts);
+    let data = world.records(collection);
+    let mut out = HashSet::new();
+    for r in (0..data.len()).filter_map(|i| data.get(i)) {
+        collect_paths(&render(&world, &r), "", &mut out);
+    }
+    out
 }
 
 /// Changes to make to the EDR data at once (see [`crate::SimControl::advance`]).

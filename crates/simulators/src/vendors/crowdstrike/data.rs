@@ -10,7 +10,7 @@ use crate::{
     dataset::RecordRef,
     edr::{
         catalog::Family,
-        collections::{alerts, alerts_spec, devices, devices_spec, sample_world},
+        collections::{alerts_spec, devices_spec, field_paths, ALERTS, DEVICES},
         profiles::{alert, device, AlertCore, DeviceCore},
     },
     fake::{by_roll, fmt_ts, mac_string, progressed, Rng, DAY, HOUR, MIN, SEC},
@@ -424,35 +424,20 @@ fn identity_fields(world: &World, a: &AlertCore) -> Map<String, Value> {
 /// Every dotted field path filters and sorts may use on `kind` ("devices"/"alerts"),
 /// collected from rendered records.
 pub(crate) fn known_fields(kind: &str) -> &'static HashSet<String> {
-    static DEVICES: OnceLock<HashSet<String>> = OnceLock::new();
-    static ALERTS: OnceLock<HashSet<String>> = OnceLock::new();
-    let cell = if kind == "alerts" { &ALERTS } else { &DEVICES };
-    cell.get_or_init(|| {
-        let world = sample_world(7, COLLECTIONS, 60, 400);
-        let mut out = HashSet::new();
-        let data = if kind == "alerts" {
-            alerts(&world)
-        } else {
-            devices(&world)
-        };
-        for i in 0..data.len() {
-            let r = data.get(i).expect("in range");
-            let v = if kind == "alerts" {
-                render_alert(&world, &r)
-            } else {
-                render_device(&world, &r)
-            };
-            crate::filter::collect_paths(&v, "", &mut out);
-        }
-        out
-    })
+    static DEVICE_FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    static ALERT_FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    if kind == "alerts" {
+        ALERT_FIELDS.get_or_init(|| field_paths(COLLECTIONS, (60, 400), ALERTS, render_alert))
+    } else {
+        DEVICE_FIELDS.get_or_init(|| field_paths(COLLECTIONS, (60, 400), DEVICES, render_device))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{
-        edr::collections::alert_device,
+        edr::collections::{alert_device, alerts, sample_world},
         vendors::crowdstrike::ids::{decode_aid, decode_composite_id},
     };
 

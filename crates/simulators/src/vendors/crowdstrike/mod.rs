@@ -13,7 +13,7 @@ mod ids;
 use std::{sync::Arc, time::Instant};
 
 use axum::{
-    http::{request::Parts, HeaderValue, Method},
+    http::{HeaderValue, Method},
     response::Response,
     routing::{get, post},
     Router,
@@ -26,7 +26,6 @@ use crate::{
     edr::collections::{ALERTS, DEVICES},
     fake::{Rng, ALNUM},
     faults::{Action, Decision},
-    identity::{bearer_authorized, bearer_identity, identify_form, Identity},
     respond,
     sim::{Render, Sim, VendorApi, VendorSpec},
     world::stream,
@@ -98,17 +97,6 @@ impl VendorApi for CrowdStrike {
             Secret::ApiToken(t) => (String::new(), t.clone()),
         };
         json!({"client_id": id, "client_secret": secret, "base_url": sim.base_url})
-    }
-
-    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity {
-        if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
-            return identify_form(&sim.creds, body);
-        }
-        bearer_identity(&sim.creds, parts)
-    }
-
-    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
-        bearer_authorized(&sim.creds, parts)
     }
 
     fn error(&self, _sim: &Sim, endpoint: Option<&str>, status: u16, _retry: u64) -> Response {

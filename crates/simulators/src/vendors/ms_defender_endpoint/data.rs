@@ -10,7 +10,7 @@ use crate::{
     dataset::RecordRef,
     edr::{
         catalog::Family,
-        collections::{alerts, alerts_spec, devices, devices_spec, sample_world},
+        collections::{alerts, alerts_spec, devices_spec, field_paths, ALERTS, DEVICES},
         profiles::{alert, device, AlertCore, DeviceCore},
     },
     fake::{by_roll, dotnet_ticks, fmt_ts, mac_string, progressed, Rng, MIN, SEC},
@@ -357,34 +357,26 @@ fn evidence(a: &AlertCore) -> Value {
 
 /// Every field path `$filter` may name, collected from rendered records.
 pub(crate) fn known_fields(kind: &str) -> &'static HashSet<String> {
-    static MACHINES: OnceLock<HashSet<String>> = OnceLock::new();
-    static ALERTS: OnceLock<HashSet<String>> = OnceLock::new();
-    let cell = if kind == "alerts" { &ALERTS } else { &MACHINES };
-    cell.get_or_init(|| {
-        let world = sample_world(7, COLLECTIONS, 60, 300);
-        let mut out = HashSet::new();
-        let data = if kind == "alerts" {
-            alerts(&world)
-        } else {
-            devices(&world)
-        };
-        for i in 0..data.len() {
-            let r = data.get(i).expect("in range");
-            let v = if kind == "alerts" {
-                render_alert(&world, &r, true)
-            } else {
-                render_machine(&world, &r)
-            };
-            crate::filter::collect_paths(&v, "", &mut out);
-        }
-        out
-    })
+    static DEVICE_FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    static ALERT_FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    if kind == "alerts" {
+        ALERT_FIELDS.get_or_init(|| {
+            field_paths(
+                COLLECTIONS,
+                (60, 300),
+                ALERTS,
+                |w: &World, r: &RecordRef| render_alert(w, r, true),
+            )
+        })
+    } else {
+        DEVICE_FIELDS.get_or_init(|| field_paths(COLLECTIONS, (60, 300), DEVICES, render_machine))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edr::collections::alert_device;
+    use crate::edr::collections::{alert_device, devices, sample_world};
 
     #[test]
     fn ids_decode_and_alerts_link_to_machines() {
