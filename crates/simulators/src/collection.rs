@@ -47,8 +47,11 @@ impl Change {
 /// What one change did to a collection: the records' indices.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changed {
+    /// Indices of the records created.
     pub new: Vec<u64>,
+    /// Indices of the records moved one version on.
     pub updated: Vec<u64>,
+    /// Indices of the records deleted.
     pub deleted: Vec<u64>,
 }
 

@@ -53,8 +53,11 @@ pub struct AdvanceReport {
 /// What an advance did to one collection, as vendor ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CollectionReport {
+    /// Records created, oldest first.
     pub new_ids: Vec<String>,
+    /// Records moved one version on.
     pub updated_ids: Vec<String>,
+    /// Records deleted (their ids no longer answer).
     pub deleted_ids: Vec<String>,
     /// Live records now.
     pub count: u64,
