@@ -11,12 +11,11 @@ use serde::Serialize;
 
 use crate::faults::When;
 
-/// A credential's secret parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Secret {
-    /// SentinelOne: a static API token.
+    /// A static API token, sent with every request.
     ApiToken(String),
-    /// CrowdStrike and Defender: OAuth2 client credentials.
+    /// OAuth2 client credentials, exchanged for bearer tokens.
     Client {
         client_id: String,
         client_secret: String,
@@ -135,7 +134,7 @@ impl Registry {
             .map(|c| c.label.clone())
     }
 
-    /// Checks a SentinelOne API token; counts the request toward scheduled changes.
+    /// Checks a static API token; counts the request toward scheduled changes.
     pub fn check_api_token(&self, token: &str, now: Instant) -> Result<String, Refusal> {
         let mut inner = self.lock();
         let i = inner
@@ -340,48 +339,11 @@ pub fn jwt_like(claims: &serde_json::Value, seed: u64, n: u64) -> String {
     )
 }
 
-/// Form fields for the request log, secrets masked.
-pub fn logged_form(form: &[(String, String)]) -> Vec<(String, String)> {
-    form.iter()
-        .map(|(k, v)| {
-            let secret = k.contains("secret") || k == "token" || k == "password";
-            (k.clone(), if secret { "***".to_owned() } else { v.clone() })
-        })
-        .collect()
-}
-
-/// A token for the request log: the scheme and the first characters only.
-pub fn mask(scheme: &str, token: &str) -> String {
-    let head: String = token.chars().take(4).collect();
-    format!("{scheme} {head}… ({} chars)", token.chars().count())
-}
-
-/// Who a `Bearer` request claims to be (OAuth vendors), for the request log and faults.
-pub fn bearer_identity(
-    sim: &crate::sim::Sim,
-    parts: &axum::http::request::Parts,
-) -> crate::sim::Identity {
-    match crate::sentinelone::authorization(parts) {
-        Some((scheme, token)) => crate::sim::Identity {
-            credential: scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| sim.creds.identify(&token))
-                .flatten(),
-            auth: Some(mask(&scheme, &token)),
-            form: None,
-        },
-        None => crate::sim::Identity::default(),
-    }
-}
-
-/// Whether a request carries a live `Bearer` token this simulator issued.
-pub fn bearer_authorized(sim: &crate::sim::Sim, parts: &axum::http::request::Parts) -> bool {
-    match crate::sentinelone::authorization(parts) {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-            sim.creds.check_bearer(&token, Instant::now()).is_ok()
-        }
-        _ => false,
-    }
+/// A stable number per credential label (seeds its secret).
+pub fn label_key(label: &str) -> u64 {
+    label.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -450,7 +412,6 @@ mod tests {
         assert!(r
             .check_bearer("t4", back + Duration::from_millis(1))
             .is_ok());
-        assert!(mask("Bearer", "abcdefgh").starts_with("Bearer abcd…"));
     }
 
     #[test]

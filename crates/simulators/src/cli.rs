@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
-use crate::{config::SimConfig, faults::FaultSpec, server::Simulator, SimVendor};
+use crate::{config::SimConfig, faults::FaultSpec, server::Simulator, vendors::SimVendor};
 
 /// Arguments of `tributary simulate`.
 #[derive(Debug, Clone, clap::Args)]
@@ -28,6 +28,10 @@ pub struct SimulateArgs {
     /// Alerts at start.
     #[arg(long, default_value_t = 200)]
     pub alerts: u64,
+    /// Records at start of another collection the vendor serves (repeatable), e.g.
+    /// `findings=1000000`.
+    #[arg(long = "count", value_name = "NAME=N", value_parser = parse_count)]
+    pub counts: Vec<(String, u64)>,
     /// A fault active from the start, `[CREDENTIAL/]ENDPOINT:FAULT[xN]` (repeatable), e.g.
     /// `threats:403`, `alerts:429x3`, `all:503`, `agents:hang`, `token:401`, `all:slow=500`.
     #[arg(long = "fault", value_name = "SPEC")]
@@ -56,6 +60,9 @@ impl SimulateArgs {
             .seed(self.seed)
             .devices(self.devices)
             .alerts(self.alerts);
+        for (name, n) in &self.counts {
+            c = c.count(name, *n);
+        }
         c.faults = self.faults.clone();
         c.advance_every = self.advance_every.map(Duration::from_secs);
         c.token_ttl = self.token_ttl.map(Duration::from_secs);
@@ -63,6 +70,15 @@ impl SimulateArgs {
         c.public_url = self.public_url.clone();
         c
     }
+}
+
+fn parse_count(s: &str) -> Result<(String, u64), String> {
+    let (name, n) = s.split_once('=').ok_or("expected NAME=N")?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a count"))?;
+    Ok((name.trim().to_owned(), n))
 }
 
 /// Runs a simulator until Ctrl-C.
@@ -95,8 +111,8 @@ pub fn summary_json(s: &Simulator) -> Value {
         "credentials": s.credentials(),
         "admin_url": s.admin_url(),
     });
-    if s.vendor() == SimVendor::MsDefenderEndpoint {
-        v["login_base_url"] = json!(s.base_url());
+    for extra in s.summary_extras() {
+        v[extra.key] = json!(extra.value);
     }
     v
 }
@@ -105,90 +121,20 @@ fn summary_text(s: &Simulator, args: &SimulateArgs) -> String {
     let creds = serde_json::to_string_pretty(&s.credentials()).unwrap_or_default();
     let faults: Vec<String> = args.faults.iter().map(ToString::to_string).collect();
     let mut text = format!("{} simulator listening on {}\n", s.vendor(), s.base_url());
-    if s.vendor() == SimVendor::MsDefenderEndpoint {
-        text.push_str(&format!("  login base URL: {}\n", s.base_url()));
+    for extra in s.summary_extras() {
+        text.push_str(&format!("  {}: {}\n", extra.label, extra.value));
     }
+    let data: Vec<String> = s
+        .collection_counts()
+        .iter()
+        .map(|(name, n)| format!("{n} {name}"))
+        .collect();
     text.push_str(&format!(
-        "  data: {} devices, {} alerts (seed {})\n  faults: {}\n  admin API: {}\n  credentials (for a create-connection request):\n{creds}\nPress Ctrl-C to stop.\n",
-        args.devices,
-        args.alerts,
+        "  data: {} (seed {})\n  faults: {}\n  admin API: {}\n  credentials (for a create-connection request):\n{creds}\nPress Ctrl-C to stop.\n",
+        data.join(", "),
         args.seed,
         if faults.is_empty() { "none".to_owned() } else { faults.join(", ") },
         s.admin_url(),
     ));
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::Parser;
-
-    use super::*;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: SimulateArgs,
-    }
-
-    #[test]
-    fn flags_become_a_config() {
-        let cli = Cli::try_parse_from([
-            "simulate",
-            "--vendor",
-            "ms_defender_endpoint",
-            "--seed",
-            "7",
-            "--devices",
-            "10",
-            "--fault",
-            "alerts:429x3",
-            "--fault",
-            "all:slow=50",
-            "--json",
-            "--token-ttl",
-            "30",
-            "--start-time",
-            "2026-01-01T00:00:00Z",
-        ])
-        .expect("valid flags");
-        let c = cli.args.config();
-        assert_eq!(
-            (c.vendor, c.seed, c.devices, c.alerts),
-            (SimVendor::MsDefenderEndpoint, 7, 10, 200)
-        );
-        assert_eq!(c.faults.len(), 2);
-        assert_eq!(c.faults[0].to_string(), "alerts:429x3");
-        assert_eq!(c.token_ttl, Some(Duration::from_secs(30)));
-        assert!(cli.args.json);
-        assert!(Cli::try_parse_from(["simulate", "--vendor", "ms-defender-endpoint"]).is_err());
-        assert!(Cli::try_parse_from([
-            "simulate",
-            "--vendor",
-            "crowdstrike",
-            "--fault",
-            "nonsense"
-        ])
-        .is_err());
-    }
-
-    #[tokio::test]
-    async fn json_summary_has_the_documented_members() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let sim = Simulator::new(SimConfig::new(SimVendor::MsDefenderEndpoint), listener)
-            .expect("config");
-        let v = summary_json(&sim);
-        for key in [
-            "vendor",
-            "base_url",
-            "login_base_url",
-            "credentials",
-            "admin_url",
-        ] {
-            assert!(v.get(key).is_some(), "{key}");
-        }
-        assert_eq!(v["vendor"], "ms_defender_endpoint");
-        assert_eq!(v["credentials"]["api_base_url"], v["base_url"]);
-        assert!(!v.to_string().contains('\n'), "one line");
-    }
 }

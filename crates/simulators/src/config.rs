@@ -1,56 +1,18 @@
-//! What to simulate: the vendor, the size of the data, its seed, and faults at start.
+//! What to simulate: the vendor, the size of each collection, the seed, and faults at start.
 
-use std::time::Duration;
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::faults::FaultSpec;
-
-/// The vendor API a simulator speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum SimVendor {
-    /// CrowdStrike Falcon.
-    #[value(name = "crowdstrike")]
-    Crowdstrike,
-    /// SentinelOne Management API v2.1.
-    #[value(name = "sentinelone")]
-    Sentinelone,
-    /// Microsoft Defender for Endpoint.
-    #[value(name = "ms_defender_endpoint")]
-    MsDefenderEndpoint,
-}
-
-impl SimVendor {
-    /// The lowercase name (`crowdstrike`, `sentinelone`, `ms_defender_endpoint`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SimVendor::Crowdstrike => "crowdstrike",
-            SimVendor::Sentinelone => "sentinelone",
-            SimVendor::MsDefenderEndpoint => "ms_defender_endpoint",
-        }
-    }
-
-    /// The endpoint names faults can target (besides `all`).
-    pub fn endpoints(self) -> &'static [&'static str] {
-        match self {
-            SimVendor::Crowdstrike => crate::crowdstrike::ENDPOINTS,
-            SimVendor::Sentinelone => crate::sentinelone::ENDPOINTS,
-            SimVendor::MsDefenderEndpoint => crate::defender::ENDPOINTS,
-        }
-    }
-}
-
-impl std::fmt::Display for SimVendor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Largest dataset sizes (ids encode indices in fixed-width fields).
-pub const MAX_DEVICES: u64 = 10_000_000;
-pub const MAX_ALERTS: u64 = 50_000_000;
+use crate::{
+    collection::CollectionSpec,
+    edr::collections::{ALERTS, DEFAULT_ALERTS, DEFAULT_DEVICES, DEVICES},
+    fake::ns_of,
+    faults::FaultSpec,
+    sim::{Settings, Sim},
+    vendors::SimVendor,
+    world::World,
+};
 
 /// A simulator's configuration.
 #[derive(Debug, Clone)]
@@ -58,34 +20,39 @@ pub struct SimConfig {
     pub vendor: SimVendor,
     /// Same seed, same data (ids, names, values), same credentials.
     pub seed: u64,
-    /// Devices (agents, hosts, machines) at start.
+    /// Devices (agents, hosts, machines) at start, for vendors with a devices collection.
     pub devices: u64,
-    /// Alerts (threats, alerts) at start.
+    /// Alerts (threats, alerts) at start, for vendors with an alerts collection.
     pub alerts: u64,
+    /// Records at start of the vendor's other collections, by name (default: the
+    /// collection's own default).
+    pub counts: BTreeMap<String, u64>,
     /// Faults active from the start.
     pub faults: Vec<FaultSpec>,
     /// The simulated time at start (default: now). Initial records end an hour before it;
     /// fix it to make timestamps identical across runs.
     pub start_time: Option<DateTime<Utc>>,
-    /// Lifetime of issued OAuth tokens (default: the vendor's, 1799 s CrowdStrike,
-    /// 3599 s Defender). Short values exercise token refresh.
+    /// Lifetime of issued OAuth tokens (default: the vendor's, typically 30 or 60
+    /// minutes). Short values exercise token refresh.
     pub token_ttl: Option<Duration>,
     /// Requests kept in the request log (oldest dropped first).
     pub request_log_capacity: usize,
     /// The URL clients reach this simulator at (default `http://<bound address>`).
     pub public_url: Option<String>,
-    /// Apply [`crate::AdvanceSpec::tick`] this often (the demo's "live" data).
+    /// Apply each collection's tick ([`crate::AdvanceSpec::tick`] for devices and alerts)
+    /// this often (the demo's "live" data).
     pub advance_every: Option<Duration>,
 }
 
 impl SimConfig {
-    /// 50 devices, 200 alerts, seed 42, no faults.
+    /// 50 devices, 200 alerts (other collections: their defaults), seed 42, no faults.
     pub fn new(vendor: SimVendor) -> SimConfig {
         SimConfig {
             vendor,
             seed: 42,
-            devices: 50,
-            alerts: 200,
+            devices: DEFAULT_DEVICES,
+            alerts: DEFAULT_ALERTS,
+            counts: BTreeMap::new(),
             faults: vec![],
             start_time: None,
             token_ttl: None,
@@ -110,6 +77,28 @@ impl SimConfig {
         self
     }
 
+    /// Sets the size at start of the collection `name` (`devices` and `alerts` set those
+    /// fields).
+    pub fn count(mut self, name: &str, n: u64) -> Self {
+        match name {
+            DEVICES => self.devices = n,
+            ALERTS => self.alerts = n,
+            _ => {
+                self.counts.insert(name.to_owned(), n);
+            }
+        }
+        self
+    }
+
+    /// The size at start of the collection `spec`.
+    fn count_of(&self, spec: &CollectionSpec) -> u64 {
+        match spec.name {
+            DEVICES => self.devices,
+            ALERTS => self.alerts,
+            name => self.counts.get(name).copied().unwrap_or(spec.default_count),
+        }
+    }
+
     /// Adds a fault active from the start.
     pub fn fault(mut self, spec: FaultSpec) -> Self {
         self.faults.push(spec);
@@ -128,22 +117,62 @@ impl SimConfig {
 
     /// Checks sizes and faults.
     pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.devices <= MAX_DEVICES, "at most {MAX_DEVICES} devices");
-        anyhow::ensure!(self.alerts <= MAX_ALERTS, "at most {MAX_ALERTS} alerts");
-        anyhow::ensure!(
-            self.alerts == 0 || self.devices > 0,
-            "alerts need at least one device to concern"
-        );
+        let spec = self.vendor.api().spec();
+        let count = |name: &str| {
+            let c = spec.collections.iter().find(|c| c.name == name);
+            c.map_or(0, |c| self.count_of(c))
+        };
+        for c in spec.collections {
+            let n = self.count_of(c);
+            anyhow::ensure!(n <= c.max, "at most {} {}", c.max, c.name);
+            if let Some(target) = c.refers_to {
+                anyhow::ensure!(
+                    n == 0 || count(target) > 0,
+                    "{} need at least one of {target} to concern",
+                    c.name
+                );
+            }
+        }
+        for name in self.counts.keys() {
+            anyhow::ensure!(
+                spec.collections.iter().any(|c| c.name == name),
+                "unknown collection {name:?} for {}: expected one of {:?}",
+                self.vendor,
+                spec.collections.iter().map(|c| c.name).collect::<Vec<_>>()
+            );
+        }
         for f in &self.faults {
             if let Some(e) = &f.endpoint {
                 anyhow::ensure!(
-                    self.vendor.endpoints().contains(&e.as_str()),
+                    spec.endpoints.contains(&e.as_str()),
                     "unknown endpoint {e:?} for {}: expected one of {:?} or all",
                     self.vendor,
-                    self.vendor.endpoints()
+                    spec.endpoints
                 );
             }
         }
         Ok(())
+    }
+
+    /// The simulator state this configuration describes, reached at `base_url`.
+    pub(crate) fn build(&self, base_url: &str) -> anyhow::Result<Arc<Sim>> {
+        self.validate()?;
+        let api = self.vendor.api();
+        let start = self
+            .start_time
+            .map(ns_of)
+            .unwrap_or_else(|| ns_of(chrono::Utc::now()));
+        let sized: Vec<(CollectionSpec, u64)> = api
+            .spec()
+            .collections
+            .iter()
+            .map(|c| (*c, self.count_of(c)))
+            .collect();
+        let world = World::new(self.seed, start, &sized);
+        let settings = Settings {
+            token_ttl: self.token_ttl,
+            request_log_capacity: self.request_log_capacity,
+        };
+        Ok(Sim::new(api, world, settings, base_url))
     }
 }

@@ -1,25 +1,20 @@
-//! Controlling a running simulator from tests (`SimControl`) and over HTTP (`/_sim/…`):
-//! faults, extra credentials, revocation, data changes, the request log.
+//! Controlling a running simulator from tests and the admin API (`SimControl`): faults,
+//! extra credentials, revocation, data changes, the request log.
 
-use std::{sync::Arc, time::Instant};
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
-use axum::{
-    extract::{Path, Query, State},
-    response::Response,
-    routing::{delete, get, post},
-    Json, Router,
-};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::{
+    collection::Change,
+    edr::collections::{AdvanceSpec, ALERTS, DEVICES},
     fake::{fmt_ts, ns_of},
     faults::{FaultInfo, FaultSpec, When},
     requests::RecordedRequest,
-    respond,
-    sim::Sim,
-    world::AdvanceSpec,
+    sim::{Sim, PRIMARY},
+    vendors::SimVendor,
 };
 
 /// A control request that cannot be carried out.
@@ -47,28 +42,45 @@ pub struct AdvanceReport {
     pub updated_alert_ids: Vec<String>,
     pub new_device_ids: Vec<String>,
     pub updated_device_ids: Vec<String>,
-    /// Alerts and devices now.
+    /// Alerts and devices now (0 for a vendor without them).
     pub alerts: u64,
     pub devices: u64,
+    /// What changes asked for by collection name did (the generic form), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub collections: BTreeMap<String, CollectionReport>,
+}
+
+/// What an advance did to one collection, as vendor ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionReport {
+    /// Records created, oldest first.
+    pub new_ids: Vec<String>,
+    /// Records moved one version on.
+    pub updated_ids: Vec<String>,
+    /// Records deleted (their ids no longer answer).
+    pub deleted_ids: Vec<String>,
+    /// Live records now.
+    pub count: u64,
 }
 
 /// A cloneable handle on a simulator's state.
 #[derive(Clone)]
 pub struct SimControl {
     sim: Arc<Sim>,
+    vendor: SimVendor,
 }
 
 impl SimControl {
-    pub(crate) fn new(sim: Arc<Sim>) -> SimControl {
-        SimControl { sim }
+    pub(crate) fn new(sim: Arc<Sim>, vendor: SimVendor) -> SimControl {
+        SimControl { sim, vendor }
     }
 
-    pub fn vendor(&self) -> crate::SimVendor {
-        self.sim.vendor
+    pub fn vendor(&self) -> SimVendor {
+        self.vendor
     }
 
     fn check(&self, spec: &FaultSpec) -> Result<(), ControlError> {
-        let expected = self.sim.vendor.endpoints();
+        let expected = self.sim.api.spec().endpoints;
         if let Some(e) = &spec.endpoint {
             if !expected.contains(&e.as_str()) {
                 return Err(ControlError::UnknownEndpoint {
@@ -127,9 +139,7 @@ impl SimControl {
 
     /// The primary credential's create-connection JSON.
     pub fn credentials(&self) -> Value {
-        self.sim
-            .credentials_of(crate::sim::PRIMARY)
-            .unwrap_or(Value::Null)
+        self.sim.credentials_of(PRIMARY).unwrap_or(Value::Null)
     }
 
     /// The create-connection JSON of the credential `label`.
@@ -175,7 +185,12 @@ impl SimControl {
         Ok(self.sim.credentials_of(label).unwrap_or(Value::Null))
     }
 
-    fn schedule(&self, label: &str, expire: bool, when: When) -> Result<(), ControlError> {
+    pub(crate) fn schedule(
+        &self,
+        label: &str,
+        expire: bool,
+        when: When,
+    ) -> Result<(), ControlError> {
         if self.sim.creds.schedule(label, expire, when, Instant::now()) {
             Ok(())
         } else {
@@ -198,8 +213,8 @@ impl SimControl {
         self.schedule(label, false, self.when_at(at))
     }
 
-    /// Expires `label`'s tokens now (OAuth clients can fetch new ones; a SentinelOne API
-    /// token stays expired until restored).
+    /// Expires `label`'s tokens now (OAuth clients can fetch new ones; a static API token
+    /// stays expired until restored).
     pub fn expire(&self, label: &str) -> Result<(), ControlError> {
         self.schedule(label, true, When::Now)
     }
@@ -221,36 +236,108 @@ impl SimControl {
         }
     }
 
-    fn when_at(&self, at: DateTime<Utc>) -> When {
+    pub(crate) fn when_at(&self, at: DateTime<Utc>) -> When {
         let in_ns = ns_of(at) - self.sim.world.clock.now_ns();
         When::InMs((in_ns.max(0) / 1_000_000) as u64)
     }
 
     /// Changes the data now: new alerts, alert status progressions, new and checked-in
-    /// devices, each with an update time later than every earlier one.
+    /// devices, each with an update time later than every earlier one. A vendor without
+    /// devices or alerts ignores those fields.
     pub fn advance(&self, spec: AdvanceSpec) -> AdvanceReport {
-        let changes = self.sim.world.advance(spec);
-        let api = self.sim.api;
-        let alert = |i: &u64| api.alert_id(&self.sim, *i);
-        let device = |i: &u64| api.device_id(&self.sim, *i);
-        AdvanceReport {
-            new_alert_ids: changes.new_alerts.iter().map(alert).collect(),
-            updated_alert_ids: changes.updated_alerts.iter().map(alert).collect(),
-            new_device_ids: changes.new_devices.iter().map(device).collect(),
-            updated_device_ids: changes.updated_devices.iter().map(device).collect(),
-            alerts: self.sim.world.alerts.len(),
-            devices: self.sim.world.devices.len(),
+        self.advance_with(spec, &BTreeMap::new())
+            .expect("the generic part is empty")
+    }
+
+    /// Changes the collections named in `changes` now (new, updated and deleted records);
+    /// an unknown name changes nothing.
+    pub fn advance_collections(
+        &self,
+        changes: &BTreeMap<String, Change>,
+    ) -> Result<AdvanceReport, ControlError> {
+        self.advance_with(AdvanceSpec::default(), changes)
+    }
+
+    /// One tick of activity (`--advance-every`, an empty `POST /_sim/advance`): devices
+    /// and alerts reported in the legacy fields, any other collection by name.
+    pub fn tick(&self) -> AdvanceReport {
+        let mut edr = AdvanceSpec::default();
+        let mut others = BTreeMap::new();
+        for (name, change) in self.sim.world.tick() {
+            match name {
+                DEVICES => (edr.new_devices, edr.updated_devices) = (change.new, change.updated),
+                ALERTS => (edr.new_alerts, edr.updated_alerts) = (change.new, change.updated),
+                _ => {
+                    others.insert(name.to_owned(), change);
+                }
+            }
         }
+        self.advance_with(edr, &others)
+            .expect("ticks name declared collections")
+    }
+
+    /// Applies the EDR shorthand, then the changes by name.
+    pub(crate) fn advance_with(
+        &self,
+        edr: AdvanceSpec,
+        by_name: &BTreeMap<String, Change>,
+    ) -> Result<AdvanceReport, ControlError> {
+        let world = &self.sim.world;
+        let by_name: Vec<(&str, Change)> = by_name.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+        // Fail before changing anything.
+        if let Some((n, _)) = by_name.iter().find(|(n, _)| world.get(n).is_none()) {
+            let known: Vec<&str> = world.specs().map(|s| s.name).collect();
+            return Err(ControlError::Invalid(format!(
+                "unknown collection {n:?}: expected one of {known:?}"
+            )));
+        }
+        let edr: Vec<(&str, Change)> = edr
+            .changes()
+            .into_iter()
+            .filter(|(n, c)| !c.is_empty() && world.get(n).is_some())
+            .collect();
+        let mut report = AdvanceReport::default();
+        for (name, changed) in world.advance(&edr).unwrap_or_default() {
+            let ids = |v: &[u64]| self.ids(name, v);
+            let (new, updated) = match name {
+                DEVICES => (&mut report.new_device_ids, &mut report.updated_device_ids),
+                _ => (&mut report.new_alert_ids, &mut report.updated_alert_ids),
+            };
+            (*new, *updated) = (ids(&changed.new), ids(&changed.updated));
+        }
+        for (name, changed) in world.advance(&by_name).unwrap_or_default() {
+            let c = CollectionReport {
+                new_ids: self.ids(name, &changed.new),
+                updated_ids: self.ids(name, &changed.updated),
+                deleted_ids: self.ids(name, &changed.deleted),
+                count: world.records(name).len(),
+            };
+            report.collections.insert(name.to_owned(), c);
+        }
+        (report.devices, report.alerts) = self.counts();
+        Ok(report)
+    }
+
+    fn ids(&self, collection: &str, indices: &[u64]) -> Vec<String> {
+        indices
+            .iter()
+            .filter_map(|i| self.record_id(collection, *i))
+            .collect()
+    }
+
+    /// The vendor id of record `index` (0-based, creation order) of `collection`.
+    pub fn record_id(&self, collection: &str, index: u64) -> Option<String> {
+        self.sim.api.record_id(&self.sim, collection, index)
     }
 
     /// The vendor id of device `index` (0-based, creation order).
     pub fn device_id(&self, index: u64) -> String {
-        self.sim.api.device_id(&self.sim, index)
+        self.record_id(DEVICES, index).unwrap_or_default()
     }
 
     /// The vendor id of alert `index` (0-based, creation order).
     pub fn alert_id(&self, index: u64) -> String {
-        self.sim.api.alert_id(&self.sim, index)
+        self.record_id(ALERTS, index).unwrap_or_default()
     }
 
     /// The simulated time now.
@@ -258,9 +345,20 @@ impl SimControl {
         DateTime::from_timestamp_nanos(self.sim.world.clock.now_ns())
     }
 
-    /// Devices and alerts now.
+    /// Devices and alerts now (0 for a vendor without them).
     pub fn counts(&self) -> (u64, u64) {
-        (self.sim.world.devices.len(), self.sim.world.alerts.len())
+        let count = |name| self.count(name).unwrap_or(0);
+        (count(DEVICES), count(ALERTS))
+    }
+
+    /// Live records of `collection` now (None: the vendor serves no such collection).
+    pub fn count(&self, collection: &str) -> Option<u64> {
+        self.sim.world.get(collection).map(|d| d.len())
+    }
+
+    /// Live records of every collection now, in the vendor's order.
+    pub fn collection_counts(&self) -> Vec<(&'static str, u64)> {
+        self.sim.world.counts()
     }
 
     /// Recorded requests, oldest first.
@@ -272,215 +370,30 @@ impl SimControl {
         self.sim.log.clear()
     }
 
+    /// Cancelled when the simulator stops.
+    pub(crate) fn shutdown_token(&self) -> tokio_util::sync::CancellationToken {
+        self.sim.shutdown.clone()
+    }
+
+    /// Labels of every credential, oldest first.
+    pub(crate) fn labels(&self) -> Vec<String> {
+        self.sim.creds.labels()
+    }
+
     /// Everything the admin API's `GET /_sim/state` shows.
     pub fn state(&self) -> Value {
         let (devices, alerts) = self.counts();
         json!({
-            "vendor": self.sim.vendor,
+            "vendor": self.vendor,
             "base_url": self.sim.base_url,
             "now": fmt_ts(self.sim.world.clock.now_ns(), 6),
             "seed": self.sim.seed(),
             "devices": devices,
             "alerts": alerts,
-            "endpoints": self.sim.vendor.endpoints(),
+            "collections": self.collection_counts().into_iter().collect::<BTreeMap<_, _>>(),
+            "endpoints": self.sim.api.spec().endpoints,
             "credentials": self.sim.creds.states(Instant::now()),
             "faults": self.faults(),
         })
     }
-}
-
-fn control_of(sim: &Arc<Sim>) -> SimControl {
-    SimControl::new(sim.clone())
-}
-
-fn err(e: ControlError) -> Response {
-    let status = match e {
-        ControlError::UnknownCredential(_) => 404,
-        ControlError::DuplicateLabel(_) => 409,
-        _ => 400,
-    };
-    respond::json(status, &json!({"detail": e.to_string()}))
-}
-
-/// The admin API (mounted at `/_sim`).
-pub fn admin_router() -> Router<Arc<Sim>> {
-    Router::new()
-        .route("/state", get(state))
-        .route(
-            "/faults",
-            get(list_faults).post(add_fault).delete(clear_faults),
-        )
-        .route("/faults/{id}", delete(remove_fault))
-        .route("/credentials", post(add_credential))
-        .route("/credentials/{label}", get(get_credential))
-        .route("/credentials/{label}/{action}", post(change_credential))
-        .route("/advance", post(advance))
-        .route("/requests", get(list_requests).delete(clear_requests))
-}
-
-async fn state(State(sim): State<Arc<Sim>>) -> Json<Value> {
-    Json(control_of(&sim).state())
-}
-
-async fn list_faults(State(sim): State<Arc<Sim>>) -> Json<Vec<FaultInfo>> {
-    Json(control_of(&sim).faults())
-}
-
-/// `{"spec": "threats:403"}` or `{"credential"?, "endpoint"?, "fault": "429x3"}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FaultBody {
-    spec: Option<String>,
-    credential: Option<String>,
-    endpoint: Option<String>,
-    fault: Option<String>,
-}
-
-impl FaultBody {
-    fn to_spec(&self) -> Result<FaultSpec, ControlError> {
-        if let Some(s) = &self.spec {
-            return Ok(s.parse()?);
-        }
-        let fault = self
-            .fault
-            .as_deref()
-            .ok_or_else(|| ControlError::Invalid("give spec or fault".into()))?;
-        let mut text = format!("{}:{fault}", self.endpoint.as_deref().unwrap_or("all"));
-        if let Some(c) = &self.credential {
-            text = format!("{c}/{text}");
-        }
-        Ok(text.parse()?)
-    }
-}
-
-async fn add_fault(State(sim): State<Arc<Sim>>, Json(body): Json<FaultBody>) -> Response {
-    let control = control_of(&sim);
-    match body
-        .to_spec()
-        .and_then(|s| control.add_fault(s.clone()).map(|id| (s, id)))
-    {
-        Ok((spec, id)) => respond::json(201, &json!({"id": id, "spec": spec})),
-        Err(e) => err(e),
-    }
-}
-
-#[derive(Deserialize)]
-struct ClearQuery {
-    credential: Option<String>,
-    endpoint: Option<String>,
-}
-
-async fn clear_faults(State(sim): State<Arc<Sim>>, Query(q): Query<ClearQuery>) -> Json<Value> {
-    let n = control_of(&sim).clear_faults(q.credential.as_deref(), q.endpoint.as_deref());
-    Json(json!({"removed": n}))
-}
-
-async fn remove_fault(State(sim): State<Arc<Sim>>, Path(id): Path<u64>) -> Response {
-    if control_of(&sim).remove_fault(id) {
-        respond::json(200, &json!({"removed": 1}))
-    } else {
-        respond::json(404, &json!({"detail": format!("no fault {id}")}))
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialBody {
-    label: Option<String>,
-    #[serde(default)]
-    faults: Vec<String>,
-}
-
-async fn add_credential(State(sim): State<Arc<Sim>>, Json(body): Json<CredentialBody>) -> Response {
-    let control = control_of(&sim);
-    let label = body
-        .label
-        .unwrap_or_else(|| format!("cred-{}", sim.creds.labels().len() + 1));
-    let faults: Vec<&str> = body.faults.iter().map(String::as_str).collect();
-    match control.add_credential(&label, &faults) {
-        Ok(creds) => respond::json(201, &json!({"label": label, "credentials": creds})),
-        Err(e) => err(e),
-    }
-}
-
-async fn get_credential(State(sim): State<Arc<Sim>>, Path(label): Path<String>) -> Response {
-    match control_of(&sim).credential(&label) {
-        Some(c) => respond::json(200, &json!({"label": label, "credentials": c})),
-        None => err(ControlError::UnknownCredential(label)),
-    }
-}
-
-/// `{"at": RFC 3339}`, `{"in_ms": N}` or `{"after_requests": N}`; empty for now.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct WhenBody {
-    at: Option<DateTime<Utc>>,
-    in_ms: Option<u64>,
-    after_requests: Option<u32>,
-}
-
-async fn change_credential(
-    State(sim): State<Arc<Sim>>,
-    Path((label, action)): Path<(String, String)>,
-    body: Option<Json<WhenBody>>,
-) -> Response {
-    let control = control_of(&sim);
-    let body = body.map(|Json(b)| b).unwrap_or_default();
-    let when = match (body.at, body.in_ms, body.after_requests) {
-        (Some(at), None, None) => control.when_at(at),
-        (None, Some(ms), None) => When::InMs(ms),
-        (None, None, Some(n)) => When::AfterRequests(n),
-        (None, None, None) => When::Now,
-        _ => {
-            return err(ControlError::Invalid(
-                "give at most one of at, in_ms, after_requests".into(),
-            ))
-        }
-    };
-    let result = match action.as_str() {
-        "revoke" => control.schedule(&label, false, when),
-        "expire" => control.schedule(&label, true, when),
-        "restore" => control.restore(&label),
-        other => Err(ControlError::Invalid(format!(
-            "unknown action {other:?}: revoke, expire or restore"
-        ))),
-    };
-    match result {
-        Ok(()) => respond::json(200, &json!({"label": label, "action": action})),
-        Err(e) => err(e),
-    }
-}
-
-async fn advance(
-    State(sim): State<Arc<Sim>>,
-    body: Option<Json<AdvanceSpec>>,
-) -> Json<AdvanceReport> {
-    let spec = body.map(|Json(s)| s).unwrap_or_else(AdvanceSpec::tick);
-    Json(control_of(&sim).advance(spec))
-}
-
-#[derive(Deserialize)]
-struct RequestsQuery {
-    endpoint: Option<String>,
-    limit: Option<usize>,
-}
-
-async fn list_requests(
-    State(sim): State<Arc<Sim>>,
-    Query(q): Query<RequestsQuery>,
-) -> Json<Vec<RecordedRequest>> {
-    let mut all = control_of(&sim).requests();
-    if let Some(e) = &q.endpoint {
-        all.retain(|r| r.endpoint.as_deref() == Some(e.as_str()));
-    }
-    if let Some(n) = q.limit {
-        let skip = all.len().saturating_sub(n);
-        all.drain(..skip);
-    }
-    Json(all)
-}
-
-async fn clear_requests(State(sim): State<Arc<Sim>>) -> Json<Value> {
-    control_of(&sim).clear_requests();
-    Json(json!({"cleared": true}))
 }

@@ -249,7 +249,7 @@ pub fn ns_of(t: DateTime<Utc>) -> i64 {
     t.timestamp_nanos_opt().unwrap_or(0)
 }
 
-/// .NET ticks (100 ns since 0001-01-01), as Defender's alert ids carry them.
+/// .NET ticks (100 ns since 0001-01-01), as some vendors' ids carry them.
 pub fn dotnet_ticks(ns: i64) -> i64 {
     ns / 100 + 621_355_968_000_000_000
 }
@@ -259,9 +259,44 @@ pub fn floor_to(ns: i64, res: i64) -> i64 {
     ns - ns.rem_euclid(res.max(1))
 }
 
+/// Picks from `items` by weight using a pre-drawn roll (so a value is stable per alert).
+pub fn by_roll<T: Copy>(roll: u64, items: &[(T, u32)]) -> T {
+    let total: u64 = items.iter().map(|(_, w)| u64::from(*w)).sum();
+    let mut x = roll % total.max(1);
+    for (item, w) in items {
+        if x < u64::from(*w) {
+            return *item;
+        }
+        x -= u64::from(*w);
+    }
+    items[items.len() - 1].0
+}
+
+/// A status that has moved `steps` along `cycle` from `start`.
+pub fn progressed<T: Copy + PartialEq>(start: T, steps: u32, cycle: &[T]) -> T {
+    match cycle.iter().position(|s| *s == start) {
+        Some(i) => cycle[(i + steps as usize) % cycle.len()],
+        None if steps == 0 => start,
+        None => cycle[(steps as usize - 1) % cycle.len()],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_progress_along_their_cycle() {
+        assert_eq!(
+            progressed("new", 2, &["new", "in_progress", "closed"]),
+            "closed"
+        );
+        assert_eq!(
+            progressed("new", 4, &["new", "in_progress", "closed"]),
+            "in_progress"
+        );
+        assert_eq!(progressed("odd", 1, &["new", "in_progress"]), "new");
+    }
 
     #[test]
     fn deterministic_per_record() {

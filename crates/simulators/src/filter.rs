@@ -1,5 +1,5 @@
-//! Filter conditions shared by the vendors' query languages (FQL, OData `$filter`,
-//! SentinelOne list parameters), evaluated on a rendered record. Evaluating the JSON the
+//! Filter conditions shared by the vendors' query languages (FQL-like expressions, OData
+//! `$filter`, list query parameters), evaluated on a rendered record. Evaluating the JSON the
 //! client will see keeps filters and responses consistent by construction.
 
 use std::cmp::Ordering;

@@ -113,7 +113,7 @@ pub fn decode_guid_id(key: u64, s: &str) -> Option<u64> {
     (guid_id(key, index, upper) == s).then_some(index)
 }
 
-/// A snowflake-like numeric id (SentinelOne): increasing with `index`, 18–19 digits.
+/// A snowflake-like numeric id: increasing with `index`, 18–19 digits.
 pub fn snowflake(base: u64, key: u64, index: u64) -> u64 {
     base + (index << 22) + (Rng::for_record(key, 0x5f, index).next_u64() & 0x3f_ffff)
 }

@@ -1,4 +1,4 @@
-//! Sorting and paging for query endpoints (Falcon, Defender OData): native orders (update time,
+//! Sorting and paging for query endpoints (query/entity APIs, OData): native orders (update time,
 //! creation) page by keyset; any other sort field is sorted in memory (up to a cap) and
 //! paged by position. Continuation tokens (`after`, the scroll `offset`) are opaque.
 

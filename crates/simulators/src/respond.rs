@@ -12,6 +12,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::Value;
 
+pub use crate::sim::Render;
 use crate::{dataset::RecordRef, faults::BodyFaults, sim::Sim};
 
 pub const JSON: &str = "application/json; charset=utf-8";
@@ -33,9 +34,6 @@ fn with_json_type(status: u16, body: Body) -> Response {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
     resp
 }
-
-/// Renders one record.
-pub type Render = Arc<dyn Fn(&RecordRef) -> Value + Send + Sync>;
 
 /// A JSON page `head` + records joined by commas + `tail`, rendered as the client reads.
 pub fn stream_page(

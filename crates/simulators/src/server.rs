@@ -15,27 +15,29 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 
 use crate::{
+    admin,
     config::SimConfig,
-    control::{self, SimControl},
+    control::SimControl,
     fake::fmt_ts,
     faults::{Action, Decision},
     requests::RecordedRequest,
     respond::apply_body_faults,
     sim::{Sim, PRIMARY},
-    world::AdvanceSpec,
+    vendors::SimVendor,
 };
 
 /// Largest request body read (entity calls carry at most a few thousand ids).
 const MAX_REQUEST_BODY: usize = 8 * 1024 * 1024;
 
 /// The router: the vendor API behind the shared pipeline, and the admin API under `/_sim`.
-fn app(sim: Arc<Sim>) -> Router {
+fn app(sim: Arc<Sim>, control: SimControl) -> Router {
     let api = sim
         .api
         .router()
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(sim.clone(), pipeline));
-    api.nest("/_sim", control::admin_router()).with_state(sim)
+    api.with_state(sim)
+        .nest("/_sim", admin::admin_router().with_state(control))
 }
 
 async fn not_found(State(sim): State<Arc<Sim>>) -> Response {
@@ -130,7 +132,9 @@ fn body_excerpt(parts: &axum::http::request::Parts, bytes: &[u8]) -> Option<Stri
 /// A simulator bound to a listener, not yet serving: its credentials can be printed first.
 pub struct Simulator {
     sim: Arc<Sim>,
+    vendor: SimVendor,
     listener: TcpListener,
+    advance_every: Option<std::time::Duration>,
 }
 
 impl Simulator {
@@ -140,21 +144,35 @@ impl Simulator {
             .local_addr()
             .context("reading the listener's address")?;
         let base_url = config.public_url.clone().unwrap_or_else(|| url_for(addr));
-        let faults = config.faults.clone();
-        let sim = Sim::new(config, base_url)?;
-        let control = SimControl::new(sim.clone());
-        for f in faults {
-            control.add_fault(f)?;
+        let sim = config.build(&base_url)?;
+        let control = SimControl::new(sim.clone(), config.vendor);
+        for f in &config.faults {
+            control.add_fault(f.clone())?;
         }
-        Ok(Simulator { sim, listener })
+        Ok(Simulator {
+            sim,
+            vendor: config.vendor,
+            listener,
+            advance_every: config.advance_every,
+        })
     }
 
     pub fn control(&self) -> SimControl {
-        SimControl::new(self.sim.clone())
+        SimControl::new(self.sim.clone(), self.vendor)
     }
 
-    pub fn vendor(&self) -> crate::SimVendor {
-        self.sim.vendor
+    pub fn vendor(&self) -> SimVendor {
+        self.vendor
+    }
+
+    /// Lines the vendor adds to the summary: (JSON member, label, value).
+    pub(crate) fn summary_extras(&self) -> Vec<crate::sim::SummaryExtra> {
+        self.sim.api.summary_extras(&self.sim)
+    }
+
+    /// Records of each collection at start, in the vendor's order.
+    pub(crate) fn collection_counts(&self) -> Vec<(&'static str, u64)> {
+        self.sim.world.counts()
     }
 
     /// The API root clients use.
@@ -177,6 +195,7 @@ impl Simulator {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let control = self.control();
         let sim = self.sim;
         let token = sim.shutdown.clone();
         tokio::spawn({
@@ -188,23 +207,24 @@ impl Simulator {
                 }
             }
         });
-        if let Some(every) = sim.config.advance_every {
-            tokio::spawn(advance_periodically(sim.clone(), every));
+        if let Some(every) = self.advance_every {
+            tokio::spawn(advance_periodically(control.clone(), every));
         }
-        axum::serve(self.listener, app(sim))
+        axum::serve(self.listener, app(sim, control))
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await
             .context("serving the simulator")
     }
 }
 
-async fn advance_periodically(sim: Arc<Sim>, every: std::time::Duration) {
+async fn advance_periodically(control: SimControl, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     tick.tick().await;
+    let shutdown = control.shutdown_token();
     loop {
         tokio::select! {
-            _ = tick.tick() => { sim.world.advance(AdvanceSpec::tick()); }
-            _ = sim.shutdown.cancelled() => return,
+            _ = tick.tick() => { control.tick(); }
+            _ = shutdown.cancelled() => return,
         }
     }
 }
@@ -235,10 +255,11 @@ pub async fn spawn(config: SimConfig) -> anyhow::Result<RunningSimulator> {
         .context("binding 127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let simulator = Simulator::new(config, listener)?;
-    let sim = simulator.sim.clone();
+    let (sim, vendor) = (simulator.sim.clone(), simulator.vendor);
     let task = tokio::spawn(simulator.run(std::future::pending()));
     Ok(RunningSimulator {
         sim,
+        vendor,
         addr,
         task: Some(task),
     })
@@ -247,19 +268,20 @@ pub async fn spawn(config: SimConfig) -> anyhow::Result<RunningSimulator> {
 /// A simulator serving in the background.
 pub struct RunningSimulator {
     sim: Arc<Sim>,
+    vendor: SimVendor,
     addr: SocketAddr,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl RunningSimulator {
-    /// The API root, e.g. `http://127.0.0.1:PORT` (SentinelOne: the console URL, without
-    /// `/web/api/v2.1`).
+    /// The API root, e.g. `http://127.0.0.1:PORT` (the host part: vendors whose API lives
+    /// under a path prefix serve it below this URL).
     pub fn base_url(&self) -> String {
         self.sim.base_url.clone()
     }
 
-    /// Where Defender's token endpoint lives (`{login_base_url}/{tenant}/oauth2/v2.0/token`);
-    /// the same listener as the API.
+    /// Where token endpoints live for vendors whose login host is separate from the API
+    /// host; the simulator serves both on one listener.
     pub fn login_base_url(&self) -> String {
         self.sim.base_url.clone()
     }
@@ -273,8 +295,8 @@ impl RunningSimulator {
         self.addr
     }
 
-    pub fn vendor(&self) -> crate::SimVendor {
-        self.sim.vendor
+    pub fn vendor(&self) -> SimVendor {
+        self.vendor
     }
 
     /// The primary credential, shaped for a create-connection request.
@@ -283,7 +305,7 @@ impl RunningSimulator {
     }
 
     pub fn control(&self) -> SimControl {
-        SimControl::new(self.sim.clone())
+        SimControl::new(self.sim.clone(), self.vendor)
     }
 
     /// Stops serving and waits until the listener is closed.

@@ -1,5 +1,6 @@
-//! The state one simulator shares between its handlers, and the seam each vendor module
-//! implements.
+//! The state one simulator shares between its handlers, and the seam each vendor folder
+//! implements ([`VendorApi`]). Nothing here knows a particular vendor: the registry in
+//! `vendors` picks the implementation.
 
 use std::{
     sync::{atomic::AtomicU64, Arc, Mutex},
@@ -16,39 +17,64 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{Registry, Secret},
-    config::{SimConfig, SimVendor},
-    fake::ns_of,
+    collection::CollectionSpec,
+    dataset::RecordRef,
     faults::{Decision, FaultTable},
+    identity::{bearer_authorized, bearer_identity, identify_form, Identity},
     requests::RequestLog,
     world::World,
 };
 
-/// Who a request says it is, worked out without side effects.
-#[derive(Debug, Clone, Default)]
-pub struct Identity {
-    /// The credential label, if the request names a known credential or token.
-    pub credential: Option<String>,
-    /// Scheme and masked token, for the request log.
-    pub auth: Option<String>,
-    /// Token-request form fields with secrets masked.
-    pub form: Option<Vec<(String, String)>>,
+/// Renders one record in a vendor's format.
+pub type Render = Arc<dyn Fn(&RecordRef) -> Value + Send + Sync>;
+
+/// What a vendor declares about itself: facts that hold before any request is made.
+#[derive(Debug)]
+pub struct VendorSpec {
+    /// The vendor's id: `--vendor`, the `vendor` member of JSON output.
+    pub name: &'static str,
+    /// The product, for `--help` (e.g. "Example EDR API v2").
+    pub title: &'static str,
+    /// The endpoint names faults can target (besides `all`).
+    pub endpoints: &'static [&'static str],
+    /// The record collections it serves, at its timestamp precision.
+    pub collections: &'static [CollectionSpec],
 }
 
-/// What each vendor module provides.
+/// A line the vendor adds to `tributary simulate`'s summary (and a member of its JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryExtra {
+    /// The JSON member, e.g. `login_base_url`.
+    pub key: &'static str,
+    /// The text summary's label, e.g. `login base URL`.
+    pub label: &'static str,
+    pub value: String,
+}
+
+/// What each vendor folder provides.
 pub trait VendorApi: Send + Sync + 'static {
+    fn spec(&self) -> &'static VendorSpec;
     /// The endpoint name for a request path, for faults and the log (None: not an API path).
     fn endpoint(&self, method: &Method, path: &str) -> Option<&'static str>;
-    /// Timestamp precision of (devices, alerts), in nanoseconds.
-    fn resolution(&self) -> (i64, i64);
     fn router(&self) -> Router<Arc<Sim>>;
     /// A credential's secret, deterministic from the seed and the label.
     fn new_secret(&self, seed: u64, label: &str) -> Secret;
     /// The create-connection `credentials` object for a secret.
     fn credentials_json(&self, sim: &Sim, secret: &Secret) -> Value;
-    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity;
+    /// Who a request says it is (default: OAuth2 client credentials, the form of a
+    /// request to the `token` endpoint, else a `Bearer` token).
+    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity {
+        if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
+            return identify_form(&sim.creds, body);
+        }
+        bearer_identity(&sim.creds, parts)
+    }
     /// Whether the request's credentials are valid now (not asked for token endpoints);
-    /// counts the request toward a credential's scheduled changes.
-    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool;
+    /// counts the request toward a credential's scheduled changes (default: a live
+    /// `Bearer` token this simulator issued).
+    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
+        bearer_authorized(&sim.creds, parts)
+    }
     /// An error response in the vendor's shape for `endpoint`.
     fn error(
         &self,
@@ -72,11 +98,19 @@ pub trait VendorApi: Send + Sync + 'static {
     fn id_key(&self, endpoint: &str) -> &'static str;
     /// Puts enum values the vendor might add later into a record of `endpoint`.
     fn unknown_enum(&self, endpoint: &str, record: &mut Value);
-    fn device_id(&self, sim: &Sim, index: u64) -> String;
-    fn alert_id(&self, sim: &Sim, index: u64) -> String;
+    /// The vendor id of record `index` of `collection` (None: not a collection it serves).
+    fn record_id(&self, sim: &Sim, collection: &str, index: u64) -> Option<String>;
+    /// Renders records of `collection` as the vendor's export of them serves them (the
+    /// benchmark's baseline, `render_records`); None: not a collection it serves.
+    fn renderer(&self, sim: &Arc<Sim>, collection: &str) -> Option<Render>;
+    /// Lines the vendor adds to `tributary simulate`'s output (e.g. a separate login URL).
+    fn summary_extras(&self, _sim: &Sim) -> Vec<SummaryExtra> {
+        vec![]
+    }
 }
 
-/// A fixed one-minute request counter (CrowdStrike's rate-limit headers).
+/// A fixed one-minute request counter (for rate-limit headers that count requests per
+/// minute).
 #[derive(Debug)]
 pub struct RateWindow {
     state: Mutex<(Instant, u32)>,
@@ -101,11 +135,19 @@ impl RateWindow {
     }
 }
 
+/// The parts of a simulator's configuration its handlers read.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Lifetime of issued OAuth tokens (None: the vendor's default).
+    pub token_ttl: Option<Duration>,
+    /// Requests kept in the request log.
+    pub request_log_capacity: usize,
+}
+
 /// One running simulator's state.
 pub struct Sim {
-    pub vendor: SimVendor,
     pub api: &'static dyn VendorApi,
-    pub config: SimConfig,
+    pub settings: Settings,
     pub world: World,
     pub faults: FaultTable,
     pub creds: Registry,
@@ -122,40 +164,32 @@ pub struct Sim {
 pub const PRIMARY: &str = "primary";
 
 impl Sim {
-    pub fn new(config: SimConfig, base_url: String) -> anyhow::Result<Arc<Sim>> {
-        config.validate()?;
-        let api = api_for(config.vendor);
-        let start = config
-            .start_time
-            .map(ns_of)
-            .unwrap_or_else(|| ns_of(chrono::Utc::now()));
-        let world = World::new(
-            config.seed,
-            config.devices,
-            config.alerts,
-            start,
-            api.resolution(),
-        );
+    /// A simulator of `api` over `world`, with the primary credential.
+    pub fn new(
+        api: &'static dyn VendorApi,
+        world: World,
+        settings: Settings,
+        base_url: &str,
+    ) -> Arc<Sim> {
         let sim = Arc::new(Sim {
-            vendor: config.vendor,
             api,
             world,
             faults: FaultTable::default(),
             creds: Registry::default(),
-            log: RequestLog::new(config.request_log_capacity),
+            log: RequestLog::new(settings.request_log_capacity),
             base_url: base_url.trim_end_matches('/').to_owned(),
             shutdown: CancellationToken::new(),
             rate: RateWindow::new(),
             tokens_issued: AtomicU64::new(0),
-            config,
+            settings,
         });
-        sim.creds
-            .add(PRIMARY, api.new_secret(sim.config.seed, PRIMARY));
-        Ok(sim)
+        sim.creds.add(PRIMARY, api.new_secret(sim.seed(), PRIMARY));
+        sim
     }
 
+    /// Same seed, same data and credentials.
     pub fn seed(&self) -> u64 {
-        self.config.seed
+        self.world.seed
     }
 
     /// The credentials JSON for `label`.
@@ -163,13 +197,5 @@ impl Sim {
         self.creds
             .secret(label)
             .map(|s| self.api.credentials_json(self, &s))
-    }
-}
-
-fn api_for(vendor: SimVendor) -> &'static dyn VendorApi {
-    match vendor {
-        SimVendor::Crowdstrike => &crate::crowdstrike::CrowdStrike,
-        SimVendor::Sentinelone => &crate::sentinelone::SentinelOne,
-        SimVendor::MsDefenderEndpoint => &crate::defender::Defender,
     }
 }

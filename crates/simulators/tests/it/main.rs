@@ -1,5 +1,7 @@
 //! Integration tests of the simulators over real HTTP (one test binary).
 
+mod cli;
+mod collections;
 mod control;
 mod crowdstrike;
 mod defender;

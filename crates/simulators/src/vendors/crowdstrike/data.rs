@@ -1,93 +1,25 @@
-//! Falcon host and alert entities, and their ids: 32-hex AIDs and composite alert ids
-//! (`<cid>:ind:<aid>:<process>-<pattern>-<n>` and the other products' forms), which
-//! encode the record's index.
+//! Falcon host and alert entities (ids in `ids.rs`), and the fields filters may name.
 
 use std::{collections::HashSet, sync::OnceLock};
 
 use serde_json::{json, Map, Value};
 
+use super::ids::{alert_composite_id, cid, device_aid, product};
 use crate::{
+    collection::CollectionSpec,
     dataset::RecordRef,
-    fake::{fmt_ts, mac_string, Rng, DAY, HOUR, MIN, SEC},
-    ids::{decode_guid_id, decode_hex_id, feistel, guid_id, hex_id, unfeistel},
-    profiles::{alert, by_roll, device, progressed, AlertCore, DeviceCore, Family},
+    edr::{
+        catalog::Family,
+        collections::{alerts_spec, devices_spec, field_paths, ALERTS, DEVICES},
+        profiles::{alert, device, AlertCore, DeviceCore},
+    },
+    fake::{by_roll, fmt_ts, mac_string, progressed, Rng, DAY, HOUR, MIN, SEC},
+    ids::guid_id,
     world::World,
 };
 
-const AID_KEY: u64 = 0xa1d0;
-const ALERT_KEY: u64 = 0xa1e7;
-
-/// The customer id (32 hex), per seed.
-pub(crate) fn cid(seed: u64) -> String {
-    Rng::for_record(seed, crate::world::stream::TENANT, 0xc1d).hex(32)
-}
-
-pub(crate) fn device_aid(seed: u64, index: u64) -> String {
-    hex_id(seed ^ AID_KEY, index, 32)
-}
-
-pub(crate) fn decode_aid(seed: u64, aid: &str) -> Option<u64> {
-    decode_hex_id(seed ^ AID_KEY, aid, 32)
-}
-
-/// (product, type) of alert `index`: every product and type, the common ones often.
-fn product(world: &World, index: u64) -> (&'static str, &'static str) {
-    let mut r = Rng::for_record(world.seed, 0xc5a1, index);
-    r.weighted(&[
-        (("epp", "ldt"), 55),
-        (("epp", "ods"), 6),
-        (("epp", "ofp"), 2),
-        (("epp", "windows_legacy"), 1),
-        (("idp", "idp-session-source-user-endpoint-target-info"), 8),
-        (("idp", "idp-user-endpoint-app-info"), 2),
-        (("xdr", "xdr"), 5),
-        (("overwatch", "ldt"), 4),
-        (("thirdparty", "xdr"), 3),
-        (("ngsiem", "xdr"), 2),
-        (("cwpp", "ldt"), 2),
-        (("mobile", "ssd"), 1),
-        (("fcs", "cloud-ioa"), 1),
-        (("data-protection", "ofp"), 1),
-    ])
-}
-
-/// The composite id of alert `index`.
-pub(crate) fn alert_composite_id(world: &World, index: u64) -> String {
-    let cid = cid(world.seed);
-    let aid = device_aid(world.seed, world.alert_device(index));
-    let key = world.seed ^ ALERT_KEY;
-    match product(world, index) {
-        ("idp", _) => format!("{cid}:ind:{cid}:{}", guid_id(key, index, true)),
-        (_, "ods") => format!("{cid}:ods:{aid}:{}", hex_id(key, index, 32)),
-        (_, "xdr") => format!("{cid}:xdr:{cid}:{}", hex_id(key, index, 32)),
-        ("fcs", _) => format!("{cid}:fcs:ioa-211:{}", guid_id(key, index, false)),
-        _ => {
-            let mut r = Rng::for_record(world.seed, 0xc5a2, index);
-            let tail = feistel(index, 10_000, key);
-            format!(
-                "{cid}:ind:{aid}:{}-{}-{tail:08}",
-                r.digits(12),
-                4000 + r.below(6000)
-            )
-        }
-    }
-}
-
-/// The alert index a composite id encodes, if it is one of this tenant's.
-pub(crate) fn decode_composite_id(world: &World, id: &str) -> Option<u64> {
-    let key = world.seed ^ ALERT_KEY;
-    let last = id.rsplit(':').next()?;
-    let parts: Vec<&str> = last.split('-').collect();
-    let index = if parts.len() == 3 && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
-        let tail: u64 = parts[2].parse().ok()?;
-        (tail < 100_000_000).then(|| unfeistel(tail, 10_000, key))?
-    } else if parts.len() == 5 {
-        decode_guid_id(key, last)?
-    } else {
-        decode_hex_id(key, last, 32)?
-    };
-    (index < world.alerts.len() && alert_composite_id(world, index) == id).then_some(index)
-}
+/// Host timestamps have whole seconds; alert update times nanoseconds.
+pub(crate) const COLLECTIONS: &[CollectionSpec] = &[devices_spec(SEC), alerts_spec(1)];
 
 fn platform(d: &DeviceCore) -> (&'static str, &'static str) {
     match d.os.family {
@@ -214,7 +146,7 @@ fn host_fields(world: &World, d: &DeviceCore) -> Value {
         "local_ip": d.local_ip,
         "machine_domain": d.domain.map(|x| format!("{}.example.com", x.to_lowercase())).unwrap_or_default(),
         "major_version": d.os.major, "minor_version": d.os.minor,
-        "os_version": d.os.cs_version,
+        "os_version": d.os.short_name,
         "os_build": d.os.build,
         "os_product_name": d.os.product_name,
         "kernel_version": d.os.kernel,
@@ -308,7 +240,7 @@ fn alert_common(world: &World, a: &AlertCore, product: &str, kind: &str) -> Valu
         "display_name": s.title,
         "falcon_host_link": format!("https://falcon.crowdstrike.com/activity-v2/detections/{id}"),
         "id": short_id,
-        "name": s.cs_name,
+        "name": s.pattern_name,
         "objective": if s.tactic_id.starts_with("CS") { "Falcon Detection Method" } else { "Follow Through" },
         "pattern_id": s.pattern_id,
         "platform": match a.device.os.family { Family::Windows => "Windows", Family::Mac => "Mac", Family::Linux => "Linux" },
@@ -492,44 +424,33 @@ fn identity_fields(world: &World, a: &AlertCore) -> Map<String, Value> {
 /// Every dotted field path filters and sorts may use on `kind` ("devices"/"alerts"),
 /// collected from rendered records.
 pub(crate) fn known_fields(kind: &str) -> &'static HashSet<String> {
-    static DEVICES: OnceLock<HashSet<String>> = OnceLock::new();
-    static ALERTS: OnceLock<HashSet<String>> = OnceLock::new();
-    let cell = if kind == "alerts" { &ALERTS } else { &DEVICES };
-    cell.get_or_init(|| {
-        let world = World::new(7, 60, 400, 1_700_000_000_000_000_000, (SEC, 1));
-        let mut out = HashSet::new();
-        let data = if kind == "alerts" {
-            &world.alerts
-        } else {
-            &world.devices
-        };
-        for i in 0..data.len() {
-            let r = data.get(i).expect("in range");
-            let v = if kind == "alerts" {
-                render_alert(&world, &r)
-            } else {
-                render_device(&world, &r)
-            };
-            crate::filter::collect_paths(&v, "", &mut out);
-        }
-        out
-    })
+    static DEVICE_FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    static ALERT_FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    if kind == "alerts" {
+        ALERT_FIELDS.get_or_init(|| field_paths(COLLECTIONS, (60, 400), ALERTS, render_alert))
+    } else {
+        DEVICE_FIELDS.get_or_init(|| field_paths(COLLECTIONS, (60, 400), DEVICES, render_device))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        edr::collections::{alert_device, alerts, sample_world},
+        vendors::crowdstrike::ids::{decode_aid, decode_composite_id},
+    };
 
     #[test]
     fn ids_decode_to_their_records() {
-        let w = World::new(42, 100, 2000, 1_700_000_000_000_000_000, (SEC, 1));
+        let w = sample_world(42, COLLECTIONS, 100, 2000);
         for i in [0, 1, 17, 999, 1999] {
             let id = alert_composite_id(&w, i);
             assert_eq!(decode_composite_id(&w, &id), Some(i), "{id}");
-            let alert = render_alert(&w, &w.alerts.get(i).unwrap());
+            let alert = render_alert(&w, &alerts(&w).get(i).unwrap());
             assert_eq!(alert["composite_id"], json!(id));
             let aid = alert["agent_id"].as_str().unwrap();
-            assert_eq!(decode_aid(42, aid), Some(w.alert_device(i)));
+            assert_eq!(decode_aid(42, aid), Some(alert_device(&w, i)));
         }
         assert_eq!(decode_composite_id(&w, "abc:ind:def:1-2-3"), None);
         assert!(known_fields("alerts").contains("device.hostname"));

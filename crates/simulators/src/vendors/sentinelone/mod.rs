@@ -3,6 +3,7 @@
 //! `{"errors": [{"code", "detail", "title"}]}`.
 
 mod agents;
+mod errors;
 mod list;
 mod threats;
 
@@ -17,41 +18,43 @@ use axum::{
 use serde_json::{json, Value};
 
 use crate::{
-    auth::{mask, Secret},
+    auth::{label_key, Secret},
+    dataset::RecordRef,
+    edr::collections::{alerts_spec, devices_spec, ALERTS, DEVICES},
     fake::{Rng, ALNUM},
-    respond,
-    sim::{Identity, Sim, VendorApi},
+    identity::{authorization, mask, Identity},
+    sim::{Render, Sim, VendorApi, VendorSpec},
     world::stream,
 };
 
-pub(crate) use agents::agent_id;
-pub(crate) use threats::{render as render_threat, threat_id};
+use agents::{agent_id, Tenant};
+use errors::error;
+use threats::threat_id;
 
-/// The tenant (account, sites, groups) for `seed`.
-pub(crate) fn tenant(seed: u64) -> agents::Tenant {
-    agents::Tenant::new(seed)
-}
+const SPEC: VendorSpec = VendorSpec {
+    name: "sentinelone",
+    title: "SentinelOne Management API v2.1",
+    endpoints: &["agents", "threats"],
+    // Microsecond timestamps on agents and threats.
+    collections: &[devices_spec(1_000), alerts_spec(1_000)],
+};
 
-/// Endpoint names for faults.
-pub const ENDPOINTS: &[&str] = &["agents", "threats"];
-
-pub const API_ROOT: &str = "/web/api/v2.1";
+const API_ROOT: &str = "/web/api/v2.1";
 
 /// The SentinelOne simulator.
 pub struct SentinelOne;
 
 impl VendorApi for SentinelOne {
+    fn spec(&self) -> &'static VendorSpec {
+        &SPEC
+    }
+
     fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
         match path.strip_prefix(API_ROOT)?.trim_end_matches('/') {
             "/agents" => Some("agents"),
             "/threats" => Some("threats"),
             _ => None,
         }
-    }
-
-    fn resolution(&self) -> (i64, i64) {
-        // Microsecond timestamps on agents and threats.
-        (1_000, 1_000)
     }
 
     fn router(&self) -> Router<Arc<Sim>> {
@@ -129,43 +132,24 @@ impl VendorApi for SentinelOne {
         }
     }
 
-    fn device_id(&self, sim: &Sim, index: u64) -> String {
-        agent_id(sim.seed(), index)
+    fn record_id(&self, sim: &Sim, collection: &str, index: u64) -> Option<String> {
+        match collection {
+            DEVICES => Some(agent_id(sim.seed(), index)),
+            ALERTS => Some(threat_id(sim.seed(), index)),
+            _ => None,
+        }
     }
 
-    fn alert_id(&self, sim: &Sim, index: u64) -> String {
-        threat_id(sim.seed(), index)
+    fn renderer(&self, sim: &Arc<Sim>, collection: &str) -> Option<Render> {
+        let (sim, tenant) = (sim.clone(), Tenant::new(sim.seed()));
+        match collection {
+            DEVICES => Some(Arc::new(move |r: &RecordRef| {
+                agents::render(&sim.world, &tenant, r)
+            })),
+            ALERTS => Some(Arc::new(move |r: &RecordRef| {
+                threats::render(&sim.world, &tenant, r)
+            })),
+            _ => None,
+        }
     }
-}
-
-/// A stable number per credential label.
-pub(crate) fn label_key(label: &str) -> u64 {
-    label.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
-/// The `Authorization` header split into scheme and credentials.
-pub(crate) fn authorization(parts: &Parts) -> Option<(String, String)> {
-    let value = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    Some((scheme.to_owned(), token.trim().to_owned()))
-}
-
-/// SentinelOne's error body: the code is the HTTP status followed by `0010`.
-pub(crate) fn error(status: u16, title: &str, detail: Option<&str>) -> Response {
-    let code = u64::from(status) * 10_000 + 10;
-    respond::json(
-        status,
-        &json!({"errors": [{"code": code, "detail": detail, "title": title}]}),
-    )
-}
-
-/// A 400 naming what is wrong with the request.
-pub(crate) fn bad_request(detail: &str) -> Response {
-    error(400, "Validation Error", Some(detail))
 }

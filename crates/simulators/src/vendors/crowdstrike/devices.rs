@@ -10,12 +10,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    bad_request,
-    data::{decode_aid, device_aid, known_fields, render_device},
-    envelope, envelope_head, envelope_tail, fql,
+    data::{known_fields, render_device},
+    envelope::{bad_request, envelope, envelope_head, envelope_tail},
+    fql,
+    ids::{decode_aid, device_aid},
 };
 use crate::{
     dataset::RecordRef,
+    edr::collections::devices,
     listing::{parse_sort, Listing, Sort, Token},
     respond::{self, Params, Render},
     sim::Sim,
@@ -80,7 +82,7 @@ pub async fn query(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
     };
     let render = renderer(&sim);
     let listing = Listing {
-        data: &sim.world.devices,
+        data: devices(&sim.world),
         range: c.filter.range,
         residual: c.filter.residual.as_ref(),
         sort: &c.sort,
@@ -119,7 +121,7 @@ pub async fn scroll(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
     };
     let render = renderer(&sim);
     let listing = Listing {
-        data: &sim.world.devices,
+        data: devices(&sim.world),
         range: c.filter.range,
         residual: c.filter.residual.as_ref(),
         sort: &c.sort,
@@ -188,7 +190,7 @@ fn entities(sim: &Arc<Sim>, ids: Vec<String>) -> Response {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for id in &ids {
-        match decode_aid(sim.seed(), id).and_then(|i| sim.world.devices.get(i)) {
+        match decode_aid(sim.seed(), id).and_then(|i| devices(&sim.world).get(i)) {
             Some(r) => found.push(r),
             None => errors
                 .push(json!({"code": 404, "message": format!("Device not found: {id}"), "id": id})),

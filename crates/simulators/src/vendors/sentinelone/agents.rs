@@ -5,10 +5,14 @@ use serde_json::{json, Value};
 
 use crate::{
     dataset::RecordRef,
+    edr::{
+        catalog::{Family, AGENT_VERSIONS},
+        profiles::{device, DeviceCore},
+    },
+    fake::progressed,
     fake::{fmt_ts, mac_string, Rng, DAY, HOUR, MIN},
     ids::{decode_snowflake, mix64, snowflake},
-    profiles::{device, DeviceCore, Family},
-    world::World,
+    world::{stream, World},
 };
 
 /// Agent ids: 19-digit snowflakes that grow with the index.
@@ -45,7 +49,7 @@ pub(crate) const GROUPS: [&str; 3] = ["Default Group", "Servers", "Laptops"];
 
 impl Tenant {
     pub fn new(seed: u64) -> Tenant {
-        let mut r = Rng::for_record(seed, crate::world::stream::TENANT, 0x51);
+        let mut r = Rng::for_record(seed, stream::TENANT, 0x51);
         let base = 900_000_000_000_000_000 + r.below(50_000_000_000_000_000);
         let id = |n: u64| (base + (n << 22) + (mix64(seed ^ n) & 0x3f_ffff)).to_string();
         Tenant {
@@ -102,7 +106,7 @@ pub(crate) fn network_status(d: &DeviceCore, r: &mut Rng) -> &'static str {
         ("connecting", 3),
         ("disconnecting", 2),
     ]);
-    crate::profiles::progressed(start, d.version, &CYCLE)
+    progressed(start, d.version, &CYCLE)
 }
 
 /// A MAC as SentinelOne agents report it: separators and case vary by platform.
@@ -203,7 +207,7 @@ pub(crate) fn render(world: &World, t: &Tenant, r: &RecordRef) -> Value {
         "isActive": s.network_status == "connected" && !s.decommissioned,
         "isDecommissioned": s.decommissioned,
         "isPendingUninstall": false, "isUninstalled": false,
-        "isUpToDate": d.agent_version_index + 1 >= crate::profiles::AGENT_VERSIONS.len() - 1,
+        "isUpToDate": d.agent_version_index + 1 >= AGENT_VERSIONS.len() - 1,
         "lastActiveDate": ts(d.last_seen),
         "lastIpToMgmt": d.local_ip,
         "lastLoggedInUserName": d.user,
@@ -217,7 +221,7 @@ pub(crate) fn render(world: &World, t: &Tenant, r: &RecordRef) -> Value {
         "networkQuarantineEnabled": false,
         "networkStatus": s.network_status,
         "operationalState": "na", "operationalStateExpiration": null,
-        "osArch": s.os_arch, "osName": d.os.s1_name, "osRevision": d.os.build,
+        "osArch": s.os_arch, "osName": d.os.full_name, "osRevision": d.os.build,
         "osStartTime": fmt_ts(crate::fake::floor_to(d.last_seen - 9 * HOUR, 1_000_000_000), 0),
         "osType": os_type(&d),
         "osUsername": if d.os.family == Family::Windows { Value::Null } else { json!(d.user) },

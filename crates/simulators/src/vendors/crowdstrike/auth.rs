@@ -10,35 +10,16 @@ use axum::{extract::State, response::Response};
 use bytes::Bytes;
 use serde_json::json;
 
-use super::{bad_request, envelope};
+use super::envelope::{bad_request, envelope};
 use crate::{
-    auth::{jwt_like, logged_form},
+    auth::jwt_like,
+    identity::{form_field as field, token_form as form},
     respond,
-    sim::{Identity, Sim},
+    sim::Sim,
 };
 
 /// Falcon tokens live 30 minutes; the response says 1799 seconds.
 const DEFAULT_TTL: Duration = Duration::from_secs(1799);
-
-fn form(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// The credential a token request names (by `client_id`).
-pub fn identify_form(sim: &Sim, body: &[u8]) -> Identity {
-    let form = form(body);
-    Identity {
-        credential: field(&form, "client_id").and_then(|id| sim.creds.identify(id)),
-        auth: None,
-        form: (!form.is_empty()).then(|| logged_form(&form)),
-    }
-}
 
 pub async fn token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let form = form(&body);
@@ -49,7 +30,7 @@ pub async fn token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
             "client_id and client_secret are required",
         );
     };
-    let ttl = sim.config.token_ttl.unwrap_or(DEFAULT_TTL);
+    let ttl = sim.settings.token_ttl.unwrap_or(DEFAULT_TTL);
     let n = sim.tokens_issued.fetch_add(1, Ordering::Relaxed);
     let now_s = sim.world.clock.now_ns() / 1_000_000_000;
     let claims = json!({

@@ -6,13 +6,14 @@
 
 mod auth;
 mod data;
+mod errors;
 mod lists;
 mod odata;
 
 use std::sync::Arc;
 
 use axum::{
-    http::{request::Parts, HeaderValue, Method},
+    http::{HeaderValue, Method},
     response::Response,
     routing::{get, post},
     Router,
@@ -20,24 +21,33 @@ use axum::{
 use serde_json::{json, Value};
 
 use crate::{
-    auth::Secret,
+    auth::{label_key, Secret},
+    dataset::RecordRef,
+    edr::collections::{ALERTS, DEVICES},
     fake::{Rng, ALNUM},
     faults::{Action, Decision},
-    respond,
-    sentinelone::label_key,
-    sim::{Identity, Sim, VendorApi},
+    sim::{Render, Sim, SummaryExtra, VendorApi, VendorSpec},
     world::stream,
 };
 
-pub(crate) use data::{alert_id, machine_id, render_alert, tenant_id};
+use data::{alert_id, machine_id, render_alert, render_machine, tenant_id};
+use errors::error;
 
-/// Endpoint names for faults.
-pub const ENDPOINTS: &[&str] = &["token", "machines", "alerts"];
+const SPEC: VendorSpec = VendorSpec {
+    name: "ms_defender_endpoint",
+    title: "Microsoft Defender for Endpoint",
+    endpoints: &["token", "machines", "alerts"],
+    collections: data::COLLECTIONS,
+};
 
 /// The Defender for Endpoint simulator.
 pub struct Defender;
 
 impl VendorApi for Defender {
+    fn spec(&self) -> &'static VendorSpec {
+        &SPEC
+    }
+
     fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
         let path = path.trim_end_matches('/');
         if path == "/api/machines" || path.starts_with("/api/machines/") {
@@ -51,11 +61,6 @@ impl VendorApi for Defender {
             [_, "oauth2", "v2.0", "token"] | [_, "oauth2", "token"] => Some("token"),
             _ => None,
         }
-    }
-
-    fn resolution(&self) -> (i64, i64) {
-        // Seven fractional digits: 100 ns.
-        (100, 100)
     }
 
     fn router(&self) -> Router<Arc<Sim>> {
@@ -101,17 +106,6 @@ impl VendorApi for Defender {
             "login_base_url": sim.base_url,
             "api_base_url": sim.base_url,
         })
-    }
-
-    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity {
-        if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
-            return auth::identify_form(sim, body);
-        }
-        crate::auth::bearer_identity(sim, parts)
-    }
-
-    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
-        crate::auth::bearer_authorized(sim, parts)
     }
 
     fn error(&self, sim: &Sim, endpoint: Option<&str>, status: u16, retry: u64) -> Response {
@@ -182,19 +176,32 @@ impl VendorApi for Defender {
         }
     }
 
-    fn device_id(&self, sim: &Sim, index: u64) -> String {
-        machine_id(sim.seed(), index)
+    fn record_id(&self, sim: &Sim, collection: &str, index: u64) -> Option<String> {
+        match collection {
+            DEVICES => Some(machine_id(sim.seed(), index)),
+            ALERTS => Some(alert_id(&sim.world, index)),
+            _ => None,
+        }
     }
 
-    fn alert_id(&self, sim: &Sim, index: u64) -> String {
-        alert_id(&sim.world, index)
+    fn renderer(&self, sim: &Arc<Sim>, collection: &str) -> Option<Render> {
+        let sim = sim.clone();
+        match collection {
+            DEVICES => Some(Arc::new(move |r: &RecordRef| render_machine(&sim.world, r))),
+            // The alerts export asks for evidence (`$expand=evidence`).
+            ALERTS => Some(Arc::new(move |r: &RecordRef| {
+                render_alert(&sim.world, r, true)
+            })),
+            _ => None,
+        }
     }
-}
 
-/// The API's error body; `target` is a correlation id.
-pub(crate) fn error(status: u16, code: &str, message: &str) -> Response {
-    respond::json(
-        status,
-        &json!({"error": {"code": code, "message": message, "target": uuid::Uuid::new_v4().to_string()}}),
-    )
+    /// The token endpoint lives on a separate login host (served on the same listener).
+    fn summary_extras(&self, sim: &Sim) -> Vec<SummaryExtra> {
+        vec![SummaryExtra {
+            key: "login_base_url",
+            label: "login base URL",
+            value: sim.base_url.clone(),
+        }]
+    }
 }

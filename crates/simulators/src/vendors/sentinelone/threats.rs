@@ -6,9 +6,13 @@ use serde_json::{json, Value};
 use super::agents::{agent_id, agent_state, interfaces, os_type, Tenant};
 use crate::{
     dataset::RecordRef,
-    fake::{fmt_ts, Rng, SEC},
+    edr::{
+        catalog::Family,
+        collections::devices,
+        profiles::{alert, device, AlertCore, DeviceCore},
+    },
+    fake::{by_roll, fmt_ts, progressed, Rng, SEC},
     ids::{decode_snowflake, mix64, snowflake},
-    profiles::{alert, by_roll, device, progressed, AlertCore, DeviceCore, Family},
     world::World,
 };
 
@@ -175,7 +179,7 @@ pub(crate) fn realtime_info(world: &World, t: &Tenant, d: &DeviceCore) -> Value 
         "agentIsDecommissioned": s.decommissioned,
         "agentMachineType": s.machine_type, "agentMitigationMode": s.mitigation,
         "agentNetworkStatus": s.network_status,
-        "agentOsName": d.os.s1_name, "agentOsRevision": d.os.build, "agentOsType": os_type(d),
+        "agentOsName": d.os.full_name, "agentOsRevision": d.os.build, "agentOsType": os_type(d),
         "agentUuid": s.uuid,
         "agentVersion": format!("23.4.{}.{}", d.agent_version_index + 1, 100 + d.index % 300),
         "groupId": group_id, "groupName": group_name,
@@ -193,8 +197,7 @@ pub(crate) fn realtime_info(world: &World, t: &Tenant, d: &DeviceCore) -> Value 
 
 /// The agent as it was when the threat was detected (its first version).
 fn detection_info(world: &World, t: &Tenant, a: &AlertCore) -> Value {
-    let first = world
-        .devices
+    let first = devices(world)
         .get(a.device.index)
         .map(|r| RecordRef { version: 0, ..r });
     let d = first
@@ -210,7 +213,7 @@ fn detection_info(world: &World, t: &Tenant, a: &AlertCore) -> Value {
         "agentLastLoggedInUpn": null, "agentLastLoggedInUserMail": null,
         "agentLastLoggedInUserName": d.user,
         "agentMitigationMode": s.mitigation,
-        "agentOsName": d.os.s1_name, "agentOsRevision": d.os.build,
+        "agentOsName": d.os.full_name, "agentOsRevision": d.os.build,
         "agentRegisteredAt": fmt_ts(d.first_seen - 4_000_000, 6),
         "agentUuid": s.uuid,
         "agentVersion": format!("23.4.{}.{}", d.agent_version_index + 1, 100 + d.index % 300),

@@ -6,12 +6,14 @@ mod alerts;
 mod auth;
 mod data;
 mod devices;
+mod envelope;
 mod fql;
+mod ids;
 
 use std::{sync::Arc, time::Instant};
 
 use axum::{
-    http::{request::Parts, HeaderValue, Method},
+    http::{HeaderValue, Method},
     response::Response,
     routing::{get, post},
     Router,
@@ -19,19 +21,25 @@ use axum::{
 use serde_json::{json, Value};
 
 use crate::{
-    auth::Secret,
+    auth::{label_key, Secret},
+    dataset::RecordRef,
+    edr::collections::{ALERTS, DEVICES},
     fake::{Rng, ALNUM},
-    faults::Decision,
+    faults::{Action, Decision},
     respond,
-    sentinelone::label_key,
-    sim::{Identity, Sim, VendorApi},
+    sim::{Render, Sim, VendorApi, VendorSpec},
     world::stream,
 };
 
-pub(crate) use data::{alert_composite_id, device_aid, render_alert};
+use data::{render_alert, render_device};
+use ids::{alert_composite_id, device_aid};
 
-/// Endpoint names for faults.
-pub const ENDPOINTS: &[&str] = &["token", "devices", "alerts"];
+const SPEC: VendorSpec = VendorSpec {
+    name: "crowdstrike",
+    title: "CrowdStrike Falcon",
+    endpoints: &["token", "devices", "alerts"],
+    collections: data::COLLECTIONS,
+};
 
 /// Requests per minute in `X-RateLimit-Limit` (per customer, all endpoints).
 const RATE_LIMIT: u32 = 6000;
@@ -40,6 +48,10 @@ const RATE_LIMIT: u32 = 6000;
 pub struct CrowdStrike;
 
 impl VendorApi for CrowdStrike {
+    fn spec(&self) -> &'static VendorSpec {
+        &SPEC
+    }
+
     fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
         match path.trim_end_matches('/') {
             "/oauth2/token" | "/oauth2/revoke" => Some("token"),
@@ -51,11 +63,6 @@ impl VendorApi for CrowdStrike {
             | "/alerts/combined/alerts/v1" => Some("alerts"),
             _ => None,
         }
-    }
-
-    fn resolution(&self) -> (i64, i64) {
-        // Host timestamps have whole seconds; alert update times nanoseconds.
-        (1_000_000_000, 1)
     }
 
     fn router(&self) -> Router<Arc<Sim>> {
@@ -90,17 +97,6 @@ impl VendorApi for CrowdStrike {
             Secret::ApiToken(t) => (String::new(), t.clone()),
         };
         json!({"client_id": id, "client_secret": secret, "base_url": sim.base_url})
-    }
-
-    fn identify(&self, sim: &Sim, parts: &Parts, body: &[u8]) -> Identity {
-        if self.endpoint(&parts.method, parts.uri.path()) == Some("token") {
-            return auth::identify_form(sim, body);
-        }
-        crate::auth::bearer_identity(sim, parts)
-    }
-
-    fn authorized(&self, sim: &Sim, parts: &Parts) -> bool {
-        crate::auth::bearer_authorized(sim, parts)
     }
 
     fn error(&self, _sim: &Sim, endpoint: Option<&str>, status: u16, _retry: u64) -> Response {
@@ -154,7 +150,7 @@ impl VendorApi for CrowdStrike {
         if resp.status() == 429 {
             // Epoch seconds at which to retry, not a delay.
             let wait = match decision.action {
-                Some(crate::faults::Action::Status {
+                Some(Action::Status {
                     retry_after_secs, ..
                 }) => retry_after_secs,
                 _ => reset_in.as_secs().max(1),
@@ -198,59 +194,20 @@ impl VendorApi for CrowdStrike {
         }
     }
 
-    fn device_id(&self, sim: &Sim, index: u64) -> String {
-        device_aid(sim.seed(), index)
+    fn record_id(&self, sim: &Sim, collection: &str, index: u64) -> Option<String> {
+        match collection {
+            DEVICES => Some(device_aid(sim.seed(), index)),
+            ALERTS => Some(alert_composite_id(&sim.world, index)),
+            _ => None,
+        }
     }
 
-    fn alert_id(&self, sim: &Sim, index: u64) -> String {
-        alert_composite_id(&sim.world, index)
+    fn renderer(&self, sim: &Arc<Sim>, collection: &str) -> Option<Render> {
+        let sim = sim.clone();
+        match collection {
+            DEVICES => Some(Arc::new(move |r: &RecordRef| render_device(&sim.world, r))),
+            ALERTS => Some(Arc::new(move |r: &RecordRef| render_alert(&sim.world, r))),
+            _ => None,
+        }
     }
-}
-
-/// The envelope's `meta`; `pagination` only on query endpoints.
-pub(crate) fn meta(powered_by: &str, pagination: Option<Value>) -> Value {
-    let mut meta = json!({
-        "query_time": 0.004_217,
-        "powered_by": powered_by,
-        "trace_id": uuid::Uuid::new_v4().to_string(),
-    });
-    if let Some(p) = pagination {
-        meta["pagination"] = p;
-    }
-    meta
-}
-
-/// A success envelope.
-pub(crate) fn envelope(
-    powered_by: &str,
-    pagination: Option<Value>,
-    resources: Value,
-    errors: Value,
-) -> Value {
-    json!({"meta": meta(powered_by, pagination), "resources": resources, "errors": errors})
-}
-
-/// The envelope's opening, for streamed pages: `{"meta":…,"resources":[`.
-pub(crate) fn envelope_head(powered_by: &str, pagination: Option<Value>) -> String {
-    format!(
-        "{{\"meta\":{},\"resources\":[",
-        meta(powered_by, pagination)
-    )
-}
-
-/// The envelope's closing after streamed records.
-pub(crate) fn envelope_tail(errors: Vec<Value>) -> String {
-    format!("],\"errors\":{}}}", Value::Array(errors))
-}
-
-/// A 400 from the service itself (invalid parameters), with its reason.
-pub(crate) fn bad_request(powered_by: &str, message: &str) -> Response {
-    let mut body = envelope(
-        powered_by,
-        None,
-        json!([]),
-        json!([{"code": 400, "message": message}]),
-    );
-    body["meta"]["query_time"] = json!(0.000_912);
-    respond::json(400, &body)
 }

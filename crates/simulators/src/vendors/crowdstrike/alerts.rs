@@ -10,12 +10,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    bad_request,
-    data::{alert_composite_id, decode_composite_id, known_fields, render_alert},
-    envelope, envelope_head, envelope_tail, fql,
+    data::{known_fields, render_alert},
+    envelope::{bad_request, envelope, envelope_head, envelope_tail},
+    fql,
+    ids::{alert_composite_id, decode_composite_id},
 };
 use crate::{
     dataset::RecordRef,
+    edr::collections::alerts,
     filter::{Cond, Lit, Op},
     listing::{parse_sort, Listing, Sort, Token},
     respond::{self, Params, Render},
@@ -81,7 +83,7 @@ fn spec(
 
 fn listing<'a>(sim: &'a Sim, s: &'a Spec, render: &'a Render) -> Listing<'a> {
     Listing {
-        data: &sim.world.alerts,
+        data: alerts(&sim.world),
         range: s.filter.range,
         residual: s.filter.residual.as_ref(),
         sort: &s.sort,
@@ -180,7 +182,7 @@ pub async fn entities(State(sim): State<Arc<Sim>>, uri: Uri, body: Bytes) -> Res
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for id in &ids {
-        match decode_composite_id(&sim.world, id).and_then(|i| sim.world.alerts.get(i)) {
+        match decode_composite_id(&sim.world, id).and_then(|i| alerts(&sim.world).get(i)) {
             Some(r) => found.push(r),
             None => errors
                 .push(json!({"code": 404, "message": format!("alert not found: {id}"), "id": id})),

@@ -16,10 +16,11 @@ use serde_json::json;
 
 use super::data::tenant_id;
 use crate::{
-    auth::{jwt_like, logged_form, Refusal},
+    auth::{jwt_like, Refusal},
     fake::fmt_ts,
+    identity::{form_field as field, token_form as form},
     respond,
-    sim::{Identity, Sim},
+    sim::Sim,
 };
 
 /// Defender tokens live an hour; the response says 3599 seconds.
@@ -33,25 +34,6 @@ const RESOURCES: &[&str] = &[
     "https://api-gcc.securitycenter.microsoft.us",
     "https://api-gov.securitycenter.microsoft.us",
 ];
-
-fn form(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-pub fn identify_form(sim: &Sim, body: &[u8]) -> Identity {
-    let form = form(body);
-    Identity {
-        credential: field(&form, "client_id").and_then(|id| sim.creds.identify(id)),
-        auth: None,
-        form: (!form.is_empty()).then(|| logged_form(&form)),
-    }
-}
 
 /// An AAD error: `status` picks the error and AADSTS code unless `detail` gives them.
 pub fn aad_error(sim: &Sim, status: u16, detail: Option<(&str, u32, String)>) -> Response {
@@ -144,7 +126,7 @@ fn issue(sim: &Sim, tenant: &str, form: &[(String, String)], resource: &str, v1:
     let (Some(id), Some(secret)) = (field(form, "client_id"), field(form, "client_secret")) else {
         return aad_error(sim, 400, Some(("invalid_request", 900_144, "The request body must contain the following parameter: 'client_id' and 'client_secret'.".into())));
     };
-    let ttl = sim.config.token_ttl.unwrap_or(DEFAULT_TTL);
+    let ttl = sim.settings.token_ttl.unwrap_or(DEFAULT_TTL);
     let n = sim.tokens_issued.fetch_add(1, Ordering::Relaxed);
     let now_s = sim.world.clock.now_ns() / 1_000_000_000;
     let claims = json!({

@@ -13,10 +13,12 @@ use serde_json::{json, Value};
 
 use super::{
     data::{decode_alert_id, decode_machine_id, known_fields, render_alert, render_machine},
-    error, odata,
+    errors::error,
+    odata,
 };
 use crate::{
     dataset::RecordRef,
+    edr::collections,
     filter::split_native,
     listing::{parse_sort, Listing},
     respond::{self, Params, Render},
@@ -142,8 +144,8 @@ fn list(sim: &Arc<Sim>, kind: Kind, uri: &Uri) -> Response {
         Err(e) => return bad_request(&e),
     };
     let data = match kind {
-        Kind::Machines => &sim.world.devices,
-        Kind::Alerts => &sim.world.alerts,
+        Kind::Machines => collections::devices(&sim.world),
+        Kind::Alerts => collections::alerts(&sim.world),
     };
     if kind == Kind::Machines && data.is_empty() {
         // The documented answer when a tenant has no recent machines.
@@ -201,7 +203,8 @@ fn next_link(sim: &Sim, kind: Kind, req: &Request, returned: u64) -> String {
 }
 
 pub async fn machine(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
-    let found = decode_machine_id(sim.seed(), &id).and_then(|i| sim.world.devices.get(i));
+    let found =
+        decode_machine_id(sim.seed(), &id).and_then(|i| collections::devices(&sim.world).get(i));
     match found {
         Some(r) => entity(&sim, Kind::Machines, render_machine(&sim.world, &r)),
         None => error(
@@ -217,7 +220,7 @@ pub async fn alert(State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: Uri
         Ok(r) => r.expand,
         Err(e) => return bad_request(&e),
     };
-    match decode_alert_id(&sim.world, &id).and_then(|i| sim.world.alerts.get(i)) {
+    match decode_alert_id(&sim.world, &id).and_then(|i| collections::alerts(&sim.world).get(i)) {
         Some(r) => entity(&sim, Kind::Alerts, render_alert(&sim.world, &r, expand)),
         None => error(
             404,

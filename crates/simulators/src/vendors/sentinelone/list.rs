@@ -11,10 +11,12 @@ use serde_json::json;
 
 use super::{
     agents::{self, decode_agent_id, Tenant},
-    bad_request, threats,
+    errors::bad_request,
+    threats,
 };
 use crate::{
     dataset::{Dataset, Key, Order, RecordRef, TimeRange},
+    edr::collections::{alerts, devices},
     fake::parse_ts,
     filter::{Cond, Lit, Op},
     query::{page_of, Page, Query},
@@ -184,8 +186,8 @@ fn list(sim: Arc<Sim>, kind: Kind, uri: &Uri) -> Response {
 
 fn dataset(sim: &Sim, kind: Kind) -> &Dataset {
     match kind {
-        Kind::Agents => &sim.world.devices,
-        Kind::Threats => &sim.world.alerts,
+        Kind::Agents => devices(&sim.world),
+        Kind::Threats => alerts(&sim.world),
     }
 }
 

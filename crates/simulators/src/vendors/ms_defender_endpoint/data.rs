@@ -6,19 +6,27 @@ use std::{collections::HashSet, sync::OnceLock};
 use serde_json::{json, Value};
 
 use crate::{
+    collection::CollectionSpec,
     dataset::RecordRef,
-    fake::{dotnet_ticks, fmt_ts, mac_string, Rng, MIN, SEC},
+    edr::{
+        catalog::Family,
+        collections::{alerts, alerts_spec, devices_spec, field_paths, ALERTS, DEVICES},
+        profiles::{alert, device, AlertCore, DeviceCore},
+    },
+    fake::{by_roll, dotnet_ticks, fmt_ts, mac_string, progressed, Rng, MIN, SEC},
     ids::{decode_hex_id, feistel, hex_id, unfeistel},
-    profiles::{alert, by_roll, device, progressed, AlertCore, DeviceCore, Family},
-    world::World,
+    world::{stream, World},
 };
+
+/// Seven fractional digits: 100 ns.
+pub(crate) const COLLECTIONS: &[CollectionSpec] = &[devices_spec(100), alerts_spec(100)];
 
 const MACHINE_KEY: u64 = 0xde7e;
 const ALERT_KEY: u64 = 0xda1e;
 
 /// The Entra tenant id (a GUID), per seed.
 pub(crate) fn tenant_id(seed: u64) -> String {
-    Rng::for_record(seed, crate::world::stream::TENANT, 0x7e4a).guid()
+    Rng::for_record(seed, stream::TENANT, 0x7e4a).guid()
 }
 
 pub(crate) fn machine_id(seed: u64, index: u64) -> String {
@@ -31,10 +39,10 @@ pub(crate) fn decode_machine_id(seed: u64, id: &str) -> Option<u64> {
 
 /// `da` + .NET ticks of the alert's creation + `_` + a 10-digit number encoding the index.
 pub(crate) fn alert_id(world: &World, index: u64) -> String {
-    let created = world
-        .alerts
-        .get(index)
-        .map(|r| crate::profiles::alert(world, &r).created)
+    // A deleted alert keeps its id (a report of deletions names it).
+    let data = alerts(world);
+    let created = (data.get(index).or_else(|| data.tombstone(index)))
+        .map(|r| alert(world, &r).created)
         .unwrap_or(0);
     format!(
         "da{}_{:010}",
@@ -47,7 +55,7 @@ pub(crate) fn decode_alert_id(world: &World, id: &str) -> Option<u64> {
     let (_, n) = id.strip_prefix("da")?.split_once('_')?;
     let n: u64 = n.parse().ok()?;
     let index = unfeistel(n, 100_000, world.seed ^ ALERT_KEY);
-    (index < world.alerts.len() && alert_id(world, index) == id).then_some(index)
+    (index < alerts(world).created() && alert_id(world, index) == id).then_some(index)
 }
 
 fn fqdn(d: &DeviceCore) -> String {
@@ -124,10 +132,10 @@ pub(crate) fn render_machine(world: &World, r: &RecordRef) -> Value {
         "computerDnsName": fqdn(&d),
         "firstSeen": fmt_ts(d.first_seen, 7),
         "lastSeen": fmt_ts(d.updated, 7),
-        "osPlatform": d.os.mde_platform,
+        "osPlatform": d.os.platform_key,
         "osVersion": null,
         "osProcessor": if d.os.family == Family::Mac { "ARM64" } else { "x64" },
-        "version": d.os.mde_version,
+        "version": d.os.release,
         "lastIpAddress": d.local_ip,
         "lastExternalIpAddress": d.external_ip,
         "agentVersion": agent_version(&d),
@@ -262,7 +270,7 @@ pub(crate) fn render_alert(world: &World, r: &RecordRef, expand: bool) -> Value 
         "computerDnsName": fqdn(d),
         "rbacGroupName": rbac_group(d.site),
         "aadTenantId": tenant_id(world.seed),
-        "threatName": if s.category == "Malware" { json!(format!("Trojan:Win32/{}", s.cs_name)) } else { Value::Null },
+        "threatName": if s.category == "Malware" { json!(format!("Trojan:Win32/{}", s.pattern_name)) } else { Value::Null },
         "mitreTechniques": mitre,
         "relatedUser": if d.os.family == Family::Windows { json!({"userName": a.user, "domainName": d.domain.unwrap_or("WORKGROUP")}) } else { Value::Null },
         "loggedOnUsers": [{"accountName": a.user, "domainName": d.domain.unwrap_or("WORKGROUP")}],
@@ -349,50 +357,43 @@ fn evidence(a: &AlertCore) -> Value {
 
 /// Every field path `$filter` may name, collected from rendered records.
 pub(crate) fn known_fields(kind: &str) -> &'static HashSet<String> {
-    static MACHINES: OnceLock<HashSet<String>> = OnceLock::new();
-    static ALERTS: OnceLock<HashSet<String>> = OnceLock::new();
-    let cell = if kind == "alerts" { &ALERTS } else { &MACHINES };
-    cell.get_or_init(|| {
-        let world = World::new(7, 60, 300, 1_700_000_000_000_000_000, (100, 100));
-        let mut out = HashSet::new();
-        let data = if kind == "alerts" {
-            &world.alerts
-        } else {
-            &world.devices
-        };
-        for i in 0..data.len() {
-            let r = data.get(i).expect("in range");
-            let v = if kind == "alerts" {
-                render_alert(&world, &r, true)
-            } else {
-                render_machine(&world, &r)
-            };
-            crate::filter::collect_paths(&v, "", &mut out);
-        }
-        out
-    })
+    static DEVICE_FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    static ALERT_FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    if kind == "alerts" {
+        ALERT_FIELDS.get_or_init(|| {
+            field_paths(
+                COLLECTIONS,
+                (60, 300),
+                ALERTS,
+                |w: &World, r: &RecordRef| render_alert(w, r, true),
+            )
+        })
+    } else {
+        DEVICE_FIELDS.get_or_init(|| field_paths(COLLECTIONS, (60, 300), DEVICES, render_machine))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edr::collections::{alert_device, devices, sample_world};
 
     #[test]
     fn ids_decode_and_alerts_link_to_machines() {
-        let w = World::new(42, 100, 500, 1_700_000_000_000_000_000, (100, 100));
+        let w = sample_world(42, COLLECTIONS, 100, 500);
         for i in [0, 3, 250, 499] {
             let id = alert_id(&w, i);
             assert!(id.starts_with("da6") && id.len() == 31, "{id}");
             assert_eq!(decode_alert_id(&w, &id), Some(i));
-            let a = render_alert(&w, &w.alerts.get(i).unwrap(), false);
+            let a = render_alert(&w, &alerts(&w).get(i).unwrap(), false);
             assert_eq!(
                 decode_machine_id(42, a["machineId"].as_str().unwrap()),
-                Some(w.alert_device(i))
+                Some(alert_device(&w, i))
             );
             assert_eq!(a["evidence"], json!([]));
         }
         assert_eq!(decode_alert_id(&w, "da637472900382838869_1364969609"), None);
-        let m = render_machine(&w, &w.devices.get(5).unwrap());
+        let m = render_machine(&w, &devices(&w).get(5).unwrap());
         assert_eq!(m["id"].as_str().unwrap().len(), 40);
         assert!(known_fields("alerts").contains("evidence.sha256"));
     }
