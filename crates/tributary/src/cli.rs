@@ -2,8 +2,14 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use uuid::Uuid;
+
+use crate::{
+    commands::{self, bench::BenchCommand, demo::DemoArgs, AccountCommand, ApiKeyCommand},
+    config::Config,
+    runtime,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,7 +29,7 @@ pub struct Cli {
 pub enum Command {
     /// Run Tributary with embedded SQLite and three simulated vendors (healthy and failing
     /// connections), and print the dashboard URL and an API key.
-    Demo(crate::commands::DemoArgs),
+    Demo(DemoArgs),
     /// Run the API server, scheduler and workers (per the configured roles).
     Serve {
         /// Listen address, e.g. 0.0.0.0:8080 (overrides `listen`).
@@ -54,7 +60,7 @@ pub enum Command {
     Simulate(tributary_simulators::SimulateArgs),
     /// Benchmarks that print figures next to a same-run baseline.
     #[command(subcommand)]
-    Bench(crate::commands::BenchCommand),
+    Bench(BenchCommand),
     /// Print the OpenAPI document, or compare it with a file.
     Openapi {
         /// Exit with an error if FILE differs from the generated document.
@@ -63,50 +69,50 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AccountCommand {
-    /// Create an account and its first API key (shown once).
-    Create {
-        #[arg(long)]
-        name: String,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// List accounts.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ApiKeyCommand {
-    /// Create an API key for an account (shown once).
-    Create(ApiKeyCreate),
-    /// List an account's API keys (prefixes only).
-    List {
-        #[arg(long)]
-        account: Uuid,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Revoke an API key: it stops working at once.
-    Revoke {
-        #[arg(long)]
-        account: Uuid,
-        /// The key's id (from `api-key list`).
-        key_id: Uuid,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct ApiKeyCreate {
-    #[arg(long)]
-    pub account: Uuid,
-    /// A label for the key.
-    #[arg(long, default_value = "default")]
-    pub name: String,
-    #[arg(long)]
-    pub json: bool,
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = match cli.command {
+        Command::Openapi { check } => return commands::openapi::run(check.as_deref()),
+        // The simulator needs no configuration, store or logging setup of ours.
+        Command::Simulate(args) => return tributary_simulators::run_simulate(args).await,
+        Command::Bench(cmd) => {
+            let config = Config::load(cli.config.clone())?;
+            runtime::init_logging(&config);
+            return commands::bench::run(config, cmd).await;
+        }
+        Command::Demo(args) => {
+            let config = Config::load(cli.config.clone())?;
+            runtime::init_logging(&config);
+            return commands::demo::run(config, args).await;
+        }
+        command => command,
+    };
+    let mut config = Config::load(cli.config.clone())?;
+    runtime::init_logging(&config);
+    match command {
+        Command::Serve { listen } => {
+            if let Some(l) = listen {
+                config.listen = l;
+                config.validate()?;
+            }
+            commands::serve::run(&config).await
+        }
+        Command::Migrate => {
+            let store = runtime::open_store(&config).await?;
+            runtime::keyring(&config, store.as_ref()).await?;
+            store.close().await;
+            println!(
+                "database is up to date: {}",
+                tributary_store::redact_url(&config.database_url())
+            );
+            Ok(())
+        }
+        Command::Account(cmd) => commands::accounts::account(&config, cmd).await,
+        Command::ApiKey(cmd) => commands::accounts::api_key(&config, cmd).await,
+        Command::Healthcheck { url } => commands::healthcheck::run(&config, url).await,
+        Command::Sync { connection_id } => commands::sync::run(&config, connection_id).await,
+        Command::Openapi { .. } | Command::Simulate(_) | Command::Demo(_) | Command::Bench(_) => {
+            unreachable!("handled above")
+        }
+    }
 }

@@ -1,13 +1,58 @@
+use clap::{Args, Subcommand};
 use serde_json::json;
 use tributary_api::auth::generate_key;
 use tributary_store::{models::NewApiKey, Store};
 use uuid::Uuid;
 
-use crate::{
-    cli::{AccountCommand, ApiKeyCommand},
-    config::Config,
-    runtime,
-};
+use crate::{config::Config, runtime};
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account and its first API key (shown once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key for an account (shown once).
+    Create(ApiKeyCreate),
+    /// List an account's API keys (prefixes only).
+    List {
+        #[arg(long)]
+        account: Uuid,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API key: it stops working at once.
+    Revoke {
+        #[arg(long)]
+        account: Uuid,
+        /// The key's id (from `api-key list`).
+        key_id: Uuid,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ApiKeyCreate {
+    #[arg(long)]
+    pub account: Uuid,
+    /// A label for the key.
+    #[arg(long, default_value = "default")]
+    pub name: String,
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Creates an API key for `account` and returns (key id, secret).
 pub async fn create_key(

@@ -17,7 +17,7 @@ use tributary_simulators::{SimConfig, SimControl, SimVendor, Simulator};
 use uuid::Uuid;
 
 use crate::{
-    commands::{api_client::ApiClient, create_key},
+    commands::{accounts::create_key, api_client::ApiClient},
     config::Config,
     shutdown_signal, App,
 };

@@ -22,7 +22,7 @@ use tributary_store::{
 use uuid::Uuid;
 
 use super::{backend_name, fixtures, ms, verdict};
-use crate::{commands::create_key, config::Config, runtime, App};
+use crate::{commands::accounts::create_key, config::Config, runtime, App};
 
 #[derive(Debug, Args)]
 pub struct ApiBenchArgs {

@@ -14,7 +14,7 @@ use tributary_simulators::{spawn, SimConfig, SimVendor};
 
 use super::{backend_name, fixtures, peak_rss_mib, verdict};
 use crate::{
-    commands::{api_client::ApiClient, create_key},
+    commands::{accounts::create_key, api_client::ApiClient},
     config::Config,
     App,
 };
