@@ -19,7 +19,10 @@ async fn an_operator_finds_and_fixes_an_unauthorized_connection_in_the_browser()
     };
     // The dashboard is store-agnostic (the API tests cover both); SQLite here.
     let db = tributary_store::testing::TestDatabase::sqlite();
-    let app = TestApp::spawn(db).await;
+    // "HEALTHY without waiting" is seen from the browser: the workers run on their own.
+    let dir = tempfile::tempdir().unwrap();
+    let config = with_loops(test_config(&db, dir.path()));
+    let app = TestApp::spawn_with(db, dir, config).await;
     let org = app.create_org("Acme Corp").await;
     let s1 = sim(SimVendor::Sentinelone, 15, 60).await;
     let cs = sim(SimVendor::Crowdstrike, 15, 60).await;

@@ -99,12 +99,16 @@ fn endpoint_names(vendor: SimVendor) -> (&'static str, &'static str) {
     }
 }
 
-/// An app whose HTTP timeout outlasts the shortest job timeout, so a hang is the job's.
-async fn health_app(db: tributary_store::testing::TestDatabase) -> TestApp {
+/// An app whose HTTP timeout outlasts the shortest job timeout, so a hang is the job's;
+/// with `loops`, its workers run on their own (for a test that measures latency).
+async fn health_app(db: tributary_store::testing::TestDatabase, loops: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(&db, dir.path());
     config.engine.request_timeout_secs = 30;
     config.engine.retry_max_wait_secs = 1;
+    if loops {
+        config = with_loops(config);
+    }
     TestApp::spawn_with(db, dir, config).await
 }
 
@@ -114,7 +118,7 @@ const ALERTS: u64 = 40;
 #[tokio::test]
 async fn every_vendor_failure_gets_its_health_and_recovery_clears_it() {
     for db in backends("health_matrix") {
-        let app = health_app(db).await;
+        let app = health_app(db, false).await;
         let org = app.create_org("matrix").await;
         let mut sims = Vec::new();
         let mut runs = Vec::new();
@@ -245,7 +249,8 @@ async fn every_vendor_failure_gets_its_health_and_recovery_clears_it() {
 #[tokio::test]
 async fn fixing_credentials_turns_a_connection_healthy_without_waiting_for_its_schedule() {
     for db in backends("health_fix_flow") {
-        let app = health_app(db).await;
+        // How fast a fix turns the connection HEALTHY is what this test measures.
+        let app = health_app(db, true).await;
         let org = app.create_org("fix").await;
         for (vendor, name) in VENDORS {
             let sim = sim(vendor, DEVICES, ALERTS).await;

@@ -7,6 +7,7 @@ mod demo;
 mod edr;
 mod health;
 mod ops;
+mod process;
 mod provisioning;
 mod receiver;
 mod scale_out;

@@ -15,7 +15,7 @@ use tributary_simulators::{spawn, SimConfig};
 use tributary_store::testing::TestDatabase;
 
 use crate::{
-    crash::{create_account, get, post, tributary},
+    process::{create_account, get, post, tributary},
     sync::VENDORS,
 };
 
@@ -59,7 +59,7 @@ async fn two_worker_processes_share_the_queue_without_running_a_job_twice() {
     let dir = tempfile::tempdir().unwrap();
     let key = create_account(&db, dir.path(), "scale");
     // An API-only process, and two worker processes A and B.
-    let (mut api, base) = crate::crash::serve_with({
+    let (mut api, base) = crate::process::serve_with({
         let mut c = tributary(&db, dir.path());
         c.env("TRIBUTARY_ROLES", "api");
         c

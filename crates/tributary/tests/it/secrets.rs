@@ -22,15 +22,15 @@ async fn secrets_never_leave_the_vault() {
     };
     let mut create = bin();
     env(&mut create);
-    let key = crate::crash::account_key(create, "acme");
+    let key = crate::process::account_key(create, "acme");
     let mut serve = bin();
     env(&mut serve);
-    let crate::crash::Served {
+    let crate::process::Served {
         mut child,
         url: base,
         startup_log: mut log,
         log: rx,
-    } = crate::crash::serve_logged(serve);
+    } = crate::process::serve_logged(serve);
 
     let secret = format!("SUPER-SECRET-{}", uuid::Uuid::new_v4().simple());
     let second = format!("ROTATED-SECRET-{}", uuid::Uuid::new_v4().simple());

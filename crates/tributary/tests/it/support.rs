@@ -7,6 +7,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tributary::{commands::create_key, App, Config};
+use tributary_connectors::Registry;
+use tributary_engine::JobOutcome;
 use tributary_store::testing::{Backend, TestDatabase};
 use uuid::Uuid;
 
@@ -22,13 +24,17 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// The configuration tests use: everything in a temp dir, local hosts allowed.
+/// The configuration tests use: everything in a temp dir, local hosts allowed, and only
+/// the API role: tests step the engine ([`TestApp::step`], [`TestApp::deliver`]) instead
+/// of waiting for its loops. [`with_loops`] turns the loops on where latency is what a
+/// test asserts.
 pub fn test_config(db: &TestDatabase, dir: &std::path::Path) -> Config {
     let mut config = Config {
         data_dir: dir.to_path_buf(),
         database_url: Some(db.url.clone()),
         database_schema: db.schema.clone(),
         allow_vendor_hosts: "127.0.0.1,localhost".into(),
+        roles: vec!["api".into()],
         ..Config::default()
     };
     config.engine.poll_interval_ms = 100;
@@ -36,6 +42,14 @@ pub fn test_config(db: &TestDatabase, dir: &std::path::Path) -> Config {
     config.engine.retry_base_ms = 20;
     config.engine.retry_max_wait_secs = 2;
     config.engine.request_timeout_secs = 5;
+    config
+}
+
+/// `config` with the workers, the scheduler and the webhook sender running.
+pub fn with_loops(mut config: Config) -> Config {
+    config.roles = ["api", "worker", "scheduler", "delivery"]
+        .map(String::from)
+        .to_vec();
     config
 }
 
@@ -52,6 +66,11 @@ impl TestApp {
         let app = App::start(&config, Some(listener))
             .await
             .expect("app starts");
+        Self::around(app, db, dir, config).await
+    }
+
+    /// A test app around a started `app`: an account and its API key.
+    async fn around(app: App, db: TestDatabase, dir: tempfile::TempDir, config: Config) -> TestApp {
         let store = app.store();
         let account = store.create_account("test-account").await.unwrap().id;
         let (_, key) = create_key(store.as_ref(), account, "test").await.unwrap();
@@ -68,6 +87,39 @@ impl TestApp {
             config,
             _dir: dir,
         }
+    }
+
+    /// [`TestApp::spawn`] with a vendor registry of the test's own.
+    pub async fn spawn_with_registry(db: TestDatabase, registry: Registry) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let config = test_config(&db, dir.path());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let app = App::start_with(&config, Some(listener), registry)
+            .await
+            .expect("app starts");
+        Self::around(app, db, dir, config).await
+    }
+
+    fn running(&self) -> &App {
+        self.app.as_ref().expect("the app is running")
+    }
+
+    /// Runs every queued job to its end (the engine, stepped).
+    pub async fn step(&self) -> Vec<JobOutcome> {
+        self.running()
+            .engine()
+            .run_until_idle()
+            .await
+            .expect("jobs run")
+    }
+
+    /// Sends the webhook deliveries that are due now.
+    pub async fn deliver(&self) -> usize {
+        self.running()
+            .engine()
+            .deliver_once()
+            .await
+            .expect("deliveries sent")
     }
 
     pub fn backend(&self) -> Backend {

@@ -34,7 +34,7 @@ impl TestApp {
         conn["id"].as_str().unwrap().to_owned()
     }
 
-    /// Runs a job now (after any the scheduler queued finishes) and waits for it.
+    /// Runs a job now (after any already queued finishes) and returns it, finished.
     pub async fn run_job(&self, org: &str, conn: &str) -> Value {
         self.settle(org, conn).await;
         let path = format!("{}/{conn}/jobs", connections_path(org));
@@ -43,7 +43,7 @@ impl TestApp {
         self.wait_job(org, conn, job["id"].as_str().unwrap()).await
     }
 
-    /// Waits until the connection's newest job (if any) has finished; returns it.
+    /// Runs queued jobs; returns the connection's newest job (if any), finished.
     pub async fn settle(&self, org: &str, conn: &str) -> Option<Value> {
         let (s, jobs) = self
             .get(&format!("{}/{conn}/jobs?limit=1", connections_path(org)))
@@ -56,20 +56,19 @@ impl TestApp {
         )
     }
 
-    /// The first (scheduled) job of a new connection, once finished.
+    /// The first job of a new connection (queued when it was created), finished.
     pub async fn first_job(&self, org: &str, conn: &str) -> Value {
-        for _ in 0..100 {
-            if let Some(job) = self.settle(org, conn).await {
-                return job;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no job was scheduled for a new connection");
+        self.settle(org, conn)
+            .await
+            .expect("creating a connection queues its first job")
     }
 
+    /// Job `job`, finished: the stepped engine runs it; with the engine's own loops
+    /// running (where a test measures latency), this waits for them.
     pub async fn wait_job(&self, org: &str, conn: &str, job: &str) -> Value {
         let path = format!("{}/{conn}/jobs/{job}", connections_path(org));
         for _ in 0..600 {
+            self.step().await;
             let (s, job) = self.get(&path).await;
             assert_eq!(s, StatusCode::OK, "{job}");
             if job["finished_at"].is_string() {

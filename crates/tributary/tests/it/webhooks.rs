@@ -30,7 +30,8 @@ async fn fast_webhooks_app(
     config.webhooks.poll_interval_ms = 50;
     config.webhooks.request_timeout_secs = 2;
     config.webhooks.disable_after_secs = disable_after;
-    TestApp::spawn_with(db, dir, config).await
+    // Retries, ordering and backoff over time are what these tests watch: the sender runs.
+    TestApp::spawn_with(db, dir, with_loops(config)).await
 }
 
 async fn create_hook(app: &TestApp, url: &str, types: Option<Vec<&str>>) -> (String, String) {
@@ -353,7 +354,7 @@ async fn health_changes_are_notified_once_they_hold_and_recovery_once() {
 
 #[tokio::test]
 async fn events_committed_before_a_sigkill_are_delivered_by_the_next_process() {
-    use crate::crash::{create_account, get, serve, tributary};
+    use crate::process::{create_account, get, serve, tributary};
     use tributary_simulators::{spawn, SimConfig, SimVendor};
     for db in backends("webhook_sigkill") {
         let dir = tempfile::tempdir().unwrap();
@@ -369,11 +370,11 @@ async fn events_committed_before_a_sigkill_are_delivered_by_the_next_process() {
             let mut c = tributary(&db, dir.path());
             c.env("TRIBUTARY_ROLES", "api,worker,scheduler")
                 .env("TRIBUTARY_WEBHOOKS__DOWN_AFTER_FAILURES", "1");
-            crate::crash::serve_with(c)
+            crate::process::serve_with(c)
         };
         let client = reqwest::Client::new();
         let post = |path: &str, body: Value| {
-            crate::crash::post(&client, format!("{base}/v1{path}"), &key, body)
+            crate::process::post(&client, format!("{base}/v1{path}"), &key, body)
         };
         let hook = post("/webhooks", json!({"url": receiver.url()})).await;
         let hook = hook["id"].as_str().unwrap().to_owned();
