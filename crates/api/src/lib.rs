@@ -37,7 +37,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let (v1, openapi) = openapi::v1_router().split_for_parts();
+    let (v1, openapi) = openapi::v1();
     let body_limit = state.settings.body_limit_bytes;
     let spec = openapi.clone();
     Router::new()

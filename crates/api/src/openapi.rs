@@ -1,7 +1,12 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
+use tributary_connectors::Registry;
+use tributary_model::Category;
 use utoipa::{
-    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+    openapi::{
+        security::{ApiKey, ApiKeyValue, SecurityScheme},
+        ContentBuilder, Ref, RefOr, ResponseBuilder, Schema,
+    },
     Modify, OpenApi,
 };
 use utoipa_axum::router::OpenApiRouter;
@@ -28,6 +33,7 @@ pub struct HTTPValidationError {
         license(name = "Apache-2.0")
     ),
     servers((url = "/v1")),
+    components(schemas(HTTPValidationError)),
     modifiers(&SecurityAddon),
     tags(
         (name = "Provisioning", description = "Organizations and connections"),
@@ -52,6 +58,81 @@ impl Modify for SecurityAddon {
     }
 }
 
+/// Every operation that takes input (parameters or a body) can answer 422 with the
+/// documented `{"detail": [{"loc", "msg", "type"}]}` body: say so on each of them.
+struct ValidationErrors;
+
+impl Modify for ValidationErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let takes_input = !item.parameters.as_ref().is_none_or(Vec::is_empty);
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let own_input =
+                    op.request_body.is_some() || !op.parameters.as_ref().is_none_or(Vec::is_empty);
+                if !(takes_input || own_input) {
+                    continue;
+                }
+                let response = ResponseBuilder::new()
+                    .description("Validation error: every problem, each with its location")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("HTTPValidationError")))
+                            .build(),
+                    )
+                    .build();
+                op.responses
+                    .responses
+                    .insert("422".into(), RefOr::T(response));
+            }
+        }
+    }
+}
+
+/// The vendor names are the registry's: the `Vendor` schema lists every built-in vendor
+/// and `SourceVendor` (inside EDR records) the EDR ones.
+struct VendorNames;
+
+impl Modify for VendorNames {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let registry = Registry::builtin();
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let names = |specs: Vec<&tributary_connectors::VendorSpec>, lower: bool| {
+            specs
+                .iter()
+                .map(|s| {
+                    let name = s.vendor.as_str();
+                    if lower {
+                        name.to_ascii_lowercase()
+                    } else {
+                        name.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        for (schema, values) in [
+            ("Vendor", names(registry.all(), false)),
+            (
+                "SourceVendor",
+                names(registry.in_category(Category::Edr), true),
+            ),
+        ] {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(schema) {
+                o.enum_values = Some(values.into_iter().map(Into::into).collect());
+            }
+        }
+    }
+}
+
 /// Every `/v1` route with its documentation; paths are relative to `/v1`.
 pub fn v1_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -68,13 +149,78 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
         .merge(routes::connectors::router())
 }
 
-/// The OpenAPI document as pretty JSON (what `tributary openapi` prints and CI compares).
+/// The `/v1` router and its finished OpenAPI document: the route annotations, then what
+/// only the whole document can say (422 bodies everywhere, the registry's vendor names).
+pub fn v1() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = v1_router().split_for_parts();
+    ValidationErrors.modify(&mut doc);
+    VendorNames.modify(&mut doc);
+    (router, doc)
+}
+
+/// The OpenAPI document (what `tributary openapi` prints and CI compares).
 pub fn document() -> utoipa::openapi::OpenApi {
-    v1_router().split_for_parts().1
+    v1().1
 }
 
 pub fn document_json() -> String {
     document()
         .to_pretty_json()
         .expect("the OpenAPI document serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    fn doc() -> Value {
+        serde_json::from_str(&document_json()).unwrap()
+    }
+
+    #[test]
+    fn every_operation_with_input_documents_its_422_body() {
+        let doc = doc();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let input = op.get("parameters").is_some() || op.get("requestBody").is_some();
+                if !input {
+                    continue;
+                }
+                let schema = &op["responses"]["422"]["content"]["application/json"]["schema"];
+                assert_eq!(
+                    schema["$ref"], "#/components/schemas/HTTPValidationError",
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn records_and_pages_are_documented_as_served() {
+        let doc = doc();
+        let schemas = &doc["components"]["schemas"];
+        for record in ["Alert", "Device"] {
+            assert!(
+                schemas[record]["properties"]["updated_at"].is_object(),
+                "{record}"
+            );
+        }
+        let observable = &schemas["Observable"]["properties"];
+        assert_eq!(observable["type_id"]["enum"].as_array().unwrap().len(), 32);
+        assert_eq!(observable["type"]["enum"][2], "IP_ADDRESS");
+        let page = &schemas["Page_Alert"]["allOf"][1];
+        assert!(page["required"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("total")));
+        assert_eq!(page["properties"]["total"]["type"][1], "null");
+        let vendors: Vec<String> = Registry::builtin()
+            .all()
+            .iter()
+            .map(|s| s.vendor.to_string())
+            .collect();
+        assert_eq!(schemas["Vendor"]["enum"], serde_json::json!(vendors));
+    }
 }

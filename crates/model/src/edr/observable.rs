@@ -114,6 +114,25 @@ impl ObservableType {
     }
 }
 
+/// `type_id` in the OpenAPI document: the OCSF ids, as the table above lists them.
+fn type_id_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int32,
+        )))
+        .enum_values(Some(TABLE.iter().map(|(_, id, _)| *id)))
+        .build()
+}
+
+/// `type` in the OpenAPI document: the names that go with the ids.
+fn type_name_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(TABLE.iter().map(|(_, _, name)| *name)))
+        .build()
+}
+
 impl fmt::Display for ObservableType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -126,10 +145,10 @@ pub struct Observable {
     /// The full name of the observable attribute, e.g. `file.hashes.sha256`.
     pub name: String,
     /// The OCSF type id (0–30 or 99).
-    #[schema(value_type = u8)]
+    #[schema(schema_with = type_id_schema)]
     pub type_id: ObservableType,
     /// The type's name, e.g. `HASH`.
-    #[schema(rename = "type", value_type = String)]
+    #[schema(rename = "type", schema_with = type_name_schema)]
     pub value_type: ObservableType,
     pub value: String,
 }

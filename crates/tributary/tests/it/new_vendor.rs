@@ -35,11 +35,18 @@ async fn a_vendor_added_through_the_registry_syncs_like_the_built_in_ones() {
         assert_eq!(acme["vendor_name"], "Acme Sentry");
         assert_eq!(acme["credentials"][1]["name"], "api_key");
         assert_eq!(acme["credentials"][1]["secret"], true);
-        assert_eq!(acme["data_exports"][0]["endpoints"], json!(["/api/v1/hosts"]));
+        assert_eq!(
+            acme["data_exports"][0]["endpoints"],
+            json!(["/api/v1/hosts"])
+        );
 
         // Full sync.
         let conn = app
-            .connect(&org, "ACME_SENTRY", sim.credentials(fictional::simulator::KEY))
+            .connect(
+                &org,
+                "ACME_SENTRY",
+                sim.credentials(fictional::simulator::KEY),
+            )
             .await;
         let job = app.first_job(&org, &conn).await;
         assert_eq!(job["health"], "HEALTHY", "{job}");
@@ -47,7 +54,10 @@ async fn a_vendor_added_through_the_registry_syncs_like_the_built_in_ones() {
         assert_eq!(export(&job, "alerts")["records_upserted"], 150);
         let (s, devices) = app.edr(&conn, "devices", "limit=1").await;
         assert_eq!((s, &devices["total"]), (StatusCode::OK, &json!(60)));
-        assert_eq!(devices["items"][0]["source_vendors"][0]["vendor"], "acme_sentry");
+        assert_eq!(
+            devices["items"][0]["source_vendors"][0]["vendor"],
+            "acme_sentry"
+        );
         let (_, alerts) = app.edr(&conn, "alerts", "limit=5&severity=critical").await;
         assert_eq!(alerts["total"], 30, "every fifth detection is critical");
         for alert in alerts["items"].as_array().unwrap() {
@@ -71,7 +81,11 @@ async fn a_vendor_added_through_the_registry_syncs_like_the_built_in_ones() {
 
         // Partial access: UNAUTHORIZED naming only the refused export and what it needs.
         let partial = app
-            .connect(&org, "ACME_SENTRY", sim.credentials(fictional::simulator::HOSTS_ONLY_KEY))
+            .connect(
+                &org,
+                "ACME_SENTRY",
+                sim.credentials(fictional::simulator::HOSTS_ONLY_KEY),
+            )
             .await;
         let job = app.first_job(&org, &partial).await;
         assert_eq!(job["health"], "UNAUTHORIZED", "{job}");

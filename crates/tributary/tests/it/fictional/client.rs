@@ -39,7 +39,11 @@ struct List {
 }
 
 impl Inner {
-    async fn list(&self, endpoint: &'static str, query: &[(&str, String)]) -> Result<List, VendorError> {
+    async fn list(
+        &self,
+        endpoint: &'static str,
+        query: &[(&str, String)],
+    ) -> Result<List, VendorError> {
         let url = format!("{}{endpoint}", self.base_url);
         self.http
             .json(endpoint, || {

@@ -40,7 +40,8 @@ impl Data {
         let n = self.hosts.len();
         let updated = self.tick();
         let os = ["windows", "linux", "mac"][n % 3];
-        self.hosts.push(json!({"id": format!("h-{n}"), "name": format!("acme-{n}"),
+        self.hosts
+            .push(json!({"id": format!("h-{n}"), "name": format!("acme-{n}"),
             "os": os, "ip": format!("10.0.{}.{}", n / 250, n % 250 + 1), "updated": updated}));
     }
 
@@ -48,9 +49,10 @@ impl Data {
         let n = self.detections.len();
         let updated = self.tick();
         let host = format!("h-{}", n % self.hosts.len().max(1));
-        self.detections.push(json!({"id": format!("d-{n}"), "host_id": host,
+        self.detections
+            .push(json!({"id": format!("d-{n}"), "host_id": host,
             "title": format!("Suspicious thing #{n}"), "severity": n % 5,
-            "state": if n % 4 == 0 { "closed" } else { "open" }, "updated": updated}));
+            "state": if n.is_multiple_of(4) { "closed" } else { "open" }, "updated": updated}));
     }
 }
 
@@ -108,11 +110,20 @@ fn page(
         Some(KEY) => {}
         Some(HOSTS_ONLY_KEY) if readable => {}
         Some(HOSTS_ONLY_KEY) => {
-            return (StatusCode::FORBIDDEN, Json(json!({"error": "missing scope"}))).into_response()
+            return (
+                StatusCode::FORBIDDEN,
+                Json(json!({"error": "missing scope"})),
+            )
+                .into_response()
         }
         _ => return (StatusCode::UNAUTHORIZED, Json(json!({"error": "bad key"}))).into_response(),
     }
-    let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let time = |s: &str| s.parse::<DateTime<Utc>>().ok();
     let since = param("updated_since").and_then(|s| time(&s));
     let mut sorted: Vec<&Value> = records
