@@ -37,11 +37,16 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let (v1, openapi) = openapi::v1();
+    let openapi::Versions {
+        v1,
+        v2,
+        doc: openapi,
+    } = openapi::versions();
     let body_limit = state.settings.body_limit_bytes;
     let spec = openapi.clone();
     Router::new()
         .nest("/v1", v1)
+        .nest("/v2", v2)
         .route("/openapi.json", get(move || async move { Json(spec) }))
         .merge(SwaggerUi::new("/docs").url("/docs/openapi.json", openapi))
         .merge(routes::ops::router())

@@ -38,6 +38,7 @@ pub struct HTTPValidationError {
     tags(
         (name = "Provisioning", description = "Organizations and connections"),
         (name = "EDR", description = "Normalized alerts and devices of one connection"),
+        (name = "VMS", description = "Vulnerability findings of one connection (v2: served under `/v2`)"),
         (name = "Jobs", description = "Sync runs of a connection (additive)"),
         (name = "Health", description = "Health history, uptime and the account summary (additive)"),
         (name = "Webhooks", description = "Signed event notifications (additive)"),
@@ -149,18 +150,37 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
         .merge(routes::connectors::router())
 }
 
-/// The `/v1` router and its finished OpenAPI document: the route annotations, then what
-/// only the whole document can say (422 bodies everywhere, the registry's vendor names).
-pub fn v1() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, mut doc) = v1_router().split_for_parts();
+/// The versioned API: the `/v1` and `/v2` routers and their finished OpenAPI document.
+pub struct Versions {
+    pub v1: axum::Router<AppState>,
+    pub v2: axum::Router<AppState>,
+    pub doc: utoipa::openapi::OpenApi,
+}
+
+/// Both API versions and one document: the route annotations, the v2 paths with their
+/// own server (`/v2`; the document's default server is `/v1`), then what only the whole
+/// document can say (422 bodies everywhere, the registry's vendor names).
+pub fn versions() -> Versions {
+    let (v1, mut doc) = v1_router().split_for_parts();
+    let (v2, v2_doc) = OpenApiRouter::<AppState>::new()
+        .merge(routes::vms::router())
+        .split_for_parts();
+    let v2_server = utoipa::openapi::server::Server::new("/v2");
+    for (path, mut item) in v2_doc.paths.paths {
+        item.servers = Some(vec![v2_server.clone()]);
+        doc.paths.paths.insert(path, item);
+    }
+    if let (Some(components), Some(v2_components)) = (doc.components.as_mut(), v2_doc.components) {
+        components.schemas.extend(v2_components.schemas);
+    }
     ValidationErrors.modify(&mut doc);
     VendorNames.modify(&mut doc);
-    (router, doc)
+    Versions { v1, v2, doc }
 }
 
 /// The OpenAPI document (what `tributary openapi` prints and CI compares).
 pub fn document() -> utoipa::openapi::OpenApi {
-    v1().1
+    versions().doc
 }
 
 pub fn document_json() -> String {

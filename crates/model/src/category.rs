@@ -17,15 +17,19 @@ use crate::DataExportType;
 pub enum Category {
     /// Endpoint detection and response: devices and alerts (`/v1/edr/*`).
     Edr,
+    /// Vulnerability management: assets and vulnerability findings
+    /// (`/v2/vulnerability_findings`).
+    Vms,
 }
 
 impl Category {
-    pub const ALL: [Category; 1] = [Category::Edr];
+    pub const ALL: [Category; 2] = [Category::Edr, Category::Vms];
 
     /// The wire name, e.g. `EDR`.
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Edr => "EDR",
+            Category::Vms => "VMS",
         }
     }
 
@@ -34,6 +38,7 @@ impl Category {
     pub fn data_exports(self) -> &'static [DataExportType] {
         match self {
             Category::Edr => &[DataExportType::Devices, DataExportType::Alerts],
+            Category::Vms => &[DataExportType::Assets, DataExportType::Vulnerabilities],
         }
     }
 }

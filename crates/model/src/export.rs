@@ -17,16 +17,27 @@ pub enum DataExportType {
     Devices,
     /// Detections (alerts, threats).
     Alerts,
+    /// A vulnerability scanner's assets (stored as devices).
+    Assets,
+    /// Vulnerability findings.
+    Vulnerabilities,
 }
 
 impl DataExportType {
     /// Every export type; [`Category::data_exports`] gives one category's in sync order.
-    pub const ALL: [DataExportType; 2] = [DataExportType::Devices, DataExportType::Alerts];
+    pub const ALL: [DataExportType; 4] = [
+        DataExportType::Devices,
+        DataExportType::Alerts,
+        DataExportType::Assets,
+        DataExportType::Vulnerabilities,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DataExportType::Devices => "devices",
             DataExportType::Alerts => "alerts",
+            DataExportType::Assets => "assets",
+            DataExportType::Vulnerabilities => "vulnerabilities",
         }
     }
 
@@ -34,6 +45,7 @@ impl DataExportType {
     pub fn category(self) -> Category {
         match self {
             DataExportType::Devices | DataExportType::Alerts => Category::Edr,
+            DataExportType::Assets | DataExportType::Vulnerabilities => Category::Vms,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod record;
 pub mod secret;
 pub mod validation;
 pub mod vendor;
+pub mod vms;
 
 pub use category::Category;
 pub use connection::{Connection, ConnectionState};

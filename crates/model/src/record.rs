@@ -2,11 +2,16 @@
 //! in its category's schema plus the facts the engine needs to store it (the vendor's id,
 //! the vendor's update time, links to other records).
 
-use crate::edr::{MappedAlert, MappedDevice};
+use crate::{
+    edr::{MappedAlert, MappedDevice},
+    vms::MappedFinding,
+};
 
 /// One normalized record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mapped {
+    /// A device: an EDR device, or a vulnerability scanner's asset.
     Device(Box<MappedDevice>),
     Alert(Box<MappedAlert>),
+    Finding(Box<MappedFinding>),
 }

@@ -34,6 +34,7 @@ pub(crate) enum Arg {
     Text(String),
     OptText(Option<String>),
     Bool(bool),
+    OptBool(Option<bool>),
     Bytes(Vec<u8>),
     UuidArray(Vec<Uuid>),
     TextArray(Vec<String>),
@@ -50,7 +51,8 @@ macro_rules! arg_from {
 
 arg_from! {
     Uuid => Uuid, Option<Uuid> => OptUuid, i64 => I64, Option<i64> => OptI64,
-    String => Text, Option<String> => OptText, bool => Bool, Vec<u8> => Bytes,
+    String => Text, Option<String> => OptText, bool => Bool, Option<bool> => OptBool,
+    Vec<u8> => Bytes,
     Vec<Uuid> => UuidArray, Vec<String> => TextArray, Vec<Option<String>> => OptTextArray,
     Vec<i64> => I64Array, Vec<Option<Uuid>> => OptUuidArray,
 }
@@ -125,6 +127,7 @@ fn bind_sqlite<'q>(
             Arg::Text(v) => q.bind(v),
             Arg::OptText(v) => q.bind(v),
             Arg::Bool(v) => q.bind(v),
+            Arg::OptBool(v) => q.bind(v),
             Arg::Bytes(v) => q.bind(v),
             Arg::UuidArray(_)
             | Arg::TextArray(_)
@@ -153,6 +156,7 @@ fn bind_pg<'q>(
             Arg::Text(v) => q.bind(v),
             Arg::OptText(v) => q.bind(v),
             Arg::Bool(v) => q.bind(v),
+            Arg::OptBool(v) => q.bind(v),
             Arg::Bytes(v) => q.bind(v),
             Arg::UuidArray(v) => q.bind(v),
             Arg::TextArray(v) => q.bind(v),

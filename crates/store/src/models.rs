@@ -255,10 +255,34 @@ pub struct QuarantinedRecord {
     pub raw: String,
 }
 
+/// A vulnerability finding ready to store. `data` is its JSON without `resource` (the
+/// asset is a device row, joined by `resource_id`) and without `updated_at`.
+#[derive(Debug, Clone)]
+pub struct FindingRow {
+    pub id: Uuid,
+    pub vendor_id: String,
+    pub vendor: String,
+    pub resource_id: Option<Uuid>,
+    pub severity: String,
+    pub state: String,
+    pub has_fix: Option<bool>,
+    /// Times in microseconds, `i64::MIN` when unknown.
+    pub first_seen_key: i64,
+    pub last_seen_key: i64,
+    pub state_updated_key: i64,
+    pub content_hash: i64,
+    pub data: String,
+    /// The asset as the finding described it, served until the asset itself is synced.
+    pub resource_snapshot: Option<String>,
+}
+
+/// The rows of one page, by the table they go to.
 #[derive(Debug, Clone)]
 pub enum PageRecords {
+    /// Devices: EDR devices and vulnerability scanners' assets.
     Devices(Vec<DeviceRow>),
     Alerts(Vec<AlertRow>),
+    Findings(Vec<FindingRow>),
 }
 
 impl PageRecords {
@@ -266,6 +290,7 @@ impl PageRecords {
         match self {
             PageRecords::Devices(v) => v.len(),
             PageRecords::Alerts(v) => v.len(),
+            PageRecords::Findings(v) => v.len(),
         }
     }
 
@@ -368,6 +393,42 @@ pub struct StoredDevice {
     pub data: String,
     /// Read only with [`RecordParts::device_groups`].
     pub device_groups: Option<String>,
+}
+
+/// The documented filters of `/v2/vulnerability_findings`. Empty vectors mean "any";
+/// times are microseconds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindingFilter {
+    pub severities: Vec<String>,
+    pub states: Vec<String>,
+    pub has_fix: Option<bool>,
+    pub first_seen_since: Option<i64>,
+    pub last_seen_since: Option<i64>,
+    pub state_updated_since: Option<i64>,
+    pub resource_ids: Vec<Uuid>,
+    pub ids: Vec<Uuid>,
+}
+
+/// A keyset page of findings, in the order Tributary stored their changes.
+#[derive(Debug, Clone)]
+pub struct FindingQuery {
+    pub connection_id: Uuid,
+    pub filter: FindingFilter,
+    pub window: crate::ListWindow,
+}
+
+/// A stored finding with what the API needs to render it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredFinding {
+    pub id: Uuid,
+    /// `updated_at`, the keyset's sort key.
+    pub sort_key: i64,
+    pub updated_at: i64,
+    pub data: String,
+    pub resource_id: Option<Uuid>,
+    /// The synced asset, when Tributary has it.
+    pub resource_data: Option<String>,
+    pub resource_snapshot: Option<String>,
 }
 
 /// Counts of synced records for one connection, per export.

@@ -184,6 +184,24 @@ pub trait RecordStore {
     ) -> Result<Vec<QuarantineEntry>>;
 }
 
+#[async_trait]
+pub trait FindingStore {
+    /// A keyset page of a connection's vulnerability findings, oldest change first, with
+    /// the affected asset joined (`total` is always None).
+    async fn list_findings(
+        &self,
+        account_id: Uuid,
+        query: &FindingQuery,
+    ) -> Result<ListPage<StoredFinding>>;
+    /// One finding of a connection of the account.
+    async fn get_finding(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<StoredFinding>>;
+}
+
 /// A quarantined record as listed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuarantineEntry {
@@ -289,6 +307,7 @@ pub trait Store:
     + ConnectionStore
     + JobStore
     + RecordStore
+    + FindingStore
     + HealthStore
     + WebhookStore
     + Send

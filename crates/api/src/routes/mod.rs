@@ -2,9 +2,11 @@
 
 pub mod connections;
 pub mod connectors;
+mod data;
 pub mod edr;
 pub mod health;
 pub mod jobs;
 pub mod ops;
 pub mod organizations;
+pub mod vms;
 pub mod webhooks;

@@ -7,6 +7,9 @@
 
 pub mod edr;
 mod json;
+#[cfg(test)]
+mod strategies;
+pub mod vms;
 
 use tributary_model::{record::Mapped, DataExportType};
 use uuid::Uuid;
@@ -17,12 +20,13 @@ impl PageRecords {
     /// An empty page of `export`'s rows.
     pub fn empty(export: DataExportType) -> PageRecords {
         match export {
-            DataExportType::Devices => PageRecords::Devices(Vec::new()),
+            DataExportType::Devices | DataExportType::Assets => PageRecords::Devices(Vec::new()),
             DataExportType::Alerts => PageRecords::Alerts(Vec::new()),
+            DataExportType::Vulnerabilities => PageRecords::Findings(Vec::new()),
         }
     }
 
-    /// Splits `record` into a row of this page. A record of another export (a connector
+    /// Splits `record` into a row of this page. A record of another kind (a connector
     /// bug) is refused with the reason, for quarantine.
     pub fn push(&mut self, connection_id: Uuid, record: &Mapped) -> Result<(), String> {
         match (self, record) {
@@ -30,21 +34,9 @@ impl PageRecords {
             (PageRecords::Alerts(rows), Mapped::Alert(a)) => {
                 rows.push(edr::alert_row(connection_id, a))
             }
-            (page, _) => {
-                return Err(format!(
-                    "the mapping produced a record that is not one of {}",
-                    page.export()
-                ))
-            }
+            (PageRecords::Findings(rows), Mapped::Finding(f)) => rows.push(vms::finding_row(f)),
+            _ => return Err("the mapping produced a record of another export".into()),
         }
         Ok(())
-    }
-
-    /// The export these rows belong to.
-    pub fn export(&self) -> DataExportType {
-        match self {
-            PageRecords::Devices(_) => DataExportType::Devices,
-            PageRecords::Alerts(_) => DataExportType::Alerts,
-        }
     }
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod connections;
+mod findings;
 mod health;
 mod jobs;
 mod organizations;

@@ -21,7 +21,7 @@ use crate::{
 /// Rows per multi-row INSERT. PostgreSQL likes big statements; SQLite binds parameters in
 /// time that grows with the statement's parameter count, so a 500-row, 8,500-parameter
 /// statement costs far more per row than 20-row ones (measured: ~300 µs vs ~40 µs a row).
-fn insert_chunk(tx: &Tx) -> usize {
+pub(super) fn insert_chunk(tx: &Tx) -> usize {
     match tx.dialect() {
         crate::db::Dialect::Sqlite => 20,
         crate::db::Dialect::Postgres => 500,
@@ -37,7 +37,11 @@ struct HashRow {
 }
 
 /// Which of `ids` already exist, with their content hashes.
-async fn existing_hashes(exec: Exec<'_>, table: &str, ids: &[Uuid]) -> Result<HashMap<Uuid, i64>> {
+pub(super) async fn existing_hashes(
+    exec: Exec<'_>,
+    table: &str,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, i64>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -53,7 +57,7 @@ async fn existing_hashes(exec: Exec<'_>, table: &str, ids: &[Uuid]) -> Result<Ha
 }
 
 /// Appends `(…), (…)` value tuples of `width` placeholders per row.
-fn values_sql(
+pub(super) fn values_sql(
     q: &mut Query,
     rows: usize,
     width: usize,
@@ -158,7 +162,7 @@ async fn upsert_alerts(
 }
 
 /// Splits a page into rows to write (new or changed) and counts the new ones.
-fn changed<'a, T>(
+pub(super) fn changed<'a, T>(
     rows: &'a [T],
     id: impl Fn(&T) -> Uuid,
     hash: impl Fn(&T) -> i64,
@@ -285,6 +289,14 @@ impl RecordStore for SqlStore {
                 let existing = existing_hashes(tx.exec(), "alerts", &ids).await?;
                 let (write, inserted) = changed(rows, |r| r.id, |r| r.content_hash, &existing);
                 upsert_alerts(&mut tx, page.connection_id, &write, now).await?;
+                done.upserted = write.len() as u64;
+                done.inserted = inserted;
+            }
+            PageRecords::Findings(rows) => {
+                let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                let existing = existing_hashes(tx.exec(), "vulnerability_findings", &ids).await?;
+                let (write, inserted) = changed(rows, |r| r.id, |r| r.content_hash, &existing);
+                super::findings::upsert(&mut tx, page.connection_id, &write, now).await?;
                 done.upserted = write.len() as u64;
                 done.inserted = inserted;
             }
@@ -450,7 +462,7 @@ fn part(wanted: bool, column: &str) -> &str {
 impl SqlStore {
     /// The shared body of the alert and device listings.
     #[allow(clippy::too_many_arguments)]
-    async fn list_records<T: crate::db::Row>(
+    pub(super) async fn list_records<T: crate::db::Row>(
         &self,
         account_id: Uuid,
         query: &RecordQuery,
@@ -498,7 +510,12 @@ impl SqlStore {
             // Unfiltered totals come from the per-connection counter, not a scan.
             (true, false) => {
                 let counts = self.record_counts(account_id, query.connection_id).await?;
-                Some(counts.get(export))
+                // A scanner's assets are devices too.
+                let assets = match export {
+                    DataExportType::Devices => counts.get(DataExportType::Assets),
+                    _ => 0,
+                };
+                Some(counts.get(export) + assets)
             }
             (true, true) => {
                 let count_q = Query {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod connections;
+mod findings;
 mod jobs;
 mod records;
 mod support;

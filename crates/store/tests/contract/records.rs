@@ -75,6 +75,7 @@ async fn pages_upsert_idempotently_with_their_watermark() {
             export: match records {
                 PageRecords::Devices(_) => DataExportType::Devices,
                 PageRecords::Alerts(_) => DataExportType::Alerts,
+                PageRecords::Findings(_) => DataExportType::Vulnerabilities,
             },
             records,
             quarantined: vec![],

@@ -171,7 +171,8 @@ fn export_query(export: DataExportType) -> ExportQuery {
             time_field: "modified_timestamp",
             sort: "modified_timestamp.asc",
         },
-        DataExportType::Alerts => ExportQuery {
+        // The spec lists devices and alerts only: anything else is alerts.
+        _ => ExportQuery {
             query: ALERT_QUERY,
             entities: ALERT_ENTITIES,
             ids_field: "composite_ids",
@@ -226,7 +227,7 @@ impl ExportReader for Reader {
             DataExportType::Devices => pagination
                 .offset
                 .and_then(|o| o.as_str().map(str::to_owned)),
-            DataExportType::Alerts => pagination.after,
+            _ => pagination.after,
         }
         .filter(|t| !t.is_empty());
         let reached_total = pagination.total.is_some_and(|t| self.seen >= t);

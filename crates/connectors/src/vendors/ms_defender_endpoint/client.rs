@@ -139,7 +139,8 @@ impl Inner {
 fn export_params(export: DataExportType) -> (&'static str, &'static str) {
     match export {
         DataExportType::Devices => (MACHINES, "lastSeen"),
-        DataExportType::Alerts => (ALERTS, "lastUpdateTime"),
+        // The spec lists devices and alerts only.
+        _ => (ALERTS, "lastUpdateTime"),
     }
 }
 

@@ -98,7 +98,8 @@ impl Inner {
 fn endpoint_of(export: DataExportType) -> (&'static str, &'static str) {
     match export {
         DataExportType::Devices => (AGENTS, "updatedAt"),
-        DataExportType::Alerts => (THREATS, "threatInfo.updatedAt"),
+        // The spec lists devices and alerts only.
+        _ => (THREATS, "threatInfo.updatedAt"),
     }
 }
 

@@ -1,0 +1,155 @@
+//! Vulnerability findings: upserts from page commits, and the keyset-paginated,
+//! filtered reads of `/v2/vulnerability_findings` (the affected asset joined from
+//! `devices`).
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::{
+    records::{insert_chunk, values_sql},
+    SqlStore,
+};
+use crate::{
+    db::{Query, Tx},
+    models::{FindingQuery, FindingRow, StoredFinding},
+    traits::{FindingStore, Result},
+    window::{finish_page, Keyset, ListPage},
+};
+
+/// Writes new and changed findings.
+pub(super) async fn upsert(
+    tx: &mut Tx,
+    connection_id: Uuid,
+    rows: &[&FindingRow],
+    now: i64,
+) -> Result<()> {
+    for chunk in rows.chunks(insert_chunk(tx)) {
+        let mut q = Query::new("");
+        let values = values_sql(&mut q, chunk.len(), 16, |q, i| {
+            let r = chunk[i];
+            *q = std::mem::replace(q, Query::new(""))
+                .bind(r.id)
+                .bind(connection_id)
+                .bind(r.vendor_id.clone())
+                .bind(r.vendor.clone())
+                .bind(r.resource_id)
+                .bind(r.severity.clone())
+                .bind(r.state.clone())
+                .bind(r.has_fix)
+                .bind(r.first_seen_key)
+                .bind(r.last_seen_key)
+                .bind(r.state_updated_key)
+                .bind(now)
+                .bind(now)
+                .bind(r.content_hash)
+                .bind(r.data.clone())
+                .bind(r.resource_snapshot.clone());
+        });
+        q.sql = format!(
+            "INSERT INTO vulnerability_findings (id, connection_id, vendor_id, vendor, \
+             resource_id, severity, state, has_fix, first_seen_key, last_seen_key, \
+             state_updated_key, created_at, updated_at, content_hash, data, resource_snapshot) \
+             VALUES {values} ON CONFLICT (id) DO UPDATE SET \
+             resource_id = excluded.resource_id, severity = excluded.severity, \
+             state = excluded.state, has_fix = excluded.has_fix, \
+             first_seen_key = excluded.first_seen_key, last_seen_key = excluded.last_seen_key, \
+             state_updated_key = excluded.state_updated_key, updated_at = excluded.updated_at, \
+             content_hash = excluded.content_hash, data = excluded.data, \
+             resource_snapshot = excluded.resource_snapshot"
+        )
+        .into();
+        tx.exec().execute(q).await?;
+    }
+    Ok(())
+}
+
+const SELECT: &str = "SELECT f.id, f.updated_at AS sort_key, f.updated_at, f.data, \
+     f.resource_id, d.data AS resource_data, f.resource_snapshot \
+     FROM vulnerability_findings f LEFT JOIN devices d ON d.id = f.resource_id";
+
+/// The WHERE clause of a query (scoped to the account), its arguments bound in `q`.
+fn where_clause(account_id: Uuid, query: &FindingQuery, q: &mut Query) -> String {
+    let pc = q.push_arg(query.connection_id);
+    let pa = q.push_arg(account_id);
+    let mut sql = format!(
+        " WHERE f.connection_id = {pc} AND EXISTS (SELECT 1 FROM connections c \
+         WHERE c.id = {pc} AND c.account_id = {pa})"
+    );
+    let f = &query.filter;
+    for (col, values) in [("f.severity", &f.severities), ("f.state", &f.states)] {
+        if !values.is_empty() {
+            let ps: Vec<String> = values.iter().map(|v| q.push_arg(v.clone())).collect();
+            sql.push_str(&format!(" AND {col} IN ({})", ps.join(", ")));
+        }
+    }
+    for (col, ids) in [("f.resource_id", &f.resource_ids), ("f.id", &f.ids)] {
+        if !ids.is_empty() {
+            let ps: Vec<String> = ids.iter().map(|v| q.push_arg(*v)).collect();
+            sql.push_str(&format!(" AND {col} IN ({})", ps.join(", ")));
+        }
+    }
+    if let Some(has_fix) = f.has_fix {
+        let p = q.push_arg(has_fix);
+        sql.push_str(&format!(" AND f.has_fix = {p}"));
+    }
+    for (col, since) in [
+        ("f.first_seen_key", f.first_seen_since),
+        ("f.last_seen_key", f.last_seen_since),
+        ("f.state_updated_key", f.state_updated_since),
+    ] {
+        if let Some(since) = since {
+            let p = q.push_arg(since);
+            sql.push_str(&format!(" AND {col} >= {p}"));
+        }
+    }
+    sql
+}
+
+#[async_trait]
+impl FindingStore for SqlStore {
+    async fn list_findings(
+        &self,
+        account_id: Uuid,
+        query: &FindingQuery,
+    ) -> Result<ListPage<StoredFinding>> {
+        let mut q = Query::new("");
+        let where_sql = where_clause(account_id, query, &mut q);
+        let mut sql = format!("{SELECT}{where_sql}");
+        let keyset = Keyset {
+            key_col: "f.updated_at",
+            id_col: "f.id",
+            descending: false,
+        };
+        let reversed = keyset.apply(&query.window, &mut sql, &mut q);
+        q.sql = sql.into();
+        let rows: Vec<StoredFinding> = self.db.reader().fetch_all(q).await?;
+        let (items, has_more) = finish_page(rows, &query.window, reversed);
+        Ok(ListPage {
+            items,
+            // Keyset pages never count: a count of a million findings per page would cost
+            // more than the page.
+            total: None,
+            has_more,
+        })
+    }
+
+    async fn get_finding(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<StoredFinding>> {
+        let mut q = Query::new("");
+        let query = FindingQuery {
+            connection_id,
+            filter: crate::models::FindingFilter {
+                ids: vec![id],
+                ..Default::default()
+            },
+            window: crate::ListWindow::first(1),
+        };
+        let where_sql = where_clause(account_id, &query, &mut q);
+        q.sql = format!("{SELECT}{where_sql}").into();
+        self.db.reader().fetch_optional(q).await
+    }
+}
