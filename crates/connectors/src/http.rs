@@ -347,8 +347,10 @@ fn vendor_message(v: &serde_json::Value) -> Option<String> {
         Some(serde_json::Value::Object(e)) => {
             e.get("message").and_then(|m| m.as_str()).map(str::to_owned)
         }
+        // Entra ID {error, error_description}; Tenable {statusCode, error, message}
         Some(serde_json::Value::String(code)) => Some(
             v.get("error_description")
+                .or_else(|| v.get("message"))
                 .and_then(|d| d.as_str())
                 .and_then(|d| d.lines().next())
                 .map(str::trim)
@@ -392,5 +394,12 @@ mod tests {
             "Missing role"
         );
         assert_eq!(vendor_message(&json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"})).unwrap(), "invalid_client: AADSTS7000215: Invalid client secret provided.");
+        assert_eq!(
+            vendor_message(
+                &json!({"statusCode": 403, "error": "Forbidden", "message": "Insufficient scope"})
+            )
+            .unwrap(),
+            "Forbidden: Insufficient scope"
+        );
     }
 }

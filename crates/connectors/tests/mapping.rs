@@ -8,9 +8,12 @@ use serde_json::{json, Value};
 use tributary_connectors::{
     mapping::MapContext,
     normalize::net::normalize_mac,
-    vendors::{crowdstrike, ms_defender_endpoint, sentinelone},
+    vendors::{crowdstrike, crowdstrike_spotlight, ms_defender_endpoint, sentinelone, tenable},
 };
-use tributary_model::edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform};
+use tributary_model::{
+    edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform},
+    vms::{FindingSeverity, FindingState},
+};
 use uuid::Uuid;
 
 fn ctx() -> MapContext {
@@ -44,6 +47,51 @@ fn records(v: &Value) -> Vec<Value> {
         }
     }
     v.as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn tenable_samples() {
+    let Some(dir) = samples() else { return };
+    for file in [
+        "tenable/vulns_export_chunk_pytenable.json",
+        "tenable/vulns_export_chunk_elastic.json",
+    ] {
+        for r in records(&load(&dir, file)) {
+            let f = tenable::mapping::finding(&r, &ctx())
+                .unwrap_or_else(|e| panic!("{file}: {e}"))
+                .finding;
+            assert!(f.title.is_some() && f.resource.is_some(), "{file}");
+            assert_ne!(f.severity, FindingSeverity::Unknown, "{file}");
+            assert_ne!(f.state, FindingState::Unknown, "{file}");
+        }
+    }
+    let assets = records(&load(&dir, "tenable/assets_export_chunk_pytenable.json"));
+    let a = tenable::mapping::asset(&assets[0], &ctx()).unwrap().device;
+    assert_eq!(a.fqdns, vec!["docker.demo.io"]);
+    assert_eq!(a.platform, Platform::Linux);
+    assert!(a.mac_addresses.len() > 1);
+}
+
+#[test]
+fn spotlight_samples() {
+    let Some(dir) = samples() else { return };
+    let vulns = records(&load(
+        &dir,
+        "crowdstrike_spotlight/vulnerability_entities_elastic.json",
+    ));
+    assert!(!vulns.is_empty());
+    for v in &vulns {
+        let f = crowdstrike_spotlight::mapping::finding(v, &ctx())
+            .unwrap()
+            .finding;
+        assert!(
+            f.vulnerabilities[0].uid.starts_with("CVE-"),
+            "{:?}",
+            f.vulnerabilities
+        );
+        assert!(!f.resource.as_ref().unwrap().hostnames.is_empty());
+        assert_ne!(f.severity, FindingSeverity::Unknown);
+    }
 }
 
 #[test]

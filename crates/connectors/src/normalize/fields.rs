@@ -57,6 +57,16 @@ pub fn int(v: &Value, path: &str) -> Option<i64> {
     }
 }
 
+/// A finite number at `path` (a JSON number or a numeric string).
+pub fn float(v: &Value, path: &str) -> Option<f64> {
+    match at(v, path)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|f| f.is_finite())
+}
+
 /// A boolean at `path`: `true`/`false`, or `"True"`/`"false"`/`"yes"`/`"1"` as some
 /// exports write them.
 pub fn boolean(v: &Value, path: &str) -> Option<bool> {

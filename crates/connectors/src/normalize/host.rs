@@ -25,6 +25,31 @@ pub fn host_names(host: Option<&str>, domain: Option<&str>) -> (Vec<String>, Vec
     (vec![host.to_owned()], fqdn.into_iter().collect())
 }
 
+/// The platform an operating system's name says (`Windows Server 2019`, `Ubuntu 22.04`,
+/// `macOS 14`, `Linux Kernel 4.8 on Ubuntu 16.04`); unknown otherwise.
+pub fn platform_of_os(os: &str) -> tributary_model::edr::Platform {
+    use tributary_model::edr::Platform;
+    let os = os.to_ascii_lowercase();
+    if os.contains("windows") {
+        Platform::Windows
+    } else if ["mac os", "macos", "os x", "darwin"]
+        .iter()
+        .any(|m| os.contains(m))
+    {
+        Platform::Mac
+    } else if [
+        "linux", "ubuntu", "debian", "centos", "red hat", "rhel", "suse", "fedora", "amazon",
+        "oracle", "alpine", "rocky", "alma",
+    ]
+    .iter()
+    .any(|m| os.contains(m))
+    {
+        Platform::Linux
+    } else {
+        Platform::Unknown
+    }
+}
+
 /// Major and minor version from the first dotted number in `s` (`Ubuntu 22.04.3 LTS` →
 /// `22`, `04`; `9.5` → `9`, `5`). None when `s` has no dotted number: a build number or
 /// a release name (`22H2`) is not a major/minor version.
@@ -249,5 +274,24 @@ mod tests {
         assert!(!is_sid("S-1"));
         assert!(!is_sid("alice"));
         assert!(!is_sid("S-1-5-"));
+    }
+
+    #[test]
+    fn platforms_from_os_names() {
+        use tributary_model::edr::Platform;
+        for (os, want) in [
+            (
+                "Microsoft Windows Server 2019 Datacenter",
+                Platform::Windows,
+            ),
+            (
+                "Linux Kernel 4.8.0-53-generic on Ubuntu 16.04",
+                Platform::Linux,
+            ),
+            ("macOS 14.2", Platform::Mac),
+            ("Cisco IOS 15", Platform::Unknown),
+        ] {
+            assert_eq!(platform_of_os(os), want, "{os}");
+        }
     }
 }

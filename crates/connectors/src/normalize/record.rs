@@ -5,6 +5,7 @@
 use tributary_model::{
     edr::{Alert, AlertSeverity, AlertStatus, Device, Platform, SourceVendorInfo},
     ids::record_id,
+    vms::{Finding, FindingSeverity, FindingState, FindingType, Product, ResourceRelated},
     DataExportType, SourceVendor,
 };
 
@@ -76,6 +77,49 @@ pub fn alert(ctx: &MapContext, vendor: SourceVendor, vendor_id: &str) -> Alert {
         device: None,
         mitre: vec![],
         observables: Some(vec![]),
+        updated_at: None,
+    }
+}
+
+/// A finding with its record id, severity and state unknown, type `HOST`, reported by
+/// `product` (`(vendor name, product name)`).
+pub fn finding(
+    ctx: &MapContext,
+    vendor: SourceVendor,
+    vendor_id: &str,
+    product: (&str, &str),
+) -> Finding {
+    Finding {
+        id: record_id(
+            ctx.connection_id,
+            DataExportType::Vulnerabilities,
+            vendor_id,
+        ),
+        title: None,
+        description: None,
+        analytic_output: None,
+        severity: FindingSeverity::Unknown,
+        state: FindingState::Unknown,
+        finding_type: FindingType::Host,
+        first_seen: None,
+        last_seen: None,
+        ticket: None,
+        has_fix: None,
+        remediation: None,
+        product: Product {
+            vendor_name: product.0.to_owned(),
+            name: product.1.to_owned(),
+        },
+        analytic: None,
+        resource_related: ResourceRelated::default(),
+        vendor_data: serde_json::json!({}),
+        vulnerabilities: vec![],
+        vendor,
+        vendor_id: vendor_id.to_owned(),
+        state_updated_at: None,
+        fixed_at: None,
+        resource_id: None,
+        resource: None,
         updated_at: None,
     }
 }

@@ -3,14 +3,18 @@
 //! here and its spec is in [`BUILTIN`].
 
 pub mod crowdstrike;
+pub mod crowdstrike_spotlight;
 pub mod ms_defender_endpoint;
 pub mod sentinelone;
+pub mod tenable;
 
 use crate::spec::VendorSpec;
 
 /// Every built-in vendor.
 pub static BUILTIN: &[&VendorSpec] = &[
     &crowdstrike::SPEC,
+    &crowdstrike_spotlight::SPEC,
     &ms_defender_endpoint::SPEC,
     &sentinelone::SPEC,
+    &tenable::SPEC,
 ];

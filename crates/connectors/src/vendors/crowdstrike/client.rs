@@ -6,149 +6,36 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use serde_json::{json, Value};
-use tributary_model::{credentials::Credentials, DataExportType, Secret};
+use tributary_model::{credentials::Credentials, DataExportType};
 
-use super::endpoints::{
-    ALERT_ENTITIES, ALERT_QUERY, DEFAULT_BASE_URL, DEVICE_ENTITIES, DEVICE_QUERY, TOKEN,
+use super::{
+    endpoints::{ALERT_ENTITIES, ALERT_QUERY, DEVICE_ENTITIES, DEVICE_QUERY},
+    falcon::Falcon,
 };
 use crate::{
     connector::{Connector, ExportReader, RawPage},
     error::VendorError,
-    http::{read_body, VendorHttp},
-    oauth::{send_with_token, token_refused, TokenCache, TokenResponse},
+    http::VendorHttp,
     watermark::{self, Watermark},
 };
 
 /// Ids per query page and per entities call.
 const PAGE_SIZE: usize = 1000;
 
-pub struct CrowdStrike {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    base_url: String,
-    client_id: String,
-    client_secret: Secret,
-    member_cid: Option<String>,
-    tokens: TokenCache,
-    http: VendorHttp,
-}
-
-#[derive(Deserialize, Default)]
-struct Envelope {
-    #[serde(default)]
-    meta: Meta,
-    #[serde(default)]
-    resources: Option<Vec<Value>>,
-}
-
-#[derive(Deserialize, Default)]
-struct Meta {
-    #[serde(default)]
-    pagination: Option<PageMeta>,
-}
-
-#[derive(Deserialize, Default)]
-struct PageMeta {
-    /// The scroll token (devices) — a string; a number on offset-paged endpoints.
-    #[serde(default)]
-    offset: Option<Value>,
-    #[serde(default)]
-    after: Option<String>,
-    #[serde(default)]
-    total: Option<u64>,
-}
-
 /// The connector for parsed credentials (the spec's `connect`).
 pub fn connect(creds: &Credentials, options: &Value, http: VendorHttp) -> Arc<dyn Connector> {
-    Arc::new(CrowdStrike::new(creds, options, http))
+    let member_cid = options
+        .get("member_cid")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Arc::new(CrowdStrike {
+        falcon: Arc::new(Falcon::new(creds, member_cid, http)),
+    })
 }
 
-impl CrowdStrike {
-    pub fn new(creds: &Credentials, options: &Value, http: VendorHttp) -> Self {
-        CrowdStrike {
-            inner: Arc::new(Inner {
-                base_url: creds
-                    .get("base_url")
-                    .unwrap_or(DEFAULT_BASE_URL)
-                    .trim_end_matches('/')
-                    .to_owned(),
-                client_id: creds.get("client_id").unwrap_or_default().to_owned(),
-                client_secret: creds.secret("client_secret").unwrap_or_default(),
-                member_cid: options
-                    .get("member_cid")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                tokens: TokenCache::default(),
-                http,
-            }),
-        }
-    }
-}
-
-impl Inner {
-    async fn fetch_token(&self) -> Result<TokenResponse, VendorError> {
-        let url = format!("{}{TOKEN}", self.base_url);
-        let mut form = vec![
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose()),
-        ];
-        if let Some(cid) = &self.member_cid {
-            form.push(("member_cid", cid));
-        }
-        let resp = self
-            .http
-            .send(TOKEN, || self.http.client.post(&url).form(&form))
-            .await
-            .map_err(token_refused)?;
-        let body = read_body(TOKEN, resp).await?;
-        serde_json::from_slice(&body).map_err(|e| VendorError::malformed(TOKEN, e))
-    }
-
-    async fn call(
-        &self,
-        endpoint: &'static str,
-        build: impl Fn(&str, String) -> reqwest::RequestBuilder,
-    ) -> Result<Envelope, VendorError> {
-        let url = format!("{}{endpoint}", self.base_url);
-        let resp = send_with_token(
-            &self.http,
-            &self.tokens,
-            endpoint,
-            || self.fetch_token(),
-            |token| build(token, url.clone()),
-        )
-        .await?;
-        let body = read_body(endpoint, resp).await?;
-        serde_json::from_slice(&body).map_err(|e| VendorError::malformed(endpoint, e))
-    }
-
-    async fn query(
-        &self,
-        endpoint: &'static str,
-        params: &[(&str, String)],
-    ) -> Result<Envelope, VendorError> {
-        self.call(endpoint, |token, url| {
-            self.http.client.get(url).bearer_auth(token).query(params)
-        })
-        .await
-    }
-
-    async fn entities(
-        &self,
-        endpoint: &'static str,
-        body: Value,
-    ) -> Result<Vec<Value>, VendorError> {
-        let env = self
-            .call(endpoint, |token, url| {
-                self.http.client.post(url).bearer_auth(token).json(&body)
-            })
-            .await?;
-        Ok(env.resources.unwrap_or_default())
-    }
+pub struct CrowdStrike {
+    falcon: Arc<Falcon>,
 }
 
 /// What distinguishes the two exports' queries.
@@ -183,7 +70,7 @@ fn export_query(export: DataExportType) -> ExportQuery {
 }
 
 struct Reader {
-    inner: Arc<Inner>,
+    falcon: Arc<Falcon>,
     export: DataExportType,
     filter: Option<String>,
     /// The scroll `offset` token (devices) or `after` token (alerts).
@@ -214,7 +101,7 @@ impl ExportReader for Reader {
             };
             params.push((name, t.clone()));
         }
-        let page = self.inner.query(q.query, &params).await?;
+        let page = self.falcon.query(q.query, &params).await?;
         let ids: Vec<String> = page
             .resources
             .unwrap_or_default()
@@ -240,7 +127,7 @@ impl ExportReader for Reader {
             }));
         }
         let records = self
-            .inner
+            .falcon
             .entities(q.entities, json!({ q.ids_field: ids }))
             .await?;
         let watermark = watermark::latest(&records, q.time_field).map(Watermark::Time);
@@ -260,7 +147,7 @@ impl Connector for CrowdStrike {
             .and_then(|w| w.time())
             .map(|t| format!("{}:>='{}'", q.time_field, Watermark::Time(t).to_stored()));
         Box::new(Reader {
-            inner: self.inner.clone(),
+            falcon: self.falcon.clone(),
             export,
             filter,
             token: None,
@@ -271,7 +158,7 @@ impl Connector for CrowdStrike {
 
     async fn probe(&self, export: DataExportType) -> Result<(), VendorError> {
         let q = export_query(export);
-        self.inner
+        self.falcon
             .query(q.query, &[("limit", "1".to_owned())])
             .await
             .map(|_| ())

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod endpoints;
+pub mod falcon;
 pub mod mapping;
 
 pub use endpoints::VENDOR;
