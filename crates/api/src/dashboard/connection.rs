@@ -50,6 +50,22 @@ pub struct DetailView {
     pub message: String,
 }
 
+/// How many records of one export the connection has, and the page that lists them.
+pub struct RecordCount {
+    pub name: &'static str,
+    pub count: i64,
+    pub page: Option<&'static str>,
+}
+
+/// The dashboard page that browses `export`'s records.
+fn records_page(export: DataExportType) -> Option<&'static str> {
+    match export {
+        DataExportType::Devices | DataExportType::Assets => Some("devices"),
+        DataExportType::Alerts => Some("alerts"),
+        DataExportType::Vulnerabilities => Some("findings"),
+    }
+}
+
 pub struct Bar {
     pub color: &'static str,
     pub title: String,
@@ -94,8 +110,7 @@ struct Page {
     refresh: i64,
     timeout: i64,
     next_run: String,
-    devices: i64,
-    alerts: i64,
+    records: Vec<RecordCount>,
     health_name: String,
     class: &'static str,
     health: Option<HealthView>,
@@ -201,8 +216,15 @@ async fn render_page(
         } else {
             "not scheduled".into()
         },
-        devices: counts.get(DataExportType::Devices),
-        alerts: counts.get(DataExportType::Alerts),
+        records: spec
+            .exports
+            .iter()
+            .map(|e| RecordCount {
+                name: e.data_export_type.as_str(),
+                count: counts.get(e.data_export_type),
+                page: records_page(e.data_export_type),
+            })
+            .collect(),
         health_name: name.map_or("NOT CHECKED YET".into(), |n| n.to_string()),
         class: badge_class(name),
         health: health_view(c),

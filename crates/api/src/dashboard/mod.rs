@@ -5,6 +5,7 @@
 
 mod connection;
 mod connections;
+mod findings;
 mod records;
 mod session;
 mod view;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/connections/{id}/credentials", post(connection::save_credentials))
         .route("/dashboard/connections/{id}/alerts", get(records::alerts))
         .route("/dashboard/connections/{id}/devices", get(records::devices))
+        .route("/dashboard/connections/{id}/findings", get(findings::page))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),

@@ -25,20 +25,22 @@ pub struct FilterView {
     pub options: Vec<Choice>,
 }
 
+/// A table of records with filters, sorting and cursor links (shared by every record page).
 #[derive(Template)]
 #[template(path = "dashboard/records.html")]
-struct Page {
-    csrf: String,
-    id: String,
-    label: String,
-    kind: &'static str,
-    total: i64,
-    filters: Vec<FilterView>,
-    sorts: Vec<Choice>,
-    headers: Vec<&'static str>,
-    rows: Vec<Vec<String>>,
-    previous: Option<String>,
-    next: Option<String>,
+pub(super) struct Page {
+    pub csrf: String,
+    pub id: String,
+    pub label: String,
+    pub kind: &'static str,
+    /// Shown beside the title; None when the list does not count (v2 keyset lists).
+    pub total: Option<i64>,
+    pub filters: Vec<FilterView>,
+    pub sorts: Vec<Choice>,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+    pub previous: Option<String>,
+    pub next: Option<String>,
 }
 
 /// Rows per page.
@@ -66,11 +68,11 @@ pub async fn devices(
         .unwrap_or_else(|r| r)
 }
 
-fn or_dash(s: Option<String>) -> String {
+pub(super) fn or_dash(s: Option<String>) -> String {
     s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
 }
 
-fn first(list: &[String]) -> String {
+pub(super) fn first(list: &[String]) -> String {
     or_dash(list.first().cloned())
 }
 
@@ -99,7 +101,7 @@ fn device_cells(d: Device) -> Vec<String> {
 }
 
 /// The query string of another page of the same listing.
-fn link(params: &QueryParams, cursor: &str) -> String {
+pub(super) fn link(params: &QueryParams, cursor: &str) -> String {
     let mut pairs: Vec<(String, String)> = params
         .pairs()
         .iter()
@@ -210,7 +212,7 @@ async fn page(
         id: c.id.to_string(),
         label: connections::label(state, &c),
         kind,
-        total: page.total.unwrap_or(0),
+        total: Some(page.total.unwrap_or(0)),
         filters: filters(list, &view_params),
         sorts: sort_choices(list, view_params.get(&["sort"]).map(|(_, s)| s)),
         headers,
