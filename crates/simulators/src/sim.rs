@@ -39,7 +39,14 @@ pub struct VendorSpec {
     pub endpoints: &'static [&'static str],
     /// The record collections it serves, at its timestamp precision.
     pub collections: &'static [CollectionSpec],
+    /// Its own protocol faults (`Fault::Named`), e.g. an export ending in `ERROR`.
+    pub faults: &'static [&'static str],
 }
+
+/// The credential label a request was identified as (None: unknown), for handlers that
+/// take vendor faults ([`crate::faults::FaultTable::take_named`]).
+#[derive(Debug, Clone, Default)]
+pub struct Caller(pub Option<String>);
 
 /// A line the vendor adds to `tributary simulate`'s summary (and a member of its JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -198,6 +198,7 @@ pub fn alert(world: &World, r: &RecordRef) -> AlertCore {
         version: 0,
         updated: r.origin,
         origin: r.origin,
+        prior: r.origin,
     });
     let device = device(world, &device_ref);
     let candidates: Vec<(usize, u32)> = SCENARIOS
