@@ -4,6 +4,7 @@
 //! [`SimVendor::api`]. `docs/simulators.md` ("Adding a vendor") says what a folder holds.
 
 mod crowdstrike;
+mod falcon;
 mod ms_defender_endpoint;
 mod sentinelone;
 

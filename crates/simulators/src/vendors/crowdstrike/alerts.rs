@@ -11,8 +11,6 @@ use serde_json::{json, Value};
 
 use super::{
     data::{known_fields, render_alert},
-    envelope::{bad_request, envelope, envelope_head, envelope_tail},
-    fql,
     ids::{alert_composite_id, decode_composite_id},
 };
 use crate::{
@@ -22,6 +20,10 @@ use crate::{
     listing::{parse_sort, Listing, Sort, Token},
     respond::{self, Params, Render},
     sim::Sim,
+    vendors::falcon::{
+        envelope::{bad_request, envelope, envelope_head, envelope_tail},
+        fql,
+    },
 };
 
 const POWERED_BY: &str = "detectsapi";

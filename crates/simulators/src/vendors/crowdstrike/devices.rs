@@ -11,8 +11,6 @@ use serde_json::{json, Value};
 
 use super::{
     data::{known_fields, render_device},
-    envelope::{bad_request, envelope, envelope_head, envelope_tail},
-    fql,
     ids::{decode_aid, device_aid},
 };
 use crate::{
@@ -21,6 +19,10 @@ use crate::{
     listing::{parse_sort, Listing, Sort, Token},
     respond::{self, Params, Render},
     sim::Sim,
+    vendors::falcon::{
+        envelope::{bad_request, envelope, envelope_head, envelope_tail},
+        fql,
+    },
 };
 
 const POWERED_BY: &str = "device-api";

@@ -1,5 +1,5 @@
-//! `POST /oauth2/token` (form `client_id`, `client_secret`, optional `member_cid` →
-//! **201** `{access_token, token_type: "bearer", expires_in}`) and `POST /oauth2/revoke`.
+//! The Falcon token endpoint, shared by every Falcon product: `POST /oauth2/token` (form
+//! `client_id`, `client_secret`, optional `member_cid` → **201** `{access_token, token_type: "bearer", expires_in}`) and `POST /oauth2/revoke`.
 //!
 //! No `X-Cs-Region` header is sent: region-autodiscovering clients (falconpy) would
 //! switch to the real cloud's URL for a region they recognise.
@@ -36,7 +36,7 @@ pub async fn token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let claims = json!({
         "aud": "apigateway", "client_id": id, "exp": now_s + ttl.as_secs() as i64,
         "iat": now_s, "iss": "https://api.crowdstrike.com/", "jti": format!("{n:016x}"),
-        "nbf": now_s, "scp": ["devices:read", "alerts:read"], "sub": id,
+        "nbf": now_s, "scp": ["devices:read", "alerts:read", "spotlight-vulnerabilities:read"], "sub": id,
     });
     let token = jwt_like(&claims, sim.seed(), n);
     match sim
