@@ -201,13 +201,6 @@ impl Dataset {
 
     /// Up to `max` tombstones deleted within `range`, oldest deletion first, strictly after
     /// position `after`.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the seam for delta endpoints that report deletions; no vendor has one yet"
-        )
-    )]
     pub fn deleted(&self, range: TimeRange, after: Option<Key>, max: usize) -> Vec<RecordRef> {
         let o = self.read();
         let start = after.map_or(Bound::Unbounded, |k| Bound::Excluded((k.updated, k.index)));

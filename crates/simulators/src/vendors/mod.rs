@@ -7,6 +7,7 @@ mod crowdstrike;
 mod falcon;
 mod ms_defender_endpoint;
 mod sentinelone;
+mod tenable;
 
 use std::{fmt, str::FromStr};
 
@@ -23,6 +24,8 @@ pub enum SimVendor {
     Sentinelone,
     /// Microsoft Defender for Endpoint.
     MsDefenderEndpoint,
+    /// Tenable Vulnerability Management.
+    Tenable,
 }
 
 impl SimVendor {
@@ -31,6 +34,7 @@ impl SimVendor {
         SimVendor::Crowdstrike,
         SimVendor::Sentinelone,
         SimVendor::MsDefenderEndpoint,
+        SimVendor::Tenable,
     ];
 
     /// The vendor's implementation.
@@ -39,6 +43,7 @@ impl SimVendor {
             SimVendor::Crowdstrike => &crowdstrike::CrowdStrike,
             SimVendor::Sentinelone => &sentinelone::SentinelOne,
             SimVendor::MsDefenderEndpoint => &ms_defender_endpoint::Defender,
+            SimVendor::Tenable => &tenable::Tenable,
         }
     }
 

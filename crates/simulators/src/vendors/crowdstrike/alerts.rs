@@ -90,6 +90,7 @@ fn listing<'a>(sim: &'a Sim, s: &'a Spec, render: &'a Render) -> Listing<'a> {
         residual: s.filter.residual.as_ref(),
         sort: &s.sort,
         render,
+        keep: None,
     }
 }
 

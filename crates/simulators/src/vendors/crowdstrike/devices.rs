@@ -89,6 +89,7 @@ pub async fn query(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
         residual: c.filter.residual.as_ref(),
         sort: &c.sort,
         render: &render,
+        keep: None,
     };
     // Nothing past the window is ever returned.
     let limit = c.limit.min((WINDOW - offset) as usize);
@@ -128,6 +129,7 @@ pub async fn scroll(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
         residual: c.filter.residual.as_ref(),
         sort: &c.sort,
         render: &render,
+        keep: None,
     };
     let (page, next) = match listing.after(token, c.limit) {
         Ok(v) => v,

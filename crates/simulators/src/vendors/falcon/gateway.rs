@@ -20,6 +20,11 @@ use crate::{
 /// Requests per minute in `X-RateLimit-Limit` (per customer, all endpoints).
 const RATE_LIMIT: u32 = 6000;
 
+/// The customer id (32 hex), per seed: one tenant behind every Falcon product.
+pub fn cid(seed: u64) -> String {
+    Rng::for_record(seed, stream::TENANT, 0xc1d).hex(32)
+}
+
 /// A client id (32 hex) and secret (40 characters), deterministic per seed and label.
 pub fn new_secret(seed: u64, label: &str) -> Secret {
     let mut r = Rng::for_record(seed, stream::CREDENTIAL, label_key(label));
