@@ -9,3 +9,5 @@ mod faults;
 mod samples;
 mod sentinelone;
 mod support;
+mod tenable;
+mod vms_support;

@@ -61,7 +61,7 @@ async fn create(sim: Arc<Sim>, caller: Caller, kind: Kind, body: Bytes) -> Respo
     let now = sim.world.clock.now_ns();
     let request = match kind {
         Kind::Vulns => vulns_request(&sim.world, &body, now),
-        Kind::Assets => assets_request(&body, now),
+        Kind::Assets => assets_request(&body),
     };
     let request = match request {
         Ok(r) => r,

@@ -211,10 +211,7 @@ pub fn vulns_request(world: &World, body: &Value, now_ns: i64) -> Result<ExportR
     }
     // Without any time filter Tenable exports only what was found or fixed in 30 days.
     let since = since.or((!other_time).then_some(now_ns - 30 * DAY));
-    let range = TimeRange {
-        since,
-        until: Some(now_ns),
-    };
+    let range = TimeRange { since, until: None };
     let assets = assets(world).created().max(1);
     let per_asset = findings(world).created().div_ceil(assets).max(1);
     Ok(ExportRequest {
@@ -227,7 +224,7 @@ pub fn vulns_request(world: &World, body: &Value, now_ns: i64) -> Result<ExportR
 
 /// `POST /assets/export` and `/assets/v2/export`: `chunk_size` 100–10000 (else 400),
 /// `filters` (`updated_at`, `deleted_at`, `created_at`, `is_deleted`, v2 `since`).
-pub fn assets_request(body: &Value, now_ns: i64) -> Result<ExportRequest, String> {
+pub fn assets_request(body: &Value) -> Result<ExportRequest, String> {
     let chunk_size =
         number(body.get("chunk_size"), "chunk_size")?.ok_or("chunk_size is required")?;
     if !(100..=10_000).contains(&chunk_size) {
@@ -251,8 +248,7 @@ pub fn assets_request(body: &Value, now_ns: i64) -> Result<ExportRequest, String
             n => return Err(format!("filters.{n} is not a valid filter")),
         }
     }
-    let until = Some(now_ns);
-    let range = |since| TimeRange { since, until };
+    let range = |since| TimeRange { since, until: None };
     let wants_deleted = deleted.is_some() || is_deleted == Some(true);
     let select = match since {
         // v2 `since`: updated or deleted since.
