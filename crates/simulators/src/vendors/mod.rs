@@ -4,6 +4,7 @@
 //! [`SimVendor::api`]. `docs/simulators.md` ("Adding a vendor") says what a folder holds.
 
 mod crowdstrike;
+mod crowdstrike_spotlight;
 mod falcon;
 mod ms_defender_endpoint;
 mod sentinelone;
@@ -26,6 +27,8 @@ pub enum SimVendor {
     MsDefenderEndpoint,
     /// Tenable Vulnerability Management.
     Tenable,
+    /// CrowdStrike Falcon Spotlight.
+    CrowdstrikeSpotlight,
 }
 
 impl SimVendor {
@@ -35,6 +38,7 @@ impl SimVendor {
         SimVendor::Sentinelone,
         SimVendor::MsDefenderEndpoint,
         SimVendor::Tenable,
+        SimVendor::CrowdstrikeSpotlight,
     ];
 
     /// The vendor's implementation.
@@ -44,6 +48,7 @@ impl SimVendor {
             SimVendor::Sentinelone => &sentinelone::SentinelOne,
             SimVendor::MsDefenderEndpoint => &ms_defender_endpoint::Defender,
             SimVendor::Tenable => &tenable::Tenable,
+            SimVendor::CrowdstrikeSpotlight => &crowdstrike_spotlight::Spotlight,
         }
     }
 

@@ -34,7 +34,6 @@ const MAKERS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct AssetCore {
     pub index: u64,
-    pub version: u32,
     pub os: &'static AssetOs,
     /// Short host name (`WS-0A1B2C3`, `web-0a1b2c3`).
     pub hostname: String,
@@ -92,7 +91,6 @@ pub fn asset(world: &World, r: &RecordRef) -> AssetCore {
     };
     let mut a = AssetCore {
         index: r.index,
-        version: r.version,
         os,
         fqdn: format!("{}.{domain}", hostname.to_lowercase()),
         netbios: (os.family == Family::Windows).then(|| hostname.to_uppercase()),
@@ -152,7 +150,6 @@ pub enum Scope {
 #[derive(Debug, Clone, Copy)]
 pub struct FindingCore {
     pub index: u64,
-    pub version: u32,
     pub asset: u64,
     pub plugin: &'static Plugin,
     pub state: State,
@@ -220,7 +217,6 @@ pub fn finding(world: &World, r: &RecordRef, scope: Scope) -> FindingCore {
     };
     FindingCore {
         index: r.index,
-        version: r.version,
         asset: asset_index,
         plugin,
         state,

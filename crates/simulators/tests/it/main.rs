@@ -8,6 +8,7 @@ mod defender;
 mod faults;
 mod samples;
 mod sentinelone;
+mod spotlight;
 mod support;
 mod tenable;
 mod vms_support;
