@@ -7,6 +7,7 @@ mod crowdstrike;
 mod defender;
 mod faults;
 mod samples;
+mod sdk;
 mod sentinelone;
 mod spotlight;
 mod support;
