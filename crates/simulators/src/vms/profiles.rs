@@ -11,7 +11,7 @@ use super::{
 use crate::{
     dataset::RecordRef,
     fake::{ipv6, mac_bytes, private_ipv4, Rng, DAY, HOUR, MIN, SEC},
-    ids::feistel,
+    ids::base36_code,
     world::World,
 };
 
@@ -57,23 +57,11 @@ pub struct AssetCore {
     pub updated: i64,
 }
 
-/// A 7-character base-36 code unique per asset index.
-fn host_code(index: u64, seed: u64) -> String {
-    let mut n = feistel(index, 100_000, seed ^ 0x7a55);
-    let mut s = Vec::new();
-    for _ in 0..7 {
-        s.push(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % 36) as usize]);
-        n /= 36;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
-}
-
 /// The asset behind record `r` of the assets collection.
 pub fn asset(world: &World, r: &RecordRef) -> AssetCore {
     let mut g = Rng::for_record(world.seed, stream::ASSET, r.index);
     let os = pick_os(&mut g);
-    let code = host_code(r.index, world.seed);
+    let code = base36_code(r.index, world.seed ^ 0x7a55);
     let hostname = match os.family {
         Family::Windows => format!("{}-{code}", g.pick(WIN_PREFIXES)),
         Family::Mac => format!("MBP-{code}"),

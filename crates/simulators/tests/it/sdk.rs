@@ -56,19 +56,7 @@ async fn pytenable_exports_read_every_finding_and_asset() {
     let sim = vms_sim(SimVendor::Tenable, 300, 1500).await;
     let printed = run("tenable_exports.py", &sim).await;
     let all = export_all(&sim, "vulns", all_findings()).await;
-    let cutoff = sim.control().now() - chrono::Duration::days(30);
-    let recent_open = all
-        .iter()
-        .filter(|r| r["state"] != "FIXED")
-        .filter(|r| {
-            r["last_found"]
-                .as_str()
-                .unwrap()
-                .parse::<chrono::DateTime<chrono::Utc>>()
-                .unwrap()
-                >= cutoff
-        })
-        .count();
+    let recent_open = recent_open(&all, sim.control().now());
     let state = |s: &str| all.iter().filter(|r| r["state"] == s).count();
     assert_eq!(printed["findings"], 1500, "{printed}");
     assert_eq!(printed["distinct_findings"], 1500);

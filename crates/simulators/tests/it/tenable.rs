@@ -116,19 +116,7 @@ async fn a_vulns_export_goes_queued_processing_finished_and_lists_every_finding_
 async fn without_a_time_filter_only_open_findings_of_the_last_30_days_come() {
     let sim = vms_sim(SimVendor::Tenable, 30, 500).await;
     let all = export_all(&sim, "vulns", all_findings()).await;
-    let cutoff = sim.control().now() - chrono::Duration::days(30);
-    let expected = all
-        .iter()
-        .filter(|r| r["state"] != "FIXED")
-        .filter(|r| {
-            r["last_found"]
-                .as_str()
-                .unwrap()
-                .parse::<chrono::DateTime<chrono::Utc>>()
-                .unwrap()
-                >= cutoff
-        })
-        .count();
+    let expected = recent_open(&all, sim.control().now());
     let default = export_all(&sim, "vulns", json!({})).await;
     assert_eq!(default.len(), expected);
     assert!(expected > 0 && expected < all.len());

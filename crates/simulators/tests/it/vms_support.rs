@@ -139,3 +139,17 @@ pub async fn spotlight_all(
         after = next.to_owned();
     }
 }
+
+/// How many of `all` (a full vulns export) Tenable's default export lists at `now`: open
+/// and reopened findings last found within 30 days.
+pub fn recent_open(all: &[Value], now: chrono::DateTime<chrono::Utc>) -> usize {
+    let cutoff = now - chrono::Duration::days(30);
+    all.iter()
+        .filter(|r| r["state"] != "FIXED")
+        .filter(|r| {
+            let found: chrono::DateTime<chrono::Utc> =
+                r["last_found"].as_str().unwrap().parse().unwrap();
+            found >= cutoff
+        })
+        .count()
+}

@@ -21,7 +21,7 @@ use crate::{
     respond::{self, Params, Render},
     sim::Sim,
     vendors::falcon::{
-        envelope::{bad_request, envelope, envelope_head, envelope_tail},
+        envelope::{bad_request, entities_reply, envelope, envelope_head, envelope_tail},
         fql,
     },
 };
@@ -182,28 +182,10 @@ pub async fn entities(State(sim): State<Arc<Sim>>, uri: Uri, body: Bytes) -> Res
         Ok(b) => b.composite_ids,
         Err(e) => return bad_request(POWERED_BY, &format!("invalid request body: {e}")),
     };
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    for id in &ids {
-        match decode_composite_id(&sim.world, id).and_then(|i| alerts(&sim.world).get(i)) {
-            Some(r) => found.push(r),
-            None => errors
-                .push(json!({"code": 404, "message": format!("alert not found: {id}"), "id": id})),
-        }
-    }
-    if found.is_empty() {
-        return respond::json(
-            404,
-            &envelope(POWERED_BY, None, json!([]), Value::Array(errors)),
-        );
-    }
-    respond::stream_page(
-        200,
-        envelope_head(POWERED_BY, None),
-        found,
-        renderer(&sim),
-        envelope_tail(errors),
-    )
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let lookup =
+        |id: &str| decode_composite_id(&sim.world, id).and_then(|i| alerts(&sim.world).get(i));
+    entities_reply(POWERED_BY, &ids, "alert", lookup, renderer(&sim))
 }
 
 #[derive(Deserialize)]

@@ -20,7 +20,7 @@ use crate::{
     respond::{self, Params, Render},
     sim::Sim,
     vendors::falcon::{
-        envelope::{bad_request, envelope, envelope_head, envelope_tail},
+        envelope::{bad_request, entities_reply, envelope},
         fql,
     },
 };
@@ -191,26 +191,7 @@ fn entities(sim: &Arc<Sim>, ids: Vec<String>) -> Response {
     if ids.is_empty() {
         return bad_request(POWERED_BY, "ids is required");
     }
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    for id in &ids {
-        match decode_aid(sim.seed(), id).and_then(|i| devices(&sim.world).get(i)) {
-            Some(r) => found.push(r),
-            None => errors
-                .push(json!({"code": 404, "message": format!("Device not found: {id}"), "id": id})),
-        }
-    }
-    if found.is_empty() {
-        return respond::json(
-            404,
-            &envelope(POWERED_BY, None, json!([]), Value::Array(errors)),
-        );
-    }
-    respond::stream_page(
-        200,
-        envelope_head(POWERED_BY, None),
-        found,
-        renderer(sim),
-        envelope_tail(errors),
-    )
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let lookup = |id: &str| decode_aid(sim.seed(), id).and_then(|i| devices(&sim.world).get(i));
+    entities_reply(POWERED_BY, &ids, "Device", lookup, renderer(sim))
 }

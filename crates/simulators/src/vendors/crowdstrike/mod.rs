@@ -46,8 +46,10 @@ impl VendorApi for CrowdStrike {
     }
 
     fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
+        if auth::is_token_path(path) {
+            return Some("token");
+        }
         match path.trim_end_matches('/') {
-            "/oauth2/token" | "/oauth2/revoke" => Some("token"),
             "/devices/queries/devices/v1"
             | "/devices/queries/devices-scroll/v1"
             | "/devices/entities/devices/v2" => Some("devices"),
@@ -59,9 +61,7 @@ impl VendorApi for CrowdStrike {
     }
 
     fn router(&self) -> Router<Arc<Sim>> {
-        Router::new()
-            .route("/oauth2/token", post(auth::token))
-            .route("/oauth2/revoke", post(auth::revoke))
+        auth::routes()
             .route("/devices/queries/devices/v1", get(devices::query))
             .route("/devices/queries/devices-scroll/v1", get(devices::scroll))
             .route(

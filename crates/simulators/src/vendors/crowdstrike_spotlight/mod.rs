@@ -7,12 +7,7 @@ mod vulns;
 
 use std::sync::Arc;
 
-use axum::{
-    http::Method,
-    response::Response,
-    routing::{get, post},
-    Router,
-};
+use axum::{http::Method, response::Response, routing::get, Router};
 use serde_json::{json, Value};
 
 use crate::{
@@ -42,8 +37,10 @@ impl VendorApi for Spotlight {
     }
 
     fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
+        if auth::is_token_path(path) {
+            return Some("token");
+        }
         match path.trim_end_matches('/') {
-            "/oauth2/token" | "/oauth2/revoke" => Some("token"),
             "/spotlight/combined/vulnerabilities/v1"
             | "/spotlight/queries/vulnerabilities/v1"
             | "/spotlight/entities/vulnerabilities/v2" => Some("vulnerabilities"),
@@ -52,9 +49,7 @@ impl VendorApi for Spotlight {
     }
 
     fn router(&self) -> Router<Arc<Sim>> {
-        Router::new()
-            .route("/oauth2/token", post(auth::token))
-            .route("/oauth2/revoke", post(auth::revoke))
+        auth::routes()
             .route(
                 "/spotlight/combined/vulnerabilities/v1",
                 get(vulns::combined),

@@ -17,7 +17,7 @@ use crate::{
     respond::{self, Params, Render},
     sim::{Caller, Sim},
     vendors::falcon::{
-        envelope::{bad_request, envelope, envelope_head, envelope_tail, meta},
+        envelope::{bad_request, entities_reply, envelope, envelope_head, envelope_tail, meta},
         fql,
     },
     vms::collections::{finding_live, findings},
@@ -150,14 +150,19 @@ fn facets(p: &Params) -> Result<Vec<&'static str>, String> {
         .collect()
 }
 
+/// The query string, or the 400 a malformed one gets.
+fn params(uri: &Uri) -> Result<Params, Response> {
+    Params::parse(uri).map_err(|e| bad_request(POWERED_BY, &e))
+}
+
 pub async fn combined(
     State(sim): State<Arc<Sim>>,
     Extension(caller): Extension<Caller>,
     uri: Uri,
 ) -> Response {
-    let p = match Params::parse(&uri) {
+    let p = match params(&uri) {
         Ok(p) => p,
-        Err(e) => return bad_request(POWERED_BY, &e),
+        Err(resp) => return resp,
     };
     let facets = match facets(&p) {
         Ok(f) => f,
@@ -183,9 +188,9 @@ pub async fn query(
     Extension(caller): Extension<Caller>,
     uri: Uri,
 ) -> Response {
-    let p = match Params::parse(&uri) {
+    let p = match params(&uri) {
         Ok(p) => p,
-        Err(e) => return bad_request(POWERED_BY, &e),
+        Err(resp) => return resp,
     };
     let (page, pagination) = match page(&sim, &caller, &p, 400) {
         Ok(v) => v,
@@ -203,9 +208,9 @@ pub async fn query(
 }
 
 pub async fn entities(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
-    let p = match Params::parse(&uri) {
+    let p = match params(&uri) {
         Ok(p) => p,
-        Err(e) => return bad_request(POWERED_BY, &e),
+        Err(resp) => return resp,
     };
     let ids: Vec<&str> = p
         .all("ids")
@@ -216,29 +221,17 @@ pub async fn entities(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
     if ids.is_empty() || ids.len() > 400 {
         return bad_request(POWERED_BY, "between 1 and 400 ids are required");
     }
-    let (mut found, mut errors) = (Vec::new(), Vec::new());
-    for id in ids {
-        let record = decode_vuln_id(&sim.world, id)
-            .filter(|i| finding_live(&sim.world, *i))
-            .and_then(|i| findings(&sim.world).get(i));
-        match record {
-            Some(r) => found.push(r),
-            None => errors.push(
-                json!({"code": 404, "message": format!("vulnerability not found: {id}"), "id": id}),
-            ),
-        }
-    }
-    if found.is_empty() {
-        return respond::json(
-            404,
-            &envelope(POWERED_BY, None, json!([]), Value::Array(errors)),
-        );
-    }
-    respond::stream_page(
-        200,
-        envelope_head(POWERED_BY, None),
-        found,
+    let world = &sim.world;
+    let lookup = |id: &str| {
+        decode_vuln_id(world, id)
+            .filter(|i| finding_live(world, *i))
+            .and_then(|i| findings(world).get(i))
+    };
+    entities_reply(
+        POWERED_BY,
+        &ids,
+        "vulnerability",
+        lookup,
         full_renderer(&sim),
-        envelope_tail(errors),
     )
 }

@@ -6,7 +6,7 @@
 
 use std::{sync::atomic::Ordering, sync::Arc, time::Duration, time::Instant};
 
-use axum::{extract::State, response::Response};
+use axum::{extract::State, response::Response, routing::post, Router};
 use bytes::Bytes;
 use serde_json::json;
 
@@ -20,6 +20,21 @@ use crate::{
 
 /// Falcon tokens live 30 minutes; the response says 1799 seconds.
 const DEFAULT_TTL: Duration = Duration::from_secs(1799);
+
+/// The token endpoint's routes, which every Falcon product serves.
+pub fn routes() -> Router<Arc<Sim>> {
+    Router::new()
+        .route("/oauth2/token", post(token))
+        .route("/oauth2/revoke", post(revoke))
+}
+
+/// Whether `path` is one of the token endpoint's.
+pub fn is_token_path(path: &str) -> bool {
+    matches!(
+        path.trim_end_matches('/'),
+        "/oauth2/token" | "/oauth2/revoke"
+    )
+}
 
 pub async fn token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let form = form(&body);
