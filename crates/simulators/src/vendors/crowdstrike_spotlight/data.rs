@@ -20,10 +20,10 @@ use crate::{
     world::World,
 };
 
-const AID_KEY: u64 = 0x5b07_a1d;
-const VULN_KEY: u64 = 0x5b07_f1d;
-const REMEDIATION_KEY: u64 = 0x5b07_4e3;
-const LOGIC_KEY: u64 = 0x5b07_10c;
+const AID_KEY: u64 = 0x05b0_7a1d;
+const VULN_KEY: u64 = 0x05b0_7f1d;
+const REMEDIATION_KEY: u64 = 0x05b0_74e3;
+const LOGIC_KEY: u64 = 0x05b0_710c;
 
 /// The facets that add blocks to combined records.
 pub const FACETS: &[&str] = &["cve", "host_info", "remediation", "evaluation_logic"];

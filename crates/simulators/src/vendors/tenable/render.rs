@@ -132,7 +132,7 @@ pub fn render_finding(world: &World, r: &RecordRef) -> Value {
         "port": {"port": f.plugin.port.0, "protocol": f.plugin.port.1, "service": f.plugin.port.2},
         "scan": {
             "completed_at": secs(f.last_found),
-            "schedule_uuid": guid_id(world.seed ^ 0x5c4ed, (f.roll[0] % 7) as u64, false),
+            "schedule_uuid": guid_id(world.seed ^ 0x5c4ed, f.roll[0] % 7, false),
             "started_at": secs(start),
             "uuid": guid_id(world.seed ^ 0x5ca9, f.roll[0] % 1000, false),
         },
