@@ -158,6 +158,7 @@ fn params(uri: &Uri) -> Result<Params, Response> {
     Params::parse(uri).map_err(|e| bad_request(POWERED_BY, &e))
 }
 
+/// `GET /spotlight/combined/vulnerabilities/v1`.
 pub async fn combined(
     State(sim): State<Arc<Sim>>,
     Extension(caller): Extension<Caller>,
@@ -182,6 +183,7 @@ fn combined_page(sim: &Arc<Sim>, caller: &Caller, uri: &Uri) -> Result<Response,
     ))
 }
 
+/// `GET /spotlight/queries/vulnerabilities/v1`.
 pub async fn query(
     State(sim): State<Arc<Sim>>,
     Extension(caller): Extension<Caller>,
@@ -201,6 +203,7 @@ pub async fn query(
     }
 }
 
+/// `GET /spotlight/entities/vulnerabilities/v2?ids=…`.
 pub async fn entities(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
     let p = match params(&uri) {
         Ok(p) => p,

@@ -201,6 +201,7 @@ pub fn renderer(sim: &Arc<Sim>, kind: Kind) -> Render {
     }
 }
 
+/// `POST /vulns/export`.
 pub async fn create_vulns(
     State(sim): State<Arc<Sim>>,
     Extension(c): Extension<Caller>,
@@ -209,6 +210,7 @@ pub async fn create_vulns(
     create(sim, c, Kind::Vulns, body).await
 }
 
+/// `POST /assets/export` and `POST /assets/v2/export`.
 pub async fn create_assets(
     State(sim): State<Arc<Sim>>,
     Extension(c): Extension<Caller>,
@@ -217,14 +219,17 @@ pub async fn create_assets(
     create(sim, c, Kind::Assets, body).await
 }
 
+/// `GET /vulns/export/{uuid}/status` (moves the job on).
 pub async fn vulns_status(State(sim): State<Arc<Sim>>, Path(uuid): Path<String>) -> Response {
     status(sim, Kind::Vulns, uuid).await
 }
 
+/// `GET /assets/export/{uuid}/status` (moves the job on).
 pub async fn assets_status(State(sim): State<Arc<Sim>>, Path(uuid): Path<String>) -> Response {
     status(sim, Kind::Assets, uuid).await
 }
 
+/// `GET /vulns/export/{uuid}/chunks/{id}`.
 pub async fn vulns_chunk(
     State(sim): State<Arc<Sim>>,
     Extension(c): Extension<Caller>,
@@ -233,6 +238,7 @@ pub async fn vulns_chunk(
     chunk(sim, c, Kind::Vulns, uuid, id).await
 }
 
+/// `GET /assets/export/{uuid}/chunks/{id}`.
 pub async fn assets_chunk(
     State(sim): State<Arc<Sim>>,
     Extension(c): Extension<Caller>,
@@ -241,18 +247,22 @@ pub async fn assets_chunk(
     chunk(sim, c, Kind::Assets, uuid, id).await
 }
 
+/// `POST /vulns/export/{uuid}/cancel`.
 pub async fn vulns_cancel(State(sim): State<Arc<Sim>>, Path(uuid): Path<String>) -> Response {
     cancel(sim, Kind::Vulns, uuid).await
 }
 
+/// `POST /assets/export/{uuid}/cancel`.
 pub async fn assets_cancel(State(sim): State<Arc<Sim>>, Path(uuid): Path<String>) -> Response {
     cancel(sim, Kind::Assets, uuid).await
 }
 
+/// `GET /vulns/export/status`: recent jobs.
 pub async fn vulns_list(State(sim): State<Arc<Sim>>) -> Response {
     list(sim, Kind::Vulns).await
 }
 
+/// `GET /assets/export/status`: recent jobs.
 pub async fn assets_list(State(sim): State<Arc<Sim>>) -> Response {
     list(sim, Kind::Assets).await
 }

@@ -157,17 +157,16 @@ fn index_of(names: &[&str], v: &str, what: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("{what} {v:?} is not one of {names:?}"))
 }
 
-/// `POST /vulns/export`: `num_assets` 50–5000 (clamped, default 50), `filters`.
-pub fn vulns_request(world: &World, body: &Value, now_ns: i64) -> Result<ExportRequest, String> {
-    let num_assets = number(body.get("num_assets"), "num_assets")?
-        .unwrap_or(50)
-        .clamp(50, 5000);
-    let filters = filters_of(body)?;
+/// The finding conditions of vulns `filters`, the `since` time, and whether another time
+/// filter was given.
+fn finding_filter(
+    filters: &Map<String, Value>,
+) -> Result<(FindingFilter, Option<i64>, bool), String> {
     let mut f = FindingFilter::default();
     let mut since = None;
     let mut other_time = false;
     let mut states = None;
-    for (name, v) in &filters {
+    for (name, v) in filters {
         match name.as_str() {
             "since" | "indexed_at" => since = Some(seconds(v, name)? * SEC),
             "first_found" | "first_seen" => {
@@ -209,6 +208,16 @@ pub fn vulns_request(world: &World, body: &Value, now_ns: i64) -> Result<ExportR
     if !f.severities.contains(&true) {
         f.severities = [true; 5];
     }
+    Ok((f, since, other_time))
+}
+
+/// `POST /vulns/export`: `num_assets` 50–5000 (clamped, default 50), `filters`.
+pub fn vulns_request(world: &World, body: &Value, now_ns: i64) -> Result<ExportRequest, String> {
+    let num_assets = number(body.get("num_assets"), "num_assets")?
+        .unwrap_or(50)
+        .clamp(50, 5000);
+    let filters = filters_of(body)?;
+    let (f, since, other_time) = finding_filter(&filters)?;
     // Without any time filter Tenable exports only what was found or fixed in 30 days.
     let since = since.or((!other_time).then_some(now_ns - 30 * DAY));
     let range = TimeRange { since, until: None };
