@@ -4,12 +4,14 @@
 //!
 //! `cargo bench -p tributary-simulators --bench paging`
 //! (`BENCH_ALERTS=N` changes the export size, default 1,000,000;
-//! `BENCH_VENDORS=sentinelone,ms_defender_endpoint` picks the simulators.)
+//! `BENCH_VENDORS=sentinelone,ms_defender_endpoint` picks the simulators; `tenable` runs
+//! one vulns export of that many findings on a tenth as many assets, downloading its
+//! chunks as they become available.)
 
 use std::time::{Duration, Instant};
 
 use serde::{de::IgnoredAny, Deserialize};
-use tributary_simulators::{render_alerts, spawn, RunningSimulator, SimConfig, SimVendor};
+use tributary_simulators::{render_records, spawn, RunningSimulator, SimConfig, SimVendor};
 
 #[derive(Deserialize)]
 struct S1Page {
@@ -164,14 +166,75 @@ async fn page_defender(sim: &RunningSimulator, client: &reqwest::Client, expecte
     }
 }
 
+/// Tenable: every finding in one vulns export, each chunk downloaded once it is listed.
+async fn export_tenable(sim: &RunningSimulator, client: &reqwest::Client, expected: u64) -> Run {
+    let creds = sim.credentials();
+    let keys = format!(
+        "accessKey={};secretKey={}",
+        creds["access_key"].as_str().expect("access key"),
+        creds["secret_key"].as_str().expect("secret key")
+    );
+    let url = |path: &str| format!("{}/vulns/export{path}", sim.base_url());
+    let get = |u: String| client.get(u).header("X-ApiKeys", &keys).send();
+    let started = Instant::now();
+    let created: serde_json::Value = client
+        .post(url(""))
+        .header("X-ApiKeys", &keys)
+        .json(&serde_json::json!({"num_assets": 500, "filters": {"since": 1}}))
+        .send()
+        .await
+        .expect("export")
+        .json()
+        .await
+        .expect("export body");
+    let uuid = created["export_uuid"].as_str().expect("uuid").to_owned();
+    let (mut pages, mut records, mut rss_early) = (0u64, 0u64, 0);
+    let mut done = std::collections::HashSet::new();
+    loop {
+        let status: serde_json::Value = get(url(&format!("/{uuid}/status")))
+            .await
+            .expect("status")
+            .json()
+            .await
+            .expect("status body");
+        for id in status["chunks_available"].as_array().expect("chunks") {
+            if !done.insert(id.to_string()) {
+                continue;
+            }
+            let body = get(url(&format!("/{uuid}/chunks/{id}")))
+                .await
+                .expect("chunk")
+                .bytes()
+                .await
+                .expect("chunk body");
+            let chunk: Vec<IgnoredAny> = serde_json::from_slice(&body).expect("a chunk");
+            pages += 1;
+            records += chunk.len() as u64;
+            if records >= expected / 10 && rss_early == 0 {
+                rss_early = proc_kib("VmRSS:") / 1024;
+            }
+        }
+        if status["status"] == "FINISHED" {
+            break;
+        }
+    }
+    Run {
+        pages,
+        records,
+        elapsed: started.elapsed(),
+        rss_early,
+        rss_end: proc_kib("VmRSS:") / 1024,
+    }
+}
+
 /// Rendering and serializing the same records in pages of `page` without HTTP.
-fn baseline(config: &SimConfig, alerts: u64, page: u64) -> Duration {
+fn baseline(config: &SimConfig, collection: &str, alerts: u64, page: u64) -> Duration {
     let started = Instant::now();
     let mut buf = Vec::with_capacity(64 << 20);
     let mut from = 0;
     while from < alerts {
         buf.clear();
-        render_alerts(config, from, page, &mut buf).expect("render");
+        render_records(config, collection, from, page, &mut buf).expect("render");
         std::hint::black_box(&buf);
         from += page;
     }
@@ -183,16 +246,23 @@ fn rate(n: u64, d: Duration) -> f64 {
 }
 
 async fn bench(vendor: SimVendor, alerts: u64) {
-    let config = SimConfig::new(vendor)
-        .devices(10_000)
-        .alerts(alerts)
-        .seed(7);
-    let page = if vendor == SimVendor::MsDefenderEndpoint {
-        10_000
+    let vms = vendor == SimVendor::Tenable;
+    let config = if vms {
+        SimConfig::new(vendor)
+            .count("assets", alerts / 10)
+            .count("findings", alerts)
     } else {
-        1_000
+        SimConfig::new(vendor).devices(10_000).alerts(alerts)
+    }
+    .seed(7);
+    let page = match vendor {
+        SimVendor::MsDefenderEndpoint => 10_000,
+        // 500 assets per chunk, ten findings each.
+        SimVendor::Tenable => 5_000,
+        _ => 1_000,
     };
-    let base = baseline(&config, alerts, page);
+    let collection = if vms { "findings" } else { "alerts" };
+    let base = baseline(&config, collection, alerts, page);
     let sim = spawn(config).await.expect("simulator");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
@@ -200,13 +270,14 @@ async fn bench(vendor: SimVendor, alerts: u64) {
         .expect("client");
     let run = match vendor {
         SimVendor::MsDefenderEndpoint => page_defender(&sim, &client, alerts).await,
+        SimVendor::Tenable => export_tenable(&sim, &client, alerts).await,
         _ => page_sentinelone(&sim, &client, alerts).await,
     };
     assert_eq!(run.records, alerts, "every record paged exactly once");
     let http_rate = rate(run.records, run.elapsed);
     let base_rate = rate(alerts, base);
     println!(
-        "{vendor}: {} alerts in {} pages of {page}",
+        "{vendor}: {} {collection} in {} pages of {page}",
         run.records, run.pages
     );
     println!(
@@ -247,7 +318,8 @@ fn main() {
         let vendor = match name.trim() {
             "sentinelone" => SimVendor::Sentinelone,
             "ms_defender_endpoint" => SimVendor::MsDefenderEndpoint,
-            other => panic!("BENCH_VENDORS: {other} (sentinelone, ms_defender_endpoint)"),
+            "tenable" => SimVendor::Tenable,
+            other => panic!("BENCH_VENDORS: {other} (sentinelone, ms_defender_endpoint, tenable)"),
         };
         runtime.block_on(bench(vendor, alerts));
     }

@@ -142,6 +142,15 @@ impl SimConfig {
             );
         }
         for f in &self.faults {
+            if let crate::faults::Fault::Named(n) = f.fault {
+                anyhow::ensure!(
+                    spec.faults.contains(&n.as_str()),
+                    "unknown fault {:?} for {}: its own faults are {:?}",
+                    n.as_str(),
+                    self.vendor,
+                    spec.faults
+                );
+            }
             if let Some(e) = &f.endpoint {
                 anyhow::ensure!(
                     spec.endpoints.contains(&e.as_str()),

@@ -89,6 +89,16 @@ impl SimControl {
                 });
             }
         }
+        if let crate::faults::Fault::Named(n) = spec.fault {
+            let known = self.sim.api.spec().faults;
+            if !known.contains(&n.as_str()) {
+                return Err(ControlError::Invalid(format!(
+                    "{} has no fault {:?}: its own faults are {known:?}",
+                    self.vendor,
+                    n.as_str()
+                )));
+            }
+        }
         if let Some(c) = &spec.credential {
             if self.sim.creds.secret(c).is_none() {
                 return Err(ControlError::UnknownCredential(c.clone()));

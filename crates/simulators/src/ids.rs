@@ -61,6 +61,18 @@ pub fn feistel(x: u64, m: u64, key: u64) -> u64 {
     l * m + r
 }
 
+/// A 7-character base-36 code unique per index below 10^10 (host-name suffixes), keyed.
+pub fn base36_code(index: u64, key: u64) -> String {
+    let mut n = feistel(index, 100_000, key);
+    let mut s = Vec::new();
+    for _ in 0..7 {
+        s.push(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % 36) as usize]);
+        n /= 36;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
 /// The inverse of [`feistel`].
 pub fn unfeistel(y: u64, m: u64, key: u64) -> u64 {
     let (mut l, mut r) = (y / m % m, y % m);

@@ -39,6 +39,7 @@ mod respond;
 mod server;
 mod sim;
 mod vendors;
+mod vms;
 mod world;
 
 pub use cli::{run_simulate, summary_json, SimulateArgs};

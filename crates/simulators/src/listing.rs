@@ -103,11 +103,16 @@ pub struct Listing<'a> {
     pub residual: Option<&'a Cond>,
     pub sort: &'a Sort,
     pub render: &'a Render,
+    /// A condition on the record itself (not its rendering), e.g. that its parent exists.
+    pub keep: Option<&'a (dyn Fn(&RecordRef) -> bool + Sync)>,
 }
 
 impl Listing<'_> {
     fn with_query<T>(&self, f: impl FnOnce(&Query<'_>) -> T) -> T {
-        let filter = |r: &RecordRef| self.residual.is_none_or(|c| c.matches(&(self.render)(r)));
+        let filter = |r: &RecordRef| {
+            self.keep.is_none_or(|k| k(r))
+                && self.residual.is_none_or(|c| c.matches(&(self.render)(r)))
+        };
         let order = match self.sort {
             Sort::Native(o) => *o,
             Sort::Field { .. } => Order::UpdatedAsc,
@@ -116,9 +121,8 @@ impl Listing<'_> {
             data: self.data,
             range: self.range,
             order,
-            filter: self
-                .residual
-                .map(|_| &filter as &(dyn Fn(&RecordRef) -> bool + Sync)),
+            filter: (self.residual.is_some() || self.keep.is_some())
+                .then_some(&filter as &(dyn Fn(&RecordRef) -> bool + Sync)),
         };
         f(&q)
     }

@@ -117,6 +117,7 @@ pub fn page_of(
             updated: a.updated,
             version: 0,
             origin: 0,
+            prior: 0,
         });
         items.retain(|r| if desc { key(r) < a } else { key(r) > a });
     }

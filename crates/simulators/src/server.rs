@@ -22,7 +22,7 @@ use crate::{
     faults::{Action, Decision},
     requests::RecordedRequest,
     respond::apply_body_faults,
-    sim::{Sim, PRIMARY},
+    sim::{Caller, Sim, PRIMARY},
     vendors::SimVendor,
 };
 
@@ -97,8 +97,10 @@ async fn pipeline(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Resp
             if refused {
                 sim.api.error(&sim, endpoint, 401, 0)
             } else {
-                next.run(Request::from_parts(parts, Body::from(bytes)))
-                    .await
+                let mut req = Request::from_parts(parts, Body::from(bytes));
+                req.extensions_mut()
+                    .insert(Caller(ident.credential.clone()));
+                next.run(req).await
             }
         }
     };

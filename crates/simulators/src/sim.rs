@@ -3,7 +3,8 @@
 //! `vendors` picks the implementation.
 
 use std::{
-    sync::{atomic::AtomicU64, Arc, Mutex},
+    any::Any,
+    sync::{atomic::AtomicU64, Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
 
@@ -39,7 +40,14 @@ pub struct VendorSpec {
     pub endpoints: &'static [&'static str],
     /// The record collections it serves, at its timestamp precision.
     pub collections: &'static [CollectionSpec],
+    /// Its own protocol faults (`Fault::Named`), e.g. an export ending in `ERROR`.
+    pub faults: &'static [&'static str],
 }
+
+/// The credential label a request was identified as (None: unknown), for handlers that
+/// take vendor faults ([`crate::faults::FaultTable::take_named`]).
+#[derive(Debug, Clone, Default)]
+pub struct Caller(pub Option<String>);
 
 /// A line the vendor adds to `tributary simulate`'s summary (and a member of its JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +166,8 @@ pub struct Sim {
     pub rate: RateWindow,
     /// Tokens issued so far (makes each token distinct and deterministic).
     pub tokens_issued: AtomicU64,
+    /// State a vendor keeps between requests (export jobs), made on first use.
+    vendor_state: OnceLock<Box<dyn Any + Send + Sync>>,
 }
 
 /// The label of the credential every simulator starts with.
@@ -181,6 +191,7 @@ impl Sim {
             shutdown: CancellationToken::new(),
             rate: RateWindow::new(),
             tokens_issued: AtomicU64::new(0),
+            vendor_state: OnceLock::new(),
             settings,
         });
         sim.creds.add(PRIMARY, api.new_secret(sim.seed(), PRIMARY));
@@ -190,6 +201,14 @@ impl Sim {
     /// Same seed, same data and credentials.
     pub fn seed(&self) -> u64 {
         self.world.seed
+    }
+
+    /// The vendor's own state of type `T` (one type per vendor), made on first use.
+    pub fn vendor_state<T: Default + Send + Sync + 'static>(&self) -> &T {
+        self.vendor_state
+            .get_or_init(|| Box::new(T::default()))
+            .downcast_ref::<T>()
+            .expect("a vendor keeps one type of state")
     }
 
     /// The credentials JSON for `label`.

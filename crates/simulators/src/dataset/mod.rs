@@ -30,6 +30,9 @@ pub struct RecordRef {
     pub updated: i64,
     /// The first version's update time (creation-related times derive from it).
     pub origin: i64,
+    /// The update time before the last change (`origin` for the first version): when a
+    /// state the record left began (a fixed finding was last seen then).
+    pub prior: i64,
 }
 
 /// The order records are listed in.
@@ -88,6 +91,7 @@ struct Changed {
     version: u32,
     updated: i64,
     origin: i64,
+    prior: i64,
     /// Deleted at `updated`: listed only as a tombstone.
     deleted: bool,
 }
@@ -175,6 +179,7 @@ impl Dataset {
             version: 0,
             updated: t,
             origin: t,
+            prior: t,
         }
     }
 
@@ -196,13 +201,6 @@ impl Dataset {
 
     /// Up to `max` tombstones deleted within `range`, oldest deletion first, strictly after
     /// position `after`.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the seam for delta endpoints that report deletions; no vendor has one yet"
-        )
-    )]
     pub fn deleted(&self, range: TimeRange, after: Option<Key>, max: usize) -> Vec<RecordRef> {
         let o = self.read();
         let start = after.map_or(Bound::Unbounded, |k| Bound::Excluded((k.updated, k.index)));
@@ -268,6 +266,7 @@ impl Dataset {
                 version: 0,
                 updated: self.base_time(index),
                 origin: self.base_time(index),
+                prior: self.base_time(index),
                 deleted: false,
             });
             o.order.remove(&(old.updated, index));
@@ -281,6 +280,7 @@ impl Dataset {
                 version: old.version + 1,
                 updated: t,
                 origin: old.origin,
+                prior: old.updated,
                 deleted: delete,
             };
             o.state.insert(index, new);
@@ -324,6 +324,7 @@ impl Dataset {
                     version: 0,
                     updated: t,
                     origin: t,
+                    prior: t,
                     deleted: false,
                 },
             );
@@ -346,6 +347,7 @@ fn changed_ref(index: u64, c: &Changed) -> RecordRef {
         version: c.version,
         updated: c.updated,
         origin: c.origin,
+        prior: c.prior,
     }
 }
 

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     dataset::RecordRef,
     fake::{ipv6, mac_bytes, private_ipv4, public_ipv4, user_name, Rng, DAY, MIN, SEC},
-    ids::feistel,
+    ids::base36_code,
     world::World,
 };
 
@@ -59,18 +59,6 @@ impl DeviceCore {
     }
 }
 
-/// A 7-character base-36 code unique per device index (hostname suffix).
-fn host_code(index: u64, seed: u64) -> String {
-    let mut n = feistel(index, 100_000, seed ^ 0x4057);
-    let mut s = Vec::new();
-    for _ in 0..7 {
-        s.push(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % 36) as usize]);
-        n /= 36;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
-}
-
 /// The device behind record `r` of the devices collection.
 pub fn device(world: &World, r: &RecordRef) -> DeviceCore {
     let mut g = Rng::for_record(world.seed, stream::DEVICE, r.index);
@@ -80,7 +68,7 @@ pub fn device(world: &World, r: &RecordRef) -> DeviceCore {
         .map(|(i, o)| (i, o.weight))
         .collect();
     let os = &OSES[g.weighted(&weights)];
-    let code = host_code(r.index, world.seed);
+    let code = base36_code(r.index, world.seed ^ 0x4057);
     let hostname = match os.family {
         Family::Windows if os.server => format!("{}-{}", g.pick(SRV_PREFIXES), code),
         Family::Windows => format!("{}-{}", g.pick(WIN_PREFIXES), code),
@@ -198,6 +186,7 @@ pub fn alert(world: &World, r: &RecordRef) -> AlertCore {
         version: 0,
         updated: r.origin,
         origin: r.origin,
+        prior: r.origin,
     });
     let device = device(world, &device_ref);
     let candidates: Vec<(usize, u32)> = SCENARIOS

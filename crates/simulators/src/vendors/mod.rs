@@ -4,8 +4,11 @@
 //! [`SimVendor::api`]. `docs/simulators.md` ("Adding a vendor") says what a folder holds.
 
 mod crowdstrike;
+mod crowdstrike_spotlight;
+mod falcon;
 mod ms_defender_endpoint;
 mod sentinelone;
+mod tenable;
 
 use std::{fmt, str::FromStr};
 
@@ -22,6 +25,10 @@ pub enum SimVendor {
     Sentinelone,
     /// Microsoft Defender for Endpoint.
     MsDefenderEndpoint,
+    /// Tenable Vulnerability Management.
+    Tenable,
+    /// CrowdStrike Falcon Spotlight.
+    CrowdstrikeSpotlight,
 }
 
 impl SimVendor {
@@ -30,6 +37,8 @@ impl SimVendor {
         SimVendor::Crowdstrike,
         SimVendor::Sentinelone,
         SimVendor::MsDefenderEndpoint,
+        SimVendor::Tenable,
+        SimVendor::CrowdstrikeSpotlight,
     ];
 
     /// The vendor's implementation.
@@ -38,6 +47,8 @@ impl SimVendor {
             SimVendor::Crowdstrike => &crowdstrike::CrowdStrike,
             SimVendor::Sentinelone => &sentinelone::SentinelOne,
             SimVendor::MsDefenderEndpoint => &ms_defender_endpoint::Defender,
+            SimVendor::Tenable => &tenable::Tenable,
+            SimVendor::CrowdstrikeSpotlight => &crowdstrike_spotlight::Spotlight,
         }
     }
 

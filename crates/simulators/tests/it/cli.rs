@@ -87,3 +87,37 @@ fn counts_name_collections() {
     assert!(c.validate().is_err(), "sentinelone serves no findings");
     assert!(Cli::try_parse_from(["simulate", "--vendor", "sentinelone", "--count", "x"]).is_err());
 }
+
+#[tokio::test]
+async fn vms_vendors_print_their_credentials_and_take_counts() {
+    for (vendor, keys) in [
+        ("tenable", ["access_key", "base_url", "secret_key"]),
+        (
+            "crowdstrike_spotlight",
+            ["base_url", "client_id", "client_secret"],
+        ),
+    ] {
+        let cli = Cli::try_parse_from([
+            "simulate",
+            "--vendor",
+            vendor,
+            "--count",
+            "findings=1000",
+            "--count",
+            "assets=100",
+            "--json",
+        ])
+        .expect("valid flags");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let sim = Simulator::new(cli.args.config(), listener).expect("config");
+        let v = summary_json(&sim);
+        assert_eq!(v["vendor"], vendor);
+        let got: Vec<&String> = v["credentials"].as_object().unwrap().keys().collect();
+        assert_eq!(got, keys, "{v}");
+        assert_eq!(v["credentials"]["base_url"], v["base_url"]);
+        assert_eq!(
+            sim.control().collection_counts(),
+            vec![("assets", 100), ("findings", 1000)]
+        );
+    }
+}

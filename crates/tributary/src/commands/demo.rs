@@ -232,6 +232,8 @@ fn vendor_name(v: SimVendor) -> &'static str {
         SimVendor::Crowdstrike => "CROWDSTRIKE",
         SimVendor::Sentinelone => "SENTINELONE",
         SimVendor::MsDefenderEndpoint => "MS_DEFENDER_ENDPOINT",
+        SimVendor::Tenable => "TENABLE",
+        SimVendor::CrowdstrikeSpotlight => "CROWDSTRIKE_SPOTLIGHT",
     }
 }
 

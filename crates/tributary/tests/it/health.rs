@@ -96,6 +96,7 @@ fn endpoint_names(vendor: SimVendor) -> (&'static str, &'static str) {
         SimVendor::Crowdstrike => ("devices", "alerts"),
         SimVendor::Sentinelone => ("agents", "threats"),
         SimVendor::MsDefenderEndpoint => ("machines", "alerts"),
+        other => unreachable!("{other} is not an EDR vendor"),
     }
 }
 

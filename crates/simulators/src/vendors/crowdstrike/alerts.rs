@@ -11,8 +11,6 @@ use serde_json::{json, Value};
 
 use super::{
     data::{known_fields, render_alert},
-    envelope::{bad_request, envelope, envelope_head, envelope_tail},
-    fql,
     ids::{alert_composite_id, decode_composite_id},
 };
 use crate::{
@@ -22,6 +20,10 @@ use crate::{
     listing::{parse_sort, Listing, Sort, Token},
     respond::{self, Params, Render},
     sim::Sim,
+    vendors::falcon::{
+        envelope::{bad_request, entities_reply, envelope, envelope_head, envelope_tail},
+        fql,
+    },
 };
 
 const POWERED_BY: &str = "detectsapi";
@@ -88,6 +90,7 @@ fn listing<'a>(sim: &'a Sim, s: &'a Spec, render: &'a Render) -> Listing<'a> {
         residual: s.filter.residual.as_ref(),
         sort: &s.sort,
         render,
+        keep: None,
     }
 }
 
@@ -179,28 +182,10 @@ pub async fn entities(State(sim): State<Arc<Sim>>, uri: Uri, body: Bytes) -> Res
         Ok(b) => b.composite_ids,
         Err(e) => return bad_request(POWERED_BY, &format!("invalid request body: {e}")),
     };
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    for id in &ids {
-        match decode_composite_id(&sim.world, id).and_then(|i| alerts(&sim.world).get(i)) {
-            Some(r) => found.push(r),
-            None => errors
-                .push(json!({"code": 404, "message": format!("alert not found: {id}"), "id": id})),
-        }
-    }
-    if found.is_empty() {
-        return respond::json(
-            404,
-            &envelope(POWERED_BY, None, json!([]), Value::Array(errors)),
-        );
-    }
-    respond::stream_page(
-        200,
-        envelope_head(POWERED_BY, None),
-        found,
-        renderer(&sim),
-        envelope_tail(errors),
-    )
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let lookup =
+        |id: &str| decode_composite_id(&sim.world, id).and_then(|i| alerts(&sim.world).get(i));
+    entities_reply(POWERED_BY, &ids, "alert", lookup, renderer(&sim))
 }
 
 #[derive(Deserialize)]

@@ -11,8 +11,6 @@ use serde_json::{json, Value};
 
 use super::{
     data::{known_fields, render_device},
-    envelope::{bad_request, envelope, envelope_head, envelope_tail},
-    fql,
     ids::{decode_aid, device_aid},
 };
 use crate::{
@@ -21,6 +19,10 @@ use crate::{
     listing::{parse_sort, Listing, Sort, Token},
     respond::{self, Params, Render},
     sim::Sim,
+    vendors::falcon::{
+        envelope::{bad_request, entities_reply, envelope},
+        fql,
+    },
 };
 
 const POWERED_BY: &str = "device-api";
@@ -87,6 +89,7 @@ pub async fn query(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
         residual: c.filter.residual.as_ref(),
         sort: &c.sort,
         render: &render,
+        keep: None,
     };
     // Nothing past the window is ever returned.
     let limit = c.limit.min((WINDOW - offset) as usize);
@@ -126,6 +129,7 @@ pub async fn scroll(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
         residual: c.filter.residual.as_ref(),
         sort: &c.sort,
         render: &render,
+        keep: None,
     };
     let (page, next) = match listing.after(token, c.limit) {
         Ok(v) => v,
@@ -187,26 +191,7 @@ fn entities(sim: &Arc<Sim>, ids: Vec<String>) -> Response {
     if ids.is_empty() {
         return bad_request(POWERED_BY, "ids is required");
     }
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    for id in &ids {
-        match decode_aid(sim.seed(), id).and_then(|i| devices(&sim.world).get(i)) {
-            Some(r) => found.push(r),
-            None => errors
-                .push(json!({"code": 404, "message": format!("Device not found: {id}"), "id": id})),
-        }
-    }
-    if found.is_empty() {
-        return respond::json(
-            404,
-            &envelope(POWERED_BY, None, json!([]), Value::Array(errors)),
-        );
-    }
-    respond::stream_page(
-        200,
-        envelope_head(POWERED_BY, None),
-        found,
-        renderer(sim),
-        envelope_tail(errors),
-    )
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let lookup = |id: &str| decode_aid(sim.seed(), id).and_then(|i| devices(&sim.world).get(i));
+    entities_reply(POWERED_BY, &ids, "Device", lookup, renderer(sim))
 }

@@ -6,16 +6,13 @@ use crate::{
     edr::collections::{alert_device, alerts},
     fake::Rng,
     ids::{decode_guid_id, decode_hex_id, feistel, guid_id, hex_id, unfeistel},
-    world::{stream, World},
+    world::World,
 };
 
 const AID_KEY: u64 = 0xa1d0;
 const ALERT_KEY: u64 = 0xa1e7;
 
-/// The customer id (32 hex), per seed.
-pub(crate) fn cid(seed: u64) -> String {
-    Rng::for_record(seed, stream::TENANT, 0xc1d).hex(32)
-}
+pub(crate) use crate::vendors::falcon::gateway::cid;
 
 pub(crate) fn device_aid(seed: u64, index: u64) -> String {
     hex_id(seed ^ AID_KEY, index, 32)

@@ -3,17 +3,14 @@
 //! envelope and `X-RateLimit-*` headers on every response.
 
 mod alerts;
-mod auth;
 mod data;
 mod devices;
-mod envelope;
-mod fql;
 mod ids;
 
-use std::{sync::Arc, time::Instant};
+use std::sync::Arc;
 
 use axum::{
-    http::{HeaderValue, Method},
+    http::Method,
     response::Response,
     routing::{get, post},
     Router,
@@ -21,14 +18,12 @@ use axum::{
 use serde_json::{json, Value};
 
 use crate::{
-    auth::{label_key, Secret},
+    auth::Secret,
     dataset::RecordRef,
     edr::collections::{ALERTS, DEVICES},
-    fake::{Rng, ALNUM},
-    faults::{Action, Decision},
-    respond,
+    faults::Decision,
     sim::{Render, Sim, VendorApi, VendorSpec},
-    world::stream,
+    vendors::falcon::{auth, gateway},
 };
 
 use data::{render_alert, render_device};
@@ -39,10 +34,8 @@ const SPEC: VendorSpec = VendorSpec {
     title: "CrowdStrike Falcon",
     endpoints: &["token", "devices", "alerts"],
     collections: data::COLLECTIONS,
+    faults: &[],
 };
-
-/// Requests per minute in `X-RateLimit-Limit` (per customer, all endpoints).
-const RATE_LIMIT: u32 = 6000;
 
 /// The CrowdStrike simulator.
 pub struct CrowdStrike;
@@ -53,8 +46,10 @@ impl VendorApi for CrowdStrike {
     }
 
     fn endpoint(&self, _method: &Method, path: &str) -> Option<&'static str> {
+        if auth::is_token_path(path) {
+            return Some("token");
+        }
         match path.trim_end_matches('/') {
-            "/oauth2/token" | "/oauth2/revoke" => Some("token"),
             "/devices/queries/devices/v1"
             | "/devices/queries/devices-scroll/v1"
             | "/devices/entities/devices/v2" => Some("devices"),
@@ -66,9 +61,7 @@ impl VendorApi for CrowdStrike {
     }
 
     fn router(&self) -> Router<Arc<Sim>> {
-        Router::new()
-            .route("/oauth2/token", post(auth::token))
-            .route("/oauth2/revoke", post(auth::revoke))
+        auth::routes()
             .route("/devices/queries/devices/v1", get(devices::query))
             .route("/devices/queries/devices-scroll/v1", get(devices::scroll))
             .route(
@@ -81,50 +74,15 @@ impl VendorApi for CrowdStrike {
     }
 
     fn new_secret(&self, seed: u64, label: &str) -> Secret {
-        let mut r = Rng::for_record(seed, stream::CREDENTIAL, label_key(label));
-        Secret::Client {
-            client_id: r.hex(32),
-            client_secret: r.chars(40, ALNUM),
-        }
+        gateway::new_secret(seed, label)
     }
 
     fn credentials_json(&self, sim: &Sim, secret: &Secret) -> Value {
-        let (id, secret) = match secret {
-            Secret::Client {
-                client_id,
-                client_secret,
-            } => (client_id.clone(), client_secret.clone()),
-            Secret::ApiToken(t) => (String::new(), t.clone()),
-        };
-        json!({"client_id": id, "client_secret": secret, "base_url": sim.base_url})
+        gateway::credentials_json(sim, secret)
     }
 
     fn error(&self, _sim: &Sim, endpoint: Option<&str>, status: u16, _retry: u64) -> Response {
-        let trace = uuid::Uuid::new_v4().to_string();
-        let message = match status {
-            400 => "Bad Request".to_owned(),
-            401 => "access denied, invalid bearer token".to_owned(),
-            403 => "access denied, authorization failed".to_owned(),
-            404 => "Not Found".to_owned(),
-            413 => "Request Entity Too Large".to_owned(),
-            429 => "API rate limit exceeded.".to_owned(),
-            500 => format!("Internal Server Error: Please provide trace-id='{trace}' to support"),
-            502 => "Bad Gateway".to_owned(),
-            503 => "Service Unavailable".to_owned(),
-            _ => "Error".to_owned(),
-        };
-        let message = if status == 401 && endpoint == Some("token") {
-            "access denied, invalid client".to_owned()
-        } else {
-            message
-        };
-        respond::json(
-            status,
-            &json!({
-                "meta": {"query_time": 2.6e-7, "powered_by": "crowdstrike-api-gateway", "trace_id": trace},
-                "errors": [{"code": status, "message": message}],
-            }),
-        )
+        gateway::error(endpoint, status)
     }
 
     fn decorate(
@@ -134,31 +92,7 @@ impl VendorApi for CrowdStrike {
         decision: &Decision,
         resp: &mut Response,
     ) {
-        let now = Instant::now();
-        let (limit, remaining, reset_in) = match decision.quota {
-            Some(q) => (q.limit, q.remaining, q.reset_in),
-            None => {
-                let (used, reset_in) = sim.rate.hit(now);
-                (RATE_LIMIT, RATE_LIMIT.saturating_sub(used), reset_in)
-            }
-        };
-        let headers = resp.headers_mut();
-        headers.insert("X-RateLimit-Limit", HeaderValue::from(limit));
-        let remaining = if resp.status() == 429 { 0 } else { remaining };
-        resp.headers_mut()
-            .insert("X-RateLimit-Remaining", HeaderValue::from(remaining));
-        if resp.status() == 429 {
-            // Epoch seconds at which to retry, not a delay.
-            let wait = match decision.action {
-                Some(Action::Status {
-                    retry_after_secs, ..
-                }) => retry_after_secs,
-                _ => reset_in.as_secs().max(1),
-            };
-            let at = sim.world.clock.now_ns() / 1_000_000_000 + wait as i64;
-            resp.headers_mut()
-                .insert("X-RateLimit-RetryAfter", HeaderValue::from(at));
-        }
+        gateway::decorate(sim, decision, resp)
     }
 
     fn records_key(&self, _endpoint: &str) -> Option<&'static str> {

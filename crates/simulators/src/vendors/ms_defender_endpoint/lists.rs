@@ -158,6 +158,7 @@ fn list(sim: &Arc<Sim>, kind: Kind, uri: &Uri) -> Response {
         residual: residual.as_ref(),
         sort: &sort,
         render: &render,
+        keep: None,
     };
     let page = match listing.at(req.skip, req.top as usize) {
         Ok(p) => p,

@@ -38,6 +38,7 @@ const SPEC: VendorSpec = VendorSpec {
     title: "Microsoft Defender for Endpoint",
     endpoints: &["token", "machines", "alerts"],
     collections: data::COLLECTIONS,
+    faults: &[],
 };
 
 /// The Defender for Endpoint simulator.

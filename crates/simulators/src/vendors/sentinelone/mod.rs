@@ -37,6 +37,7 @@ const SPEC: VendorSpec = VendorSpec {
     endpoints: &["agents", "threats"],
     // Microsecond timestamps on agents and threats.
     collections: &[devices_spec(1_000), alerts_spec(1_000)],
+    faults: &[],
 };
 
 const API_ROOT: &str = "/web/api/v2.1";

@@ -1,12 +1,12 @@
-//! `POST /oauth2/token` (form `client_id`, `client_secret`, optional `member_cid` →
-//! **201** `{access_token, token_type: "bearer", expires_in}`) and `POST /oauth2/revoke`.
+//! The Falcon token endpoint, shared by every Falcon product: `POST /oauth2/token` (form
+//! `client_id`, `client_secret`, optional `member_cid` → **201** `{access_token, token_type: "bearer", expires_in}`) and `POST /oauth2/revoke`.
 //!
 //! No `X-Cs-Region` header is sent: region-autodiscovering clients (falconpy) would
 //! switch to the real cloud's URL for a region they recognise.
 
 use std::{sync::atomic::Ordering, sync::Arc, time::Duration, time::Instant};
 
-use axum::{extract::State, response::Response};
+use axum::{extract::State, response::Response, routing::post, Router};
 use bytes::Bytes;
 use serde_json::json;
 
@@ -20,6 +20,21 @@ use crate::{
 
 /// Falcon tokens live 30 minutes; the response says 1799 seconds.
 const DEFAULT_TTL: Duration = Duration::from_secs(1799);
+
+/// The token endpoint's routes, which every Falcon product serves.
+pub fn routes() -> Router<Arc<Sim>> {
+    Router::new()
+        .route("/oauth2/token", post(token))
+        .route("/oauth2/revoke", post(revoke))
+}
+
+/// Whether `path` is one of the token endpoint's.
+pub fn is_token_path(path: &str) -> bool {
+    matches!(
+        path.trim_end_matches('/'),
+        "/oauth2/token" | "/oauth2/revoke"
+    )
+}
 
 pub async fn token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let form = form(&body);
@@ -36,7 +51,7 @@ pub async fn token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let claims = json!({
         "aud": "apigateway", "client_id": id, "exp": now_s + ttl.as_secs() as i64,
         "iat": now_s, "iss": "https://api.crowdstrike.com/", "jti": format!("{n:016x}"),
-        "nbf": now_s, "scp": ["devices:read", "alerts:read"], "sub": id,
+        "nbf": now_s, "scp": ["devices:read", "alerts:read", "spotlight-vulnerabilities:read"], "sub": id,
     });
     let token = jwt_like(&claims, sim.seed(), n);
     match sim

@@ -4,7 +4,10 @@
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use crate::respond;
+use crate::{
+    dataset::RecordRef,
+    respond::{self, Render},
+};
 
 /// The envelope's `meta`; `pagination` only on query endpoints.
 pub fn meta(powered_by: &str, pagination: Option<Value>) -> Value {
@@ -52,4 +55,37 @@ pub fn bad_request(powered_by: &str, message: &str) -> Response {
     );
     body["meta"]["query_time"] = json!(0.000_912);
     respond::json(400, &body)
+}
+
+/// An entity call's answer: the records `lookup` finds for `ids`, in request order, and a
+/// 404 error per unknown id (`{what} not found: {id}`); the call is a 404 when none is
+/// found.
+pub fn entities_reply(
+    powered_by: &str,
+    ids: &[&str],
+    what: &str,
+    lookup: impl Fn(&str) -> Option<RecordRef>,
+    render: Render,
+) -> Response {
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    for id in ids {
+        match lookup(id) {
+            Some(r) => found.push(r),
+            None => errors
+                .push(json!({"code": 404, "message": format!("{what} not found: {id}"), "id": id})),
+        }
+    }
+    if found.is_empty() {
+        return respond::json(
+            404,
+            &envelope(powered_by, None, json!([]), Value::Array(errors)),
+        );
+    }
+    respond::stream_page(
+        200,
+        envelope_head(powered_by, None),
+        found,
+        render,
+        envelope_tail(errors),
+    )
 }

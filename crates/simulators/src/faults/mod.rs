@@ -16,6 +16,8 @@
 //!           | "quota=" N "/" WINDOW     N requests per WINDOW (e.g. 100/60s, 5/500ms), then 429
 //!           | "revoke" | "revoke_after=" N | "revoke_in=" MS     (ENDPOINT must be "all")
 //!           | "expire" | "expire_after=" N | "expire_in=" MS
+//!           | NAME                      a vendor's own snake_case fault (VendorSpec::faults),
+//!                                       e.g. `export_error`, `after_expired`
 //! ```
 
 use std::{
@@ -66,6 +68,9 @@ pub enum Fault {
     Revoke(When),
     /// Tokens issued so far stop working; OAuth clients can fetch a new one.
     Expire(When),
+    /// A protocol failure of the vendor's own (an export that ends in `ERROR`, an expired
+    /// paging token): the vendor's handler takes it when the request is one it fits.
+    Named(FaultName),
 }
 
 /// One fault rule: which requests it applies to and what happens.
@@ -192,7 +197,8 @@ fn parse_action(s: &str) -> Result<Fault, String> {
         "unknown_enum" => Fault::UnknownEnum,
         "revoke" => Fault::Revoke(When::Now),
         "expire" => Fault::Expire(When::Now),
-        _ => return Err(format!("unknown fault {s:?}")),
+        // Any other word names a vendor's own fault; the control API checks the vendor has it.
+        _ => Fault::Named(FaultName::new(s).ok_or_else(|| format!("unknown fault {s:?}"))?),
     })
 }
 
@@ -242,6 +248,7 @@ impl fmt::Display for Fault {
             Fault::UnknownEnum => f.write_str("unknown_enum"),
             Fault::Revoke(w) => write!(f, "revoke{w}"),
             Fault::Expire(w) => write!(f, "expire{w}"),
+            Fault::Named(n) => f.write_str(n.as_str()),
         }
     }
 }
@@ -406,6 +413,29 @@ impl FaultTable {
         rules.retain(|r| r.remaining != Some(0));
         d
     }
+
+    /// Takes one use of the vendor fault `name` for a request to `endpoint` by
+    /// `credential`, if a rule has it: vendors ask where the fault fits (an export being
+    /// created, a page with a paging token), so other requests leave the count alone.
+    pub fn take_named(&self, credential: Option<&str>, endpoint: &str, name: &str) -> bool {
+        let mut rules = self.lock();
+        let hit = rules.iter_mut().find(|r| {
+            let s = &r.spec;
+            matches!(s.fault, Fault::Named(n) if n.as_str() == name)
+                && s.credential
+                    .as_deref()
+                    .is_none_or(|c| credential == Some(c))
+                && s.endpoint.as_deref().is_none_or(|e| e == endpoint)
+        });
+        let Some(rule) = hit else {
+            return false;
+        };
+        if let Some(n) = rule.remaining.as_mut() {
+            *n = n.saturating_sub(1);
+        }
+        rules.retain(|r| r.remaining != Some(0));
+        true
+    }
 }
 
 /// Applies one matching rule; true if it took effect.
@@ -456,108 +486,9 @@ fn apply(rule: &mut Rule, d: &mut Decision, now: Instant) -> bool {
     true
 }
 
+mod name;
+
+pub use name::FaultName;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spec(s: &str) -> FaultSpec {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn grammar_round_trips() {
-        for s in [
-            "threats:403",
-            "alerts:429x3",
-            "all:503",
-            "agents:hang",
-            "token:401",
-            "cred-2/threats:403",
-            "all:slow=250",
-            "devices:slow=100x2",
-            "all:reset",
-            "alerts:truncated",
-            "alerts:malformed",
-            "alerts:duplicatex1",
-            "all:unknown_enum",
-            "all:revoke",
-            "all:revoke_after=3",
-            "all:expire_in=500",
-            "all:quota=5/1000ms",
-        ] {
-            assert_eq!(spec(s).to_string(), s, "{s}");
-        }
-        assert_eq!(
-            spec("all:quota=100/60s").fault,
-            Fault::Quota {
-                limit: 100,
-                window_ms: 60_000
-            }
-        );
-        assert_eq!(spec("all:429").endpoint, None);
-        for bad in [
-            "threats",
-            "threats:999",
-            "threats:sideways",
-            ":403",
-            "threats:429x0",
-            "token:revoke",
-            "all:quota=5",
-            "all:quota=5/0s",
-            "x/:403",
-            "all:quotax2",
-        ] {
-            assert!(bad.parse::<FaultSpec>().is_err(), "{bad} should not parse");
-        }
-    }
-
-    #[test]
-    fn rules_match_count_down_and_clear() {
-        let t = FaultTable::default();
-        t.add(spec("threats:429x2"));
-        t.add(spec("cred/agents:403"));
-        t.add(spec("all:slow=10"));
-        let now = Instant::now();
-        let d = t.decide(None, "threats", now);
-        assert_eq!(
-            d.action,
-            Some(Action::Status {
-                code: 429,
-                retry_after_secs: 1
-            })
-        );
-        assert_eq!(d.delay, Duration::from_millis(10));
-        assert!(
-            t.decide(None, "agents", now).action.is_none(),
-            "other credential"
-        );
-        assert!(t.decide(Some("cred"), "agents", now).action.is_some());
-        assert!(t.decide(None, "threats", now).action.is_some());
-        assert!(
-            t.decide(None, "threats", now).action.is_none(),
-            "429x2 used up"
-        );
-        assert_eq!(t.clear(Some("cred"), None), 1);
-        assert_eq!(t.clear(None, Some("all")), 1);
-        assert!(t.list().is_empty());
-    }
-
-    #[test]
-    fn quota_refuses_after_limit_until_window_ends() {
-        let t = FaultTable::default();
-        t.add(spec("all:quota=2/60s"));
-        let now = Instant::now();
-        assert_eq!(t.decide(None, "x", now).quota.unwrap().remaining, 1);
-        assert!(t.decide(None, "x", now).action.is_none());
-        let d = t.decide(None, "x", now);
-        assert!(matches!(
-            d.action,
-            Some(Action::Status {
-                code: 429,
-                retry_after_secs: 60
-            })
-        ));
-        let later = now + Duration::from_secs(61);
-        assert!(t.decide(None, "x", later).action.is_none());
-    }
-}
+mod tests;
