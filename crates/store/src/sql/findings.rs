@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::{
-    records::{insert_chunk, values_sql},
+    upsert::{insert_chunk, values_sql},
     SqlStore,
 };
 use crate::{

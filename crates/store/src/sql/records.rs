@@ -1,15 +1,17 @@
 //! Synced devices and alerts: page commits (idempotent upserts with the watermark in the
 //! same transaction) and the EDR API's filtered, sorted, keyset-paginated reads.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use tributary_model::DataExportType;
 use uuid::Uuid;
 
-use super::{rows::*, SqlStore};
+use super::{
+    rows::*,
+    upsert::{changed, existing_hashes, insert_chunk, values_sql},
+    SqlStore,
+};
 use crate::{
-    db::{Exec, Query, Tx},
+    db::{Query, Tx},
     models::*,
     time::now_micros,
     traits::{QuarantineEntry, RecordStore, Result},
@@ -17,62 +19,8 @@ use crate::{
     StoreError,
 };
 
-/// Rows per multi-row INSERT: 500 × 15 columns stays under SQLite's 32,766 parameters.
-/// Rows per multi-row INSERT. PostgreSQL likes big statements; SQLite binds parameters in
-/// time that grows with the statement's parameter count, so a 500-row, 8,500-parameter
-/// statement costs far more per row than 20-row ones (measured: ~300 µs vs ~40 µs a row).
-pub(super) fn insert_chunk(tx: &Tx) -> usize {
-    match tx.dialect() {
-        crate::db::Dialect::Sqlite => 20,
-        crate::db::Dialect::Postgres => 500,
-    }
-}
 /// Raw quarantined records are cut to this size.
 const MAX_RAW_BYTES: usize = 64 * 1024;
-
-#[derive(sqlx::FromRow)]
-struct HashRow {
-    id: Uuid,
-    content_hash: i64,
-}
-
-/// Which of `ids` already exist, with their content hashes.
-pub(super) async fn existing_hashes(
-    exec: Exec<'_>,
-    table: &str,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, i64>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut q = Query::new("");
-    let ps: Vec<String> = ids.iter().map(|id| q.push_arg(*id)).collect();
-    q.sql = format!(
-        "SELECT id, content_hash FROM {table} WHERE id IN ({})",
-        ps.join(", ")
-    )
-    .into();
-    let rows: Vec<HashRow> = exec.fetch_all(q).await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.content_hash)).collect())
-}
-
-/// Appends `(…), (…)` value tuples of `width` placeholders per row.
-pub(super) fn values_sql(
-    q: &mut Query,
-    rows: usize,
-    width: usize,
-    mut bind_row: impl FnMut(&mut Query, usize),
-) -> String {
-    let first = q.args.len() + 1;
-    let mut tuples = Vec::with_capacity(rows);
-    for r in 0..rows {
-        bind_row(q, r);
-        let start = first + r * width;
-        let ps: Vec<String> = (start..start + width).map(|i| format!("${i}")).collect();
-        tuples.push(format!("({})", ps.join(", ")));
-    }
-    tuples.join(", ")
-}
 
 async fn upsert_devices(
     tx: &mut Tx,
@@ -159,34 +107,6 @@ async fn upsert_alerts(
         tx.exec().execute(q).await?;
     }
     Ok(())
-}
-
-/// Splits a page into rows to write (new or changed) and counts the new ones.
-pub(super) fn changed<'a, T>(
-    rows: &'a [T],
-    id: impl Fn(&T) -> Uuid,
-    hash: impl Fn(&T) -> i64,
-    existing: &HashMap<Uuid, i64>,
-) -> (Vec<&'a T>, u64) {
-    let mut seen = std::collections::HashSet::with_capacity(rows.len());
-    let mut write = Vec::with_capacity(rows.len());
-    let mut inserted = 0;
-    // The last copy of a duplicated record in one page wins.
-    for r in rows.iter().rev() {
-        if !seen.insert(id(r)) {
-            continue;
-        }
-        match existing.get(&id(r)) {
-            None => {
-                inserted += 1;
-                write.push(r);
-            }
-            Some(h) if *h != hash(r) => write.push(r),
-            Some(_) => {}
-        }
-    }
-    write.reverse();
-    (write, inserted)
 }
 
 async fn write_quarantine(tx: &mut Tx, page: &PageCommit, now: i64) -> Result<()> {
