@@ -16,6 +16,7 @@ mod scale_out;
 mod secrets;
 mod support;
 mod sync;
+mod vms;
 #[allow(dead_code)] // used by the dashboard browser tests
 mod webdriver;
 mod webhooks;

@@ -69,8 +69,13 @@ fn request(export: DataExportType, since: Option<DateTime<Utc>>) -> (&'static Ex
             &ASSETS,
             json!({"chunk_size": CHUNK_SIZE, "filters": {"updated_at": s}}),
         ),
-        // The first pull reads what is open now; increments add what was fixed since.
-        (_, None) => (&VULNS, json!({"num_assets": NUM_ASSETS})),
+        // The first pull reads everything open now (`since: 0`: without a time filter
+        // Tenable exports only the last 30 days); increments add what was fixed since.
+        (_, None) => (
+            &VULNS,
+            json!({"num_assets": NUM_ASSETS,
+                   "filters": {"since": 0, "state": ["OPEN", "REOPENED"]}}),
+        ),
         (_, Some(s)) => (
             &VULNS,
             json!({"num_assets": NUM_ASSETS,
@@ -146,10 +151,11 @@ mod tests {
             json!(["OPEN", "REOPENED", "FIXED"])
         );
         let (_, first) = request(DataExportType::Vulnerabilities, None);
-        assert!(
-            first.get("filters").is_none(),
-            "the first pull reads what is open"
+        assert_eq!(
+            first["filters"]["since"], 0,
+            "not Tenable's default 30 days"
         );
+        assert_eq!(first["filters"]["state"], json!(["OPEN", "REOPENED"]));
         let (paths, body) = request(DataExportType::Assets, Some(t));
         assert_eq!(paths.create, "/assets/export");
         assert_eq!(body["filters"]["updated_at"], t.timestamp());
