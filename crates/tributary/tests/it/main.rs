@@ -17,6 +17,7 @@ mod secrets;
 mod support;
 mod sync;
 mod vms;
+mod vms_api;
 #[allow(dead_code)] // used by the dashboard browser tests
 mod webdriver;
 mod webhooks;
