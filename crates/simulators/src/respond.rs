@@ -160,7 +160,13 @@ fn rewrite_records(sim: &Sim, endpoint: &str, body: &mut Value, faults: BodyFaul
     let Some(key) = sim.api.records_key(endpoint) else {
         return;
     };
-    let Some(records) = body.get_mut(key).and_then(Value::as_array_mut) else {
+    // An empty key: the body is the records array itself (Okta).
+    let records = if key.is_empty() {
+        body.as_array_mut()
+    } else {
+        body.get_mut(key).and_then(Value::as_array_mut)
+    };
+    let Some(records) = records else {
         return;
     };
     if faults.unknown_enum {
@@ -175,7 +181,9 @@ fn rewrite_records(sim: &Sim, endpoint: &str, body: &mut Value, faults: BodyFaul
     }
     if faults.malformed {
         malform(records, sim.api.id_key(endpoint));
-        if records.is_empty() {
+        if records.is_empty() && key.is_empty() {
+            *body = Value::String("unavailable".into());
+        } else if records.is_empty() {
             body[key] = Value::String("unavailable".into());
         }
     }

@@ -196,13 +196,6 @@ impl Dataset {
 
     /// Up to `max` tombstones deleted within `range`, oldest deletion first, strictly after
     /// position `after`.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the seam for delta endpoints that report deletions; no vendor has one yet"
-        )
-    )]
     pub fn deleted(&self, range: TimeRange, after: Option<Key>, max: usize) -> Vec<RecordRef> {
         let o = self.read();
         let start = after.map_or(Bound::Unbounded, |k| Bound::Excluded((k.updated, k.index)));
@@ -212,6 +205,27 @@ impl Dataset {
             .take(max)
             .map(|(_, i)| changed_ref(*i, &o.state[i]))
             .collect()
+    }
+
+    /// Records created at or before `t` (deleted ones included): indices below this
+    /// existed then. Added records have strictly increasing creation times, so this is a
+    /// binary search over the overlay; every initial record predates every change.
+    pub fn created_by(&self, t: i64) -> u64 {
+        let o = self.read();
+        let (mut lo, mut hi) = (0, o.extra);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let origin = o
+                .state
+                .get(&(self.base_count + mid))
+                .map_or(i64::MAX, |c| c.origin);
+            if origin <= t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        self.base_count + lo
     }
 
     /// First initial index updated at or after `t`.

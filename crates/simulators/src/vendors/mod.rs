@@ -5,6 +5,7 @@
 
 mod crowdstrike;
 mod ms_defender_endpoint;
+mod ms_entra;
 mod sentinelone;
 
 use std::{fmt, str::FromStr};

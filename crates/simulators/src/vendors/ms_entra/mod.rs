@@ -1,0 +1,3 @@
+//! Microsoft Entra ID. For now only its login host, which Defender for Endpoint uses too.
+
+pub(crate) mod login;
