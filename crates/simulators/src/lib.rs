@@ -31,6 +31,7 @@ mod fake;
 mod faults;
 mod filter;
 mod identity;
+mod idp;
 mod ids;
 mod listing;
 mod query;

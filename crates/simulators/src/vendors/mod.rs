@@ -6,6 +6,7 @@
 mod crowdstrike;
 mod ms_defender_endpoint;
 mod ms_entra;
+mod okta_idp;
 mod sentinelone;
 
 use std::{fmt, str::FromStr};
@@ -23,6 +24,8 @@ pub enum SimVendor {
     Sentinelone,
     /// Microsoft Defender for Endpoint.
     MsDefenderEndpoint,
+    /// Okta Management API (identity provider).
+    OktaIdp,
 }
 
 impl SimVendor {
@@ -31,6 +34,7 @@ impl SimVendor {
         SimVendor::Crowdstrike,
         SimVendor::Sentinelone,
         SimVendor::MsDefenderEndpoint,
+        SimVendor::OktaIdp,
     ];
 
     /// The vendor's implementation.
@@ -39,6 +43,7 @@ impl SimVendor {
             SimVendor::Crowdstrike => &crowdstrike::CrowdStrike,
             SimVendor::Sentinelone => &sentinelone::SentinelOne,
             SimVendor::MsDefenderEndpoint => &ms_defender_endpoint::Defender,
+            SimVendor::OktaIdp => &okta_idp::Okta,
         }
     }
 

@@ -1,0 +1,361 @@
+//! Who belongs to what. Initial group memberships are arithmetic: membership record `i`
+//! below the initial count puts slot `k` of group `g` (a keyed permutation of the initial
+//! users, so a group never lists a user twice), half of them in the first tenth of the
+//! groups (big groups) and half spread over all. Memberships added later pick a group and
+//! either a user created since or the group's next unused slot; deleted membership records
+//! are removed members. App assignments and policy targets follow the app's or policy's
+//! version (a change re-draws them).
+
+use std::collections::{HashMap, HashSet};
+
+use super::collections::{groups, memberships, stream, users};
+use crate::{
+    dataset::{RecordRef, TimeRange},
+    fake::Rng,
+    ids::feistel,
+    world::World,
+};
+
+/// The arithmetic layout of the initial memberships.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    seed: u64,
+    edges: u64,
+    groups: u64,
+    users: u64,
+    big: u64,
+    half: u64,
+}
+
+impl Layout {
+    pub fn of(world: &World) -> Layout {
+        let groups = groups(world).base_count();
+        let edges = memberships(world).base_count();
+        Layout {
+            seed: world.seed,
+            edges,
+            groups,
+            users: users(world).base_count(),
+            big: (groups / 10).max(1),
+            half: edges / 2,
+        }
+    }
+
+    /// Initial memberships of big group `g` in the first half.
+    fn first_half_of(&self, g: u64) -> u64 {
+        if g >= self.big || g >= self.half {
+            0
+        } else {
+            (self.half - g).div_ceil(self.big)
+        }
+    }
+
+    /// The (group, slot) of initial membership `i`.
+    pub fn edge(&self, i: u64) -> Option<(u64, u64)> {
+        if i >= self.edges || self.groups == 0 {
+            return None;
+        }
+        if i < self.half {
+            return Some((i % self.big, i / self.big));
+        }
+        let j = i - self.half;
+        let g = j % self.groups;
+        Some((g, self.first_half_of(g) + j / self.groups))
+    }
+
+    /// Initial membership records of group `g`, in ascending order.
+    pub fn edges_of(&self, g: u64) -> impl Iterator<Item = u64> + '_ {
+        let first = (0..self.first_half_of(g)).map(move |k| g + k * self.big);
+        let second = (self.half + g..self.edges).step_by(self.groups.max(1) as usize);
+        let second = second.take_while(move |_| g < self.groups);
+        first.chain(second)
+    }
+
+    /// How many initial slots group `g` has.
+    pub fn slots(&self, g: u64) -> u64 {
+        if g >= self.groups {
+            return 0;
+        }
+        let rest = self.edges - self.half;
+        let second = if g < rest {
+            (rest - g).div_ceil(self.groups)
+        } else {
+            0
+        };
+        self.first_half_of(g) + second
+    }
+
+    /// The initial user in slot `slot` of group `g` (None past the last user).
+    pub fn slot_user(&self, g: u64, slot: u64) -> Option<u64> {
+        permuted(self.seed ^ g.wrapping_mul(0x9E37_79B9), slot, self.users)
+    }
+}
+
+/// Position `k` of a keyed permutation of `0..n` (a Feistel network on the smallest square
+/// covering `n`, walking the cycle back into range). None when `k >= n`.
+pub fn permuted(key: u64, k: u64, n: u64) -> Option<u64> {
+    if k >= n {
+        return None;
+    }
+    let m = (n as f64).sqrt().ceil() as u64 + 1;
+    let mut y = feistel(k, m, key);
+    while y >= n {
+        y = feistel(y, m, key);
+    }
+    Some(y)
+}
+
+/// One membership edge now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    /// The membership record.
+    pub record: u64,
+    pub group: u64,
+    pub user: u64,
+    /// When the user joined (the record's creation; initial ones: long ago).
+    pub added: i64,
+    /// When the membership was removed (the record's deletion), if it was.
+    pub removed: Option<i64>,
+}
+
+/// The membership changes made since start, by group: one pass over the added and
+/// deleted membership records (bounded by the number of changes, not the directory).
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Added memberships by group, oldest first (removed ones carry `removed`).
+    pub added: HashMap<u64, Vec<Edge>>,
+    /// Initial memberships removed, by group.
+    pub removed: HashMap<u64, Vec<Edge>>,
+    /// The latest change per group.
+    pub last: HashMap<u64, i64>,
+}
+
+impl Changes {
+    /// Reads every change from the world.
+    pub fn of(world: &World) -> Changes {
+        let layout = Layout::of(world);
+        let data = memberships(world);
+        let mut out = Changes::default();
+        let mut next_slot: HashMap<u64, u64> = HashMap::new();
+        let mut joined: HashSet<(u64, u64)> = HashSet::new();
+        for record in data.base_count()..data.created() {
+            let (r, removed) = match (data.get(record), data.tombstone(record)) {
+                (Some(r), _) => (r, None),
+                (None, Some(t)) => (t, Some(t.updated)),
+                (None, None) => continue,
+            };
+            let Some((group, user)) = added_edge(world, &layout, &r, &mut next_slot, &mut joined)
+            else {
+                continue;
+            };
+            let edge = Edge {
+                record,
+                group,
+                user,
+                added: r.origin,
+                removed,
+            };
+            out.note(group, removed.unwrap_or(r.origin));
+            out.added.entry(group).or_default().push(edge);
+        }
+        for t in data.deleted(TimeRange::default(), None, usize::MAX) {
+            let Some((group, slot)) = layout.edge(t.index) else {
+                continue;
+            };
+            let Some(user) = layout.slot_user(group, slot) else {
+                continue;
+            };
+            let edge = Edge {
+                record: t.index,
+                group,
+                user,
+                added: t.origin,
+                removed: Some(t.updated),
+            };
+            out.note(group, t.updated);
+            out.removed.entry(group).or_default().push(edge);
+        }
+        out
+    }
+
+    fn note(&mut self, group: u64, at: i64) {
+        let last = self.last.entry(group).or_insert(at);
+        *last = (*last).max(at);
+    }
+
+    /// Whether initial membership `record` of `group` was removed.
+    pub fn base_removed(&self, group: u64, record: u64) -> bool {
+        self.removed
+            .get(&group)
+            .is_some_and(|v| v.iter().any(|e| e.record == record))
+    }
+}
+
+/// The (group, user) of a membership added after start: a group that existed then
+/// (skewed to the big ones), and a user created since (40 %) or the group's next slot.
+fn added_edge(
+    world: &World,
+    layout: &Layout,
+    r: &RecordRef,
+    next_slot: &mut HashMap<u64, u64>,
+    joined: &mut HashSet<(u64, u64)>,
+) -> Option<(u64, u64)> {
+    let mut g = Rng::for_record(world.seed, stream::MEMBER, r.index);
+    let n_groups = groups(world).created_by(r.origin);
+    if n_groups == 0 {
+        return None;
+    }
+    let group = if g.chance(50) {
+        g.below((n_groups / 10).max(1))
+    } else {
+        g.below(n_groups)
+    };
+    let n_users = users(world).created_by(r.origin);
+    let fresh = n_users.saturating_sub(layout.users);
+    if fresh > 0 && g.chance(40) {
+        let user = layout.users + g.below(fresh);
+        if joined.insert((group, user)) {
+            return Some((group, user));
+        }
+    }
+    let slot = next_slot
+        .entry(group)
+        .or_insert_with(|| layout.slots(group));
+    let user = layout.slot_user(group, *slot)?;
+    *slot += 1;
+    Some((group, user))
+}
+
+/// The members of `group` now, in membership-record order, strictly after record
+/// `after`: initial ones not removed, then added ones; users deleted since are left out.
+pub fn members(
+    world: &World,
+    changes: &Changes,
+    group: u64,
+    after: Option<u64>,
+    max: usize,
+) -> Vec<Edge> {
+    let layout = Layout::of(world);
+    let users = users(world);
+    let live = |u: u64| users.get(u).is_some();
+    let past = |record: u64| after.is_none_or(|a| record > a);
+    let mut out = Vec::new();
+    for record in layout.edges_of(group).filter(|r| past(*r)) {
+        if out.len() >= max {
+            return out;
+        }
+        let Some((_, slot)) = layout.edge(record) else {
+            continue;
+        };
+        let Some(user) = layout.slot_user(group, slot) else {
+            continue;
+        };
+        if changes.base_removed(group, record) || !live(user) {
+            continue;
+        }
+        out.push(Edge {
+            record,
+            group,
+            user,
+            added: i64::MIN,
+            removed: None,
+        });
+    }
+    let added = changes
+        .added
+        .get(&group)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for e in added
+        .iter()
+        .filter(|e| e.removed.is_none() && past(e.record) && live(e.user))
+    {
+        if out.len() >= max {
+            break;
+        }
+        out.push(*e);
+    }
+    out
+}
+
+/// When `group`'s membership last changed: its initial time or the latest change.
+pub fn membership_updated(changes: &Changes, group: u64, base: i64) -> i64 {
+    changes.last.get(&group).map_or(base, |t| base.max(*t))
+}
+
+/// Membership changes of `group` after `since`: (added users, removed users).
+pub fn changes_since(changes: &Changes, group: u64, since: i64) -> (Vec<u64>, Vec<u64>) {
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    for e in changes.added.get(&group).into_iter().flatten() {
+        match e.removed {
+            None if e.added > since => added.push(e.user),
+            Some(t) if t > since && e.added <= since => removed.push(e.user),
+            _ => {}
+        }
+    }
+    for e in changes.removed.get(&group).into_iter().flatten() {
+        if e.removed.is_some_and(|t| t > since) {
+            removed.push(e.user);
+        }
+    }
+    (added, removed)
+}
+
+/// The groups assigned to application `app` at `version` (0–4, skewed to big groups),
+/// existing ones only, in priority order.
+pub fn app_groups(world: &World, app: u64, version: u32) -> Vec<u64> {
+    let data = groups(world);
+    let n = data.base_count();
+    let mut g = Rng::for_record(world.seed ^ u64::from(version), stream::ASSIGNMENT, app);
+    let count = if n == 0 {
+        0
+    } else {
+        g.weighted(&[(0u64, 25), (1, 35), (2, 25), (3, 10), (4, 5)])
+    };
+    let mut out: Vec<u64> = Vec::new();
+    for _ in 0..count {
+        let pick = if g.chance(60) {
+            g.below((n / 10).max(1))
+        } else {
+            g.below(n)
+        };
+        if !out.contains(&pick) && data.get(pick).is_some() {
+            out.push(pick);
+        }
+    }
+    out
+}
+
+/// The users assigned to application `app` directly (not through a group) at `version`:
+/// a skewed number of initial users, a few more with each change.
+pub fn app_direct_users(world: &World, app: u64, version: u32) -> Vec<u64> {
+    let data = users(world);
+    let n = data.base_count();
+    let mut g = Rng::for_record(world.seed, stream::ASSIGNMENT, app);
+    let base = match g.below(10) {
+        0..=5 => g.range(1, 20) as u64,
+        6..=8 => g.range(20, 500) as u64,
+        _ => n / 10 + g.below(n / 3 + 1),
+    };
+    let count = (base + 3 * u64::from(version)).min(n);
+    (0..count)
+        .filter_map(|k| permuted(world.seed ^ app.wrapping_mul(0x5851_F42D), k, n))
+        .filter(|u| data.get(*u).is_some())
+        .collect()
+}
+
+/// The groups policy `policy` applies to at `version` (1–3).
+pub fn policy_groups(world: &World, policy: u64, version: u32) -> Vec<u64> {
+    let data = groups(world);
+    let n = data.base_count();
+    let mut g = Rng::for_record(world.seed ^ u64::from(version), stream::POLICY, policy);
+    let mut out: Vec<u64> = Vec::new();
+    for _ in 0..g.range(1, 3) {
+        let pick = g.below(n.max(1));
+        if n > 0 && !out.contains(&pick) && data.get(pick).is_some() {
+            out.push(pick);
+        }
+    }
+    out
+}

@@ -1,0 +1,173 @@
+//! `GET /api/v1/apps` (`limit` ≤ 200, `after`, `filter` on `status`, `name`, `id`, `q`
+//! label prefix), `GET /api/v1/apps/{id}`, `GET /api/v1/apps/{id}/users` (direct
+//! assignments `scope: USER`, then members of assigned groups `scope: GROUP`; `limit` ≤
+//! 500) and `GET /api/v1/apps/{id}/groups` (`limit` ≤ 200).
+
+use std::{collections::HashSet, sync::Arc};
+
+use axum::{
+    extract::{Path, State},
+    http::Uri,
+    response::Response,
+};
+use serde_json::Value;
+
+use super::{
+    errors::{bad_search, not_found, validation},
+    expr,
+    ids::{self, APP},
+    paging::{self, Limits},
+    render,
+};
+use crate::{
+    dataset::{Key, Order, RecordRef, TimeRange},
+    idp::{
+        collections::{applications, users},
+        members::{app_direct_users, members, Changes},
+        profiles::{self, AppCore, Status},
+    },
+    respond::{self, Params},
+    sim::Sim,
+};
+
+const LIMITS: Limits = Limits {
+    default: 20,
+    max: 200,
+};
+const USER_LIMITS: Limits = Limits {
+    default: 50,
+    max: 500,
+};
+const GROUP_LIMITS: Limits = Limits {
+    default: 20,
+    max: 200,
+};
+
+fn params_of(uri: &Uri) -> Result<Params, Response> {
+    Params::parse(uri).map_err(|e| validation("query", &e))
+}
+
+pub async fn list(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
+    let params = match params_of(&uri) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let cond = match params.get("filter").filter(|f| !f.trim().is_empty()) {
+        None => None,
+        Some(f) => match expr::parse(f, &["status", "name", "id"]) {
+            Ok(c) => Some(c),
+            Err(e) => return bad_search(&e),
+        },
+    };
+    let limit = match paging::limit(&params, LIMITS) {
+        Ok(l) => l,
+        Err(e) => return validation("limit", &e),
+    };
+    let after = match params.get("after").filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => match ids::decode(APP, sim.seed(), a) {
+            Some(index) => Some(Key { updated: 0, index }),
+            None => return validation("after", "invalid cursor"),
+        },
+    };
+    let prefix = params.get("q").map(str::to_lowercase);
+    let render = |r: &RecordRef| -> Option<Value> {
+        let a = profiles::application(&sim.world, r);
+        if prefix
+            .as_ref()
+            .is_some_and(|p| !a.label.to_lowercase().starts_with(p.as_str()))
+        {
+            return None;
+        }
+        let v = render::app(&sim, &a);
+        cond.as_ref().is_none_or(|c| c.matches(&v)).then_some(v)
+    };
+    let seed = sim.seed();
+    let next = |r: &RecordRef| ids::encode(APP, seed, r.index);
+    let data = applications(&sim.world);
+    let page = paging::walk(
+        data,
+        TimeRange::default(),
+        Order::IndexAsc,
+        after,
+        limit,
+        render,
+        next,
+    );
+    paging::respond(&sim, "/api/v1/apps", &params, page)
+}
+
+fn find(sim: &Sim, id: &str) -> Option<AppCore> {
+    let r = ids::decode(APP, sim.seed(), id).and_then(|i| applications(&sim.world).get(i))?;
+    Some(profiles::application(&sim.world, &r))
+}
+
+pub async fn get(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+    match find(&sim, &id) {
+        Some(a) => respond::json(200, &render::app(&sim, &a)),
+        None => not_found(&id, "AppInstance"),
+    }
+}
+
+/// Every user assigned to `app`: direct ones first, then through groups (each once).
+fn assigned_users(sim: &Sim, app: &AppCore) -> Vec<Value> {
+    let world = &sim.world;
+    let data = users(world);
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut add = |index: u64, direct: bool| {
+        let Some(r) = data.get(index) else { return };
+        let u = profiles::user(world, &r);
+        // Deactivation removes a user's app assignments.
+        if u.status != Status::Deprovisioned && seen.insert(index) {
+            out.push(render::app_user(sim, app, &u, direct));
+        }
+    };
+    for u in app_direct_users(world, app.index, app.version) {
+        add(u, true);
+    }
+    let changes = Changes::of(world);
+    for g in render::assigned_groups(sim, app) {
+        for e in members(world, &changes, g, None, usize::MAX) {
+            add(e.user, false);
+        }
+    }
+    out
+}
+
+pub async fn users_of(State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: Uri) -> Response {
+    let params = match params_of(&uri) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(app) = find(&sim, &id) else {
+        return not_found(&id, "AppInstance");
+    };
+    let page = paging::limit(&params, USER_LIMITS)
+        .and_then(|limit| paging::slice(assigned_users(&sim, &app), &params, limit));
+    match page {
+        Ok(page) => paging::respond(&sim, &format!("/api/v1/apps/{id}/users"), &params, page),
+        Err(e) => validation("after", &e),
+    }
+}
+
+pub async fn groups_of(State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: Uri) -> Response {
+    let params = match params_of(&uri) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(app) = find(&sim, &id) else {
+        return not_found(&id, "AppInstance");
+    };
+    let all = render::assigned_groups(&sim, &app)
+        .into_iter()
+        .enumerate()
+        .map(|(priority, g)| render::app_group(&sim, &app, g, priority))
+        .collect();
+    let page =
+        paging::limit(&params, GROUP_LIMITS).and_then(|limit| paging::slice(all, &params, limit));
+    match page {
+        Ok(page) => paging::respond(&sim, &format!("/api/v1/apps/{id}/groups"), &params, page),
+        Err(e) => validation("after", &e),
+    }
+}
