@@ -34,6 +34,7 @@ mod identity;
 mod idp;
 mod ids;
 mod listing;
+mod odata;
 mod query;
 mod requests;
 mod respond;

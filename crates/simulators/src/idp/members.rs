@@ -278,6 +278,20 @@ pub fn members(
     out
 }
 
+/// The (group, user) membership record `index` joins, if it names one.
+pub fn edge_of(world: &World, index: u64) -> Option<(u64, u64)> {
+    let layout = Layout::of(world);
+    match layout.edge(index) {
+        Some((g, slot)) => Some((g, layout.slot_user(g, slot)?)),
+        None => Changes::of(world)
+            .added
+            .values()
+            .flatten()
+            .find(|e| e.record == index)
+            .map(|e| (e.group, e.user)),
+    }
+}
+
 /// When `group`'s membership last changed: its initial time or the latest change.
 pub fn membership_updated(changes: &Changes, group: u64, base: i64) -> i64 {
     changes.last.get(&group).map_or(base, |t| base.max(*t))

@@ -111,7 +111,7 @@ fn names(seed: u64, index: u64) -> (&'static str, &'static str, String) {
     let first = FIRST_NAMES[(p % f) as usize];
     let last = LAST_NAMES[(p / f % l) as usize];
     let n = p / (f * l);
-    let mut local = format!("{}.{}", first, last).to_ascii_lowercase();
+    let mut local = format!("{first}.{last}").to_ascii_lowercase();
     if n > 0 {
         local.push_str(&n.to_string());
     }

@@ -26,6 +26,8 @@ pub enum SimVendor {
     MsDefenderEndpoint,
     /// Okta Management API (identity provider).
     OktaIdp,
+    /// Microsoft Entra ID through Microsoft Graph v1.0 (identity provider).
+    MsEntra,
 }
 
 impl SimVendor {
@@ -35,6 +37,7 @@ impl SimVendor {
         SimVendor::Sentinelone,
         SimVendor::MsDefenderEndpoint,
         SimVendor::OktaIdp,
+        SimVendor::MsEntra,
     ];
 
     /// The vendor's implementation.
@@ -44,6 +47,7 @@ impl SimVendor {
             SimVendor::Sentinelone => &sentinelone::SentinelOne,
             SimVendor::MsDefenderEndpoint => &ms_defender_endpoint::Defender,
             SimVendor::OktaIdp => &okta_idp::Okta,
+            SimVendor::MsEntra => &ms_entra::Entra,
         }
     }
 

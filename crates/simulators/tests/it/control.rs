@@ -366,5 +366,6 @@ async fn records(sim: &tributary_simulators::RunningSimulator) -> Vec<Value> {
             .await
             .0
         }
+        SimVendor::OktaIdp | SimVendor::MsEntra => unreachable!("identity vendors have no alerts"),
     }
 }

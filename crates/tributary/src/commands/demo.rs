@@ -232,6 +232,8 @@ fn vendor_name(v: SimVendor) -> &'static str {
         SimVendor::Crowdstrike => "CROWDSTRIKE",
         SimVendor::Sentinelone => "SENTINELONE",
         SimVendor::MsDefenderEndpoint => "MS_DEFENDER_ENDPOINT",
+        SimVendor::OktaIdp => "OKTA_IDP",
+        SimVendor::MsEntra => "MS_ENTRA",
     }
 }
 

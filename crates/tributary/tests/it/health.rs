@@ -96,6 +96,7 @@ fn endpoint_names(vendor: SimVendor) -> (&'static str, &'static str) {
         SimVendor::Crowdstrike => ("devices", "alerts"),
         SimVendor::Sentinelone => ("agents", "threats"),
         SimVendor::MsDefenderEndpoint => ("machines", "alerts"),
+        SimVendor::OktaIdp | SimVendor::MsEntra => unreachable!("EDR health cases only"),
     }
 }
 

@@ -11,6 +11,7 @@ use std::{
 
 use axum::{
     extract::{Path, State},
+    http::HeaderMap,
     response::Response,
 };
 use bytes::Bytes;
@@ -218,15 +219,23 @@ fn issue(
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`: what MSAL (and so
 /// azure-identity) reads before asking for a token.
+/// Behind a TLS-terminating proxy (`X-Forwarded-Proto` and `Host`) the endpoints name
+/// the proxy, as MSAL insists on https endpoints.
 pub async fn openid_configuration(
     State(sim): State<Arc<Sim>>,
     Path(tenant): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
     let tid = tenant_id(sim.seed());
     if !tenant.eq_ignore_ascii_case(&tid) {
         return aad_error(&sim, 400, Some(("invalid_tenant", 90_002, format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."))));
     }
-    respond::json(200, &discovery(&sim.base_url, &tid))
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let base = match (header("x-forwarded-proto"), header("host")) {
+        (Some(proto), Some(host)) => format!("{proto}://{host}"),
+        _ => sim.base_url.clone(),
+    };
+    respond::json(200, &discovery(&base, &tid))
 }
 
 /// The OpenID provider metadata of tenant `tid` at `base`.

@@ -13,7 +13,7 @@ use axum::{
 use serde_json::Value;
 
 use super::{
-    errors::{bad_search, not_found, validation},
+    errors::{bad_search, not_found, validation, Bad},
     expr,
     ids::{self, APP},
     paging::{self, Limits},
@@ -43,14 +43,14 @@ const GROUP_LIMITS: Limits = Limits {
     max: 200,
 };
 
-fn params_of(uri: &Uri) -> Result<Params, Response> {
-    Params::parse(uri).map_err(|e| validation("query", &e))
+fn params_of(uri: &Uri) -> Result<Params, Bad> {
+    Params::parse(uri).map_err(|e| Bad::Validation("query", e))
 }
 
 pub async fn list(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
     let params = match params_of(&uri) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(bad) => return bad.respond(),
     };
     let cond = match params.get("filter").filter(|f| !f.trim().is_empty()) {
         None => None,
@@ -138,7 +138,7 @@ fn assigned_users(sim: &Sim, app: &AppCore) -> Vec<Value> {
 pub async fn users_of(State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: Uri) -> Response {
     let params = match params_of(&uri) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(bad) => return bad.respond(),
     };
     let Some(app) = find(&sim, &id) else {
         return not_found(&id, "AppInstance");
@@ -154,7 +154,7 @@ pub async fn users_of(State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: 
 pub async fn groups_of(State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: Uri) -> Response {
     let params = match params_of(&uri) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(bad) => return bad.respond(),
     };
     let Some(app) = find(&sim, &id) else {
         return not_found(&id, "AppInstance");

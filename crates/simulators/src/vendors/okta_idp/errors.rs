@@ -75,3 +75,22 @@ pub fn not_found(id: &str, kind: &str) -> Response {
         &[],
     )
 }
+
+/// Why a request was refused before anything was read (small, unlike a `Response`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bad {
+    /// 400 `E0000001` for a parameter.
+    Validation(&'static str, String),
+    /// 400 `E0000031` for a filter or search.
+    Search(String),
+}
+
+impl Bad {
+    /// The Okta error response.
+    pub fn respond(self) -> Response {
+        match self {
+            Bad::Validation(param, why) => validation(param, &why),
+            Bad::Search(why) => bad_search(&why),
+        }
+    }
+}

@@ -13,7 +13,7 @@ use axum::{
 use serde_json::Value;
 
 use super::{
-    errors::{bad_search, not_found, validation},
+    errors::{not_found, validation, Bad},
     expr,
     ids::{self, GROUP},
     paging::{self, Limits, Page},
@@ -49,28 +49,26 @@ const ATTRIBUTES: &[&str] = &[
     "profile.name",
 ];
 
-fn params_of(uri: &Uri) -> Result<Params, Response> {
-    Params::parse(uri).map_err(|e| validation("query", &e))
+fn params_of(uri: &Uri) -> Result<Params, Bad> {
+    Params::parse(uri).map_err(|e| Bad::Validation("query", e))
 }
 
-fn condition(params: &Params) -> Result<Option<Cond>, Response> {
+fn condition(params: &Params) -> Result<Option<Cond>, Bad> {
     let text = params.get("filter").or(params.get("search")).unwrap_or("");
     if text.trim().is_empty() {
         return Ok(None);
     }
-    expr::parse(text, ATTRIBUTES)
-        .map(Some)
-        .map_err(|e| bad_search(&e))
+    expr::parse(text, ATTRIBUTES).map(Some).map_err(Bad::Search)
 }
 
 pub async fn list(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
     let params = match params_of(&uri) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(bad) => return bad.respond(),
     };
     let cond = match condition(&params) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(bad) => return bad.respond(),
     };
     let limit = match paging::limit(&params, LIMITS) {
         Ok(l) => l,
@@ -128,7 +126,7 @@ pub async fn get(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Respons
 pub async fn users_of(State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: Uri) -> Response {
     let params = match params_of(&uri) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(bad) => return bad.respond(),
     };
     let Some(group) =
         ids::decode(GROUP, sim.seed(), &id).filter(|i| groups(&sim.world).get(*i).is_some())

@@ -31,7 +31,7 @@ use crate::{
     identity::{authorization, mask, Identity},
     idp::{
         collections::{all_specs, APPLICATIONS, GROUPS, MEMBERSHIPS, POLICIES, USERS},
-        members::{Changes, Layout},
+        members::{edge_of, Changes},
         profiles,
     },
     sim::{Render, Sim, VendorApi, VendorSpec},
@@ -254,25 +254,15 @@ fn ssws(parts: &Parts) -> Option<String> {
 
 /// A membership as `<group id>:<user id>` (Okta has no id for it).
 fn membership_id(sim: &Sim, index: u64) -> String {
-    let layout = Layout::of(&sim.world);
-    let (group, user) = match layout.edge(index) {
-        Some((g, slot)) => (Some(g), layout.slot_user(g, slot)),
-        None => Changes::of(&sim.world)
-            .added
-            .values()
-            .flatten()
-            .find(|e| e.record == index)
-            .map_or((None, None), |e| (Some(e.group), Some(e.user))),
-    };
     let seed = sim.seed();
-    format!(
-        "{}:{}",
-        group
-            .map(|g| ids::encode(ids::GROUP, seed, g))
-            .unwrap_or_default(),
-        user.map(|u| ids::encode(ids::USER, seed, u))
-            .unwrap_or_default()
-    )
+    match edge_of(&sim.world, index) {
+        Some((g, u)) => format!(
+            "{}:{}",
+            ids::encode(ids::GROUP, seed, g),
+            ids::encode(ids::USER, seed, u)
+        ),
+        None => format!(":{index}"),
+    }
 }
 
 /// A response's rate-limit bucket and its limit (responses from handlers carry it; fault

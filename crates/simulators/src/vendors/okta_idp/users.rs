@@ -13,7 +13,7 @@ use axum::{
 use serde_json::Value;
 
 use super::{
-    errors::{bad_search, not_found, validation},
+    errors::{not_found, validation, Bad},
     expr,
     ids::{self, USER},
     paging::{self, Limits},
@@ -64,21 +64,21 @@ enum Select {
     Prefix(String),
 }
 
-fn parse(params: &Params) -> Result<Select, Response> {
+fn parse(params: &Params) -> Result<Select, Bad> {
     if let Some(q) = params.get("q").filter(|q| !q.is_empty()) {
         return Ok(Select::Prefix(q.to_lowercase()));
     }
     let text = match (params.get("filter"), params.get("search")) {
         (Some(f), None) | (None, Some(f)) if !f.trim().is_empty() => f,
         (Some(_), Some(_)) => {
-            return Err(validation(
+            return Err(Bad::Validation(
                 "search",
-                "Cannot use filter and search together",
+                "Cannot use filter and search together".into(),
             ))
         }
         _ => return Ok(Select::Plain),
     };
-    let cond = expr::parse(text, ATTRIBUTES).map_err(|e| bad_search(&e))?;
+    let cond = expr::parse(text, ATTRIBUTES).map_err(Bad::Search)?;
     let (range, rest) = split_native(cond, "lastUpdated");
     Ok(Select::Expr(range, rest))
 }
@@ -90,7 +90,7 @@ pub async fn list(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
     };
     let select = match parse(&params) {
         Ok(s) => s,
-        Err(resp) => return resp,
+        Err(bad) => return bad.respond(),
     };
     let limits = if matches!(select, Select::Prefix(_)) {
         Q_LIMIT
