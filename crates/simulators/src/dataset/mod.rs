@@ -207,6 +207,13 @@ impl Dataset {
             .collect()
     }
 
+    /// The latest change time so far (the last initial record's time before any change):
+    /// every later change is strictly later, so it is a safe watermark for "everything up
+    /// to now" even when changes were given times ahead of the clock.
+    pub fn latest(&self) -> i64 {
+        self.read().last_time
+    }
+
     /// Records created at or before `t` (deleted ones included): indices below this
     /// existed then. Added records have strictly increasing creation times, so this is a
     /// binary search over the overlay; every initial record predates every change.

@@ -297,23 +297,47 @@ pub fn membership_updated(changes: &Changes, group: u64, base: i64) -> i64 {
     changes.last.get(&group).map_or(base, |t| base.max(*t))
 }
 
-/// Membership changes of `group` after `since`: (added users, removed users).
-pub fn changes_since(changes: &Changes, group: u64, since: i64) -> (Vec<u64>, Vec<u64>) {
+/// Membership changes of `group` in `(since, until]`: (added users, removed users).
+pub fn changes_since(
+    changes: &Changes,
+    group: u64,
+    since: i64,
+    until: i64,
+) -> (Vec<u64>, Vec<u64>) {
+    let within = |t: i64| t > since && t <= until;
     let mut added = Vec::new();
     let mut removed = Vec::new();
     for e in changes.added.get(&group).into_iter().flatten() {
-        match e.removed {
-            None if e.added > since => added.push(e.user),
-            Some(t) if t > since && e.added <= since => removed.push(e.user),
+        let gone = e.removed.filter(|t| *t <= until);
+        match gone {
+            None if within(e.added) => added.push(e.user),
+            Some(t) if within(t) && e.added <= since => removed.push(e.user),
             _ => {}
         }
     }
     for e in changes.removed.get(&group).into_iter().flatten() {
-        if e.removed.is_some_and(|t| t > since) {
+        if e.removed.is_some_and(within) {
             removed.push(e.user);
         }
     }
     (added, removed)
+}
+
+/// Groups with membership changes in `(since, until]`, in index order.
+pub fn changed_groups(changes: &Changes, since: i64, until: i64) -> Vec<u64> {
+    let mut groups: Vec<u64> = changes
+        .added
+        .keys()
+        .chain(changes.removed.keys())
+        .copied()
+        .filter(|g| {
+            let (a, r) = changes_since(changes, *g, since, until);
+            !a.is_empty() || !r.is_empty()
+        })
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
 }
 
 /// The groups assigned to application `app` at `version` (0–4, skewed to big groups),

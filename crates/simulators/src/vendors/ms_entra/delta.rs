@@ -28,8 +28,8 @@ use crate::{
     dataset::{Key, Order, RecordRef, TimeRange},
     fake::{Rng, DAY},
     idp::{
-        collections::groups,
-        members::{changes_since, members, Changes},
+        collections::{groups, memberships},
+        members::{changed_groups, changes_since, members, Changes},
         profiles::{self, GroupKind},
     },
     odata, respond,
@@ -41,13 +41,33 @@ const PAGE: usize = 100;
 /// Delta tokens for directory objects last seven days.
 const TOKEN_LIFETIME: i64 = 7 * DAY;
 
+/// How far a round reaches in each dataset it reads: its objects' and the memberships'.
+/// Each dataset gives its changes strictly increasing times, so "up to the latest change
+/// time when the round started" covers everything that happened before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Marks {
+    objects: i64,
+    members: i64,
+}
+
+impl Marks {
+    fn now(sim: &Sim, set: Set) -> Marks {
+        Marks {
+            objects: set.data(&sim.world).latest(),
+            members: memberships(&sim.world).latest(),
+        }
+    }
+}
+
 /// Where a delta sequence stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Round {
-    /// Changes after this time (None: the initial full listing).
-    since: Option<i64>,
-    /// The round's snapshot time: changes up to it (the next round's `since`).
-    snapshot: i64,
+    /// Changes after these marks (None: the initial full listing).
+    since: Option<Marks>,
+    /// Changes up to these marks (the next round's `since`).
+    snapshot: Marks,
+    /// When the round started (simulated time): tokens expire seven days later.
+    issued: i64,
     /// 0: objects, 1: deletions, 2: groups whose membership alone changed.
     stage: u8,
     key: Option<Key>,
@@ -62,15 +82,28 @@ fn sign(seed: u64, payload: &str) -> String {
     )
 }
 
+fn marks(m: Marks) -> String {
+    format!("{}.{}", m.objects, m.members)
+}
+
+fn unmarks(s: &str) -> Option<Marks> {
+    let (a, b) = s.split_once('.')?;
+    Some(Marks {
+        objects: a.parse().ok()?,
+        members: b.parse().ok()?,
+    })
+}
+
 fn encode(seed: u64, set: Set, s: &Round) -> String {
     let key = s
         .key
         .map_or("-".to_owned(), |k| format!("{}.{}", k.updated, k.index));
     let payload = format!(
-        "d1|{}|{}|{}|{}|{key}|{}|{}",
+        "d2|{}|{}|{}|{}|{}|{key}|{}|{}",
         set == Set::Groups,
-        s.since.map_or("-".to_owned(), |t| t.to_string()),
-        s.snapshot,
+        s.since.map_or("-".to_owned(), marks),
+        marks(s.snapshot),
+        s.issued,
         s.stage,
         s.select.as_ref().map_or("-".to_owned(), |v| v.join(",")),
         s.members
@@ -86,7 +119,7 @@ fn decode(seed: u64, set: Set, token: &str) -> Option<Round> {
         return None;
     }
     let f: Vec<&str> = payload.split('|').collect();
-    let ["d1", groups, since, snapshot, stage, key, select, members] = f.as_slice() else {
+    let ["d2", groups, since, snapshot, issued, stage, key, select, members] = f.as_slice() else {
         return None;
     };
     if groups.parse::<bool>().ok()? != (set == Set::Groups) {
@@ -94,21 +127,19 @@ fn decode(seed: u64, set: Set, token: &str) -> Option<Round> {
     }
     let key = match *key {
         "-" => None,
-        k => {
-            let (u, i) = k.split_once('.')?;
-            Some(Key {
-                updated: u.parse().ok()?,
-                index: i.parse().ok()?,
-            })
-        }
+        k => unmarks(k).map(|m| Key {
+            updated: m.objects,
+            index: m.members as u64,
+        }),
     };
     Some(Round {
         since: if *since == "-" {
             None
         } else {
-            Some(since.parse().ok()?)
+            Some(unmarks(since)?)
         },
-        snapshot: snapshot.parse().ok()?,
+        snapshot: unmarks(snapshot)?,
+        issued: issued.parse().ok()?,
         stage: stage.parse().ok()?,
         key,
         select: (*select != "-").then(|| select.split(',').map(str::to_owned).collect()),
@@ -149,6 +180,7 @@ fn start(sim: &Sim, set: Set, uri: &Uri) -> Result<Round, Box<Response>> {
     let t = set.object_type();
     let q = parse(t, uri, &["$select", "$expand", "$deltatoken", "$skiptoken"])
         .map_err(|e| Box::new(bad_request(now, &e)))?;
+    let marks = Marks::now(sim, set);
     let token = q.params.get("$skiptoken").or(q.params.get("$deltatoken"));
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         let expand = q
@@ -159,26 +191,29 @@ fn start(sim: &Sim, set: Set, uri: &Uri) -> Result<Round, Box<Response>> {
             .select
             .as_ref()
             .is_some_and(|s| s.iter().any(|p| p == "members"));
+        let members = set == Set::Groups && (expand || selects_members);
         return Ok(Round {
             since: None,
-            snapshot: now,
+            snapshot: marks,
+            issued: now,
             stage: 0,
             key: None,
             select: q.select,
-            members: set == Set::Groups && (expand || selects_members),
+            members,
         });
     };
     if token.eq_ignore_ascii_case("latest") {
         return Ok(Round {
-            since: Some(now),
-            snapshot: now,
+            since: Some(marks),
+            snapshot: marks,
+            issued: now,
             stage: 3,
             key: None,
             select: q.select,
             members: false,
         });
     }
-    let Some(mut s) = decode(sim.seed(), set, token) else {
+    let Some(s) = decode(sim.seed(), set, token) else {
         return Err(Box::new(error(
             now,
             400,
@@ -186,21 +221,21 @@ fn start(sim: &Sim, set: Set, uri: &Uri) -> Result<Round, Box<Response>> {
             "The sync state generation is not found.",
         )));
     };
-    let issued = s.since.unwrap_or(s.snapshot).min(s.snapshot);
-    if now - issued > TOKEN_LIFETIME {
+    if now - s.issued > TOKEN_LIFETIME {
         return Err(Box::new(resync(sim, set)));
     }
-    if q.params.get("$skiptoken").is_none() {
-        // A delta link: the next round, changes since the last one's snapshot.
-        s = Round {
-            since: Some(s.snapshot),
-            snapshot: now,
-            stage: 0,
-            key: None,
-            ..s
-        };
+    if q.params.get("$skiptoken").is_some() {
+        return Ok(s);
     }
-    Ok(s)
+    // A delta link: the next round, changes since the last one's snapshot.
+    Ok(Round {
+        since: Some(s.snapshot),
+        snapshot: marks,
+        issued: now,
+        stage: 0,
+        key: None,
+        ..s
+    })
 }
 
 fn delta(sim: &Arc<Sim>, set: Set, uri: &Uri) -> Response {
@@ -307,19 +342,20 @@ fn removal_reason(sim: &Sim, set: Set, r: &RecordRef) -> &'static str {
 }
 
 /// Up to a page of changes after `since` (up to the round's snapshot), continuing from
-/// the state's stage and key.
+/// the round's stage and key.
 fn changes_page(
     sim: &Sim,
     set: Set,
-    since: i64,
+    since: Marks,
     state: &mut Round,
     changes: &Changes,
 ) -> (Vec<Value>, bool) {
     let data = set.data(&sim.world);
     let range = TimeRange {
-        since: Some(since + 1),
-        until: Some(state.snapshot),
+        since: Some(since.objects + 1),
+        until: Some(state.snapshot.objects),
     };
+    let members = (since.members, state.snapshot.members);
     let mut items = Vec::new();
     while state.stage < 3 {
         let room = PAGE - items.len();
@@ -330,7 +366,7 @@ fn changes_page(
                 .map(|r| {
                     let mut v = object(sim, set, r, state);
                     if state.members {
-                        add_member_changes(sim, &mut v, changes, r.index, since);
+                        add_member_changes(sim, &mut v, changes, r.index, members);
                     }
                     (v, Key::of(r))
                 })
@@ -339,14 +375,14 @@ fn changes_page(
                 .deleted(range, state.key, room + 1)
                 .iter()
                 .map(|r| {
-                    let id = set.id(sim.seed(), r.index);
+                    let removed = json!({"reason": removal_reason(sim, set, r)});
                     (
-                        json!({"id": id, "@removed": {"reason": removal_reason(sim, set, r)}}),
+                        json!({"id": set.id(sim.seed(), r.index), "@removed": removed}),
                         Key::of(r),
                     )
                 })
                 .unzip(),
-            _ => membership_only(sim, set, since, state, changes, room + 1),
+            _ => membership_only(sim, set, range, members, state, changes, room + 1),
         };
         if found.len() > room {
             found.truncate(room);
@@ -361,8 +397,15 @@ fn changes_page(
     (items, false)
 }
 
-fn add_member_changes(sim: &Sim, v: &mut Value, changes: &Changes, group: u64, since: i64) {
-    let (added, removed) = changes_since(changes, group, since);
+/// Adds `members@delta` for `group`'s membership changes in `(since, until]`.
+fn add_member_changes(
+    sim: &Sim,
+    v: &mut Value,
+    changes: &Changes,
+    group: u64,
+    (since, until): (i64, i64),
+) {
+    let (added, removed) = changes_since(changes, group, since, until);
     if added.is_empty() && removed.is_empty() {
         return;
     }
@@ -371,11 +414,13 @@ fn add_member_changes(sim: &Sim, v: &mut Value, changes: &Changes, group: u64, s
     v["members@delta"] = json!(refs);
 }
 
-/// Groups whose members changed after `since` but whose own properties did not.
+/// Groups whose members changed in the round but whose own properties did not (those
+/// were listed with their objects).
 fn membership_only(
     sim: &Sim,
     set: Set,
-    since: i64,
+    range: TimeRange,
+    members: (i64, i64),
     state: &Round,
     changes: &Changes,
     max: usize,
@@ -384,22 +429,15 @@ fn membership_only(
         return (vec![], vec![]);
     }
     let data = groups(&sim.world);
-    let mut touched: Vec<u64> = changes
-        .last
-        .iter()
-        .filter(|(_, t)| **t > since)
-        .map(|(g, _)| *g)
-        .collect();
-    touched.sort_unstable();
-    touched
+    changed_groups(changes, members.0, members.1)
         .into_iter()
         .filter(|g| state.key.is_none_or(|k| *g > k.index))
         .filter_map(|g| data.get(g))
-        .filter(|r| r.updated <= since || r.updated > state.snapshot)
+        .filter(|r| !range.contains(r.updated))
         .take(max)
         .map(|r| {
             let mut v = json!({"id": ids::encode(ids::GROUP, sim.seed(), r.index)});
-            add_member_changes(sim, &mut v, changes, r.index, since);
+            add_member_changes(sim, &mut v, changes, r.index, members);
             (
                 v,
                 Key {
@@ -417,9 +455,17 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_are_signed() {
+        let m = Marks {
+            objects: 5,
+            members: 6,
+        };
         let s = Round {
-            since: Some(5),
-            snapshot: 9,
+            since: Some(m),
+            snapshot: Marks {
+                objects: 9,
+                members: 8,
+            },
+            issued: 7,
             stage: 1,
             key: Some(Key {
                 updated: 3,
