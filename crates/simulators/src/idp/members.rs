@@ -292,6 +292,20 @@ pub fn edge_of(world: &World, index: u64) -> Option<(u64, u64)> {
     }
 }
 
+/// Membership record `index` as `<group id>:<user id>` in a vendor's ids (neither vendor
+/// has an id for a membership); `:<index>` when it names none.
+pub fn membership_label(
+    world: &World,
+    index: u64,
+    group_id: impl Fn(u64) -> String,
+    user_id: impl Fn(u64) -> String,
+) -> String {
+    match edge_of(world, index) {
+        Some((g, u)) => format!("{}:{}", group_id(g), user_id(u)),
+        None => format!(":{index}"),
+    }
+}
+
 /// When `group`'s membership last changed: its initial time or the latest change.
 pub fn membership_updated(changes: &Changes, group: u64, base: i64) -> i64 {
     changes.last.get(&group).map_or(base, |t| base.max(*t))
@@ -396,4 +410,94 @@ pub fn policy_groups(world: &World, policy: u64, version: u32) -> Vec<u64> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::{
+        collection::Change,
+        idp::collections::{all_specs, MEMBERSHIPS},
+    };
+
+    fn world(users: u64, groups: u64, edges: u64) -> World {
+        let [u, g, a, p, m] = all_specs(1_000_000);
+        World::new(
+            7,
+            1_700_000_000_000_000_000,
+            &[(u, users), (g, groups), (a, 3), (p, 9), (m, edges)],
+        )
+    }
+
+    #[test]
+    fn the_layout_lists_each_initial_membership_once_and_no_user_twice() {
+        let w = world(500, 37, 2_000);
+        let layout = Layout::of(&w);
+        let mut seen = HashSet::new();
+        for g in 0..37 {
+            let records: Vec<u64> = layout.edges_of(g).collect();
+            assert_eq!(records.len() as u64, layout.slots(g), "group {g}");
+            assert!(records.windows(2).all(|p| p[0] < p[1]), "ascending");
+            let users: HashSet<u64> = records
+                .iter()
+                .map(|r| {
+                    let (group, slot) = layout.edge(*r).expect("an initial record");
+                    assert_eq!(group, g);
+                    layout.slot_user(g, slot).expect("a user")
+                })
+                .collect();
+            assert_eq!(users.len(), records.len(), "group {g} lists nobody twice");
+            seen.extend(records);
+        }
+        assert_eq!(seen.len(), 2_000, "every record belongs to one group");
+        let big = layout.slots(0);
+        assert!(big > layout.slots(36) * 3, "the first tenth are big groups");
+    }
+
+    #[test]
+    fn permutations_are_bijections() {
+        for n in [1u64, 2, 17, 1_000] {
+            let all: HashSet<u64> = (0..n).filter_map(|k| permuted(9, k, n)).collect();
+            assert_eq!(all.len() as u64, n);
+            assert!(all.iter().all(|u| *u < n));
+            assert_eq!(permuted(9, n, n), None);
+        }
+    }
+
+    #[test]
+    fn added_and_removed_members_show_in_lists_and_changes() {
+        let w = world(50, 5, 40);
+        let before: usize = (0..5)
+            .map(|g| members(&w, &Changes::of(&w), g, None, usize::MAX).len())
+            .sum();
+        assert_eq!(before, 40);
+        let t0 = memberships(&w).latest();
+        w.advance(&[(
+            MEMBERSHIPS,
+            Change {
+                new: 6,
+                updated: 0,
+                deleted: 4,
+            },
+        )])
+        .unwrap();
+        let changes = Changes::of(&w);
+        let after: usize = (0..5)
+            .map(|g| members(&w, &changes, g, None, usize::MAX).len())
+            .sum();
+        assert_eq!(after, 42);
+        let (added, removed) = (0..5)
+            .map(|g| changes_since(&changes, g, t0, i64::MAX))
+            .fold((0, 0), |(a, r), (x, y)| (a + x.len(), r + y.len()));
+        assert_eq!((added, removed), (6, 4));
+        assert!(changed_groups(&changes, t0, i64::MAX)
+            .iter()
+            .all(|g| *g < 5));
+        assert!(changed_groups(&changes, i64::MAX - 1, i64::MAX).is_empty());
+        let last = memberships(&w).latest();
+        assert!((0..5).any(|g| membership_updated(&changes, g, 0) == last));
+        assert!(edge_of(&w, 0).is_some() && edge_of(&w, 45).is_some());
+    }
 }

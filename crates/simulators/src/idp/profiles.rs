@@ -127,23 +127,7 @@ pub fn user(world: &World, r: &RecordRef) -> UserCore {
     let fresh = r.index >= users(world).base_count();
     let (department, titles) = g.pick(DEPARTMENTS);
     let office = g.pick(OFFICES);
-    let initial = if fresh {
-        g.weighted(&[
-            (Status::Staged, 20),
-            (Status::Provisioned, 30),
-            (Status::Active, 50),
-        ])
-    } else {
-        g.weighted(&[
-            (Status::Active, 86),
-            (Status::Staged, 3),
-            (Status::Provisioned, 4),
-            (Status::Suspended, 2),
-            (Status::LockedOut, 2),
-            (Status::PasswordExpired, 2),
-            (Status::Recovery, 1),
-        ])
-    };
+    let initial = initial_status(&mut g, fresh);
     let created = if fresh {
         r.origin
     } else {
@@ -181,6 +165,27 @@ pub fn user(world: &World, r: &RecordRef) -> UserCore {
     }
     replay(world.seed, r, &mut u);
     u
+}
+
+/// A user's first status: new hires are staged, provisioned or active; the existing
+/// directory is mostly active.
+fn initial_status(g: &mut Rng, fresh: bool) -> Status {
+    if fresh {
+        return g.weighted(&[
+            (Status::Staged, 20),
+            (Status::Provisioned, 30),
+            (Status::Active, 50),
+        ]);
+    }
+    g.weighted(&[
+        (Status::Active, 86),
+        (Status::Staged, 3),
+        (Status::Provisioned, 4),
+        (Status::Suspended, 2),
+        (Status::LockedOut, 2),
+        (Status::PasswordExpired, 2),
+        (Status::Recovery, 1),
+    ])
 }
 
 /// Applies version steps 1..=version: each step's kind comes from its own roll.
@@ -395,5 +400,45 @@ pub fn policy(world: &World, r: &RecordRef) -> PolicyCore {
         created: r.origin - g.range(1, 900) * DAY,
         updated: r.updated,
         version: r.version,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::idp::collections::all_specs;
+
+    #[test]
+    fn logins_are_unique_and_updates_replay_from_the_version() {
+        let logins: HashSet<String> = (0..20_000).map(|i| names(3, i).2).collect();
+        assert_eq!(logins.len(), 20_000);
+        let [u, ..] = all_specs(1_000_000);
+        let w = World::new(3, 1_700_000_000_000_000_000, &[(u, 10)]);
+        let r = users(&w).get(4).unwrap();
+        let steps: Vec<Option<Step>> = (0..12)
+            .map(|v| {
+                let at = RecordRef {
+                    version: v,
+                    updated: r.updated + i64::from(v),
+                    ..r
+                };
+                let u = user(&w, &at);
+                assert_eq!(
+                    u.status == Status::Deprovisioned,
+                    u.last_step == Some(Step::Deactivated)
+                );
+                assert!(u.status_changed.is_none_or(|t| t <= at.updated));
+                u.last_step
+            })
+            .collect();
+        assert!(steps.contains(&Some(Step::Profile)));
+        assert!(steps.contains(&Some(Step::Deactivated)), "{steps:?}");
+        assert_eq!(
+            user(&w, &r).login(),
+            user(&w, &r).login(),
+            "a pure function"
+        );
     }
 }

@@ -11,19 +11,14 @@ mod odata;
 
 use std::sync::Arc;
 
-use axum::{
-    http::{HeaderValue, Method},
-    response::Response,
-    routing::get,
-    Router,
-};
+use axum::{http::Method, response::Response, routing::get, Router};
 use serde_json::{json, Value};
 
 use crate::{
     auth::Secret,
     dataset::RecordRef,
     edr::collections::{ALERTS, DEVICES},
-    faults::{Action, Decision},
+    faults::Decision,
     sim::{Render, Sim, SummaryExtra, VendorApi, VendorSpec},
 };
 
@@ -124,16 +119,7 @@ impl VendorApi for Defender {
         decision: &Decision,
         resp: &mut Response,
     ) {
-        if resp.status() == 429 {
-            let secs = match decision.action {
-                Some(Action::Status {
-                    retry_after_secs, ..
-                }) => retry_after_secs,
-                _ => 1,
-            };
-            resp.headers_mut()
-                .insert("Retry-After", HeaderValue::from(secs));
-        }
+        crate::respond::add_retry_after(resp, decision);
     }
 
     fn records_key(&self, endpoint: &str) -> Option<&'static str> {

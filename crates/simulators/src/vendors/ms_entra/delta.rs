@@ -32,7 +32,8 @@ use crate::{
         members::{changed_groups, changes_since, members, Changes},
         profiles::{self, GroupKind},
     },
-    odata, respond,
+    odata,
+    respond::{self, Params},
     sim::Sim,
 };
 
@@ -174,6 +175,25 @@ pub fn resync(sim: &Sim, set: Set) -> Response {
     resp
 }
 
+/// A new sequence: the full listing, members included for groups that ask for them.
+fn fresh(set: Set, params: &Params, select: Option<Vec<String>>, marks: Marks, now: i64) -> Round {
+    let expand = params
+        .get("$expand")
+        .is_some_and(|e| e.eq_ignore_ascii_case("members"));
+    let selects_members = select
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|p| p == "members"));
+    Round {
+        since: None,
+        snapshot: marks,
+        issued: now,
+        stage: 0,
+        key: None,
+        select,
+        members: set == Set::Groups && (expand || selects_members),
+    }
+}
+
 /// Where this request starts: a new sequence, or the state a token carries.
 fn start(sim: &Sim, set: Set, uri: &Uri) -> Result<Round, Box<Response>> {
     let now = sim.world.clock.now_ns();
@@ -183,24 +203,7 @@ fn start(sim: &Sim, set: Set, uri: &Uri) -> Result<Round, Box<Response>> {
     let marks = Marks::now(sim, set);
     let token = q.params.get("$skiptoken").or(q.params.get("$deltatoken"));
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        let expand = q
-            .params
-            .get("$expand")
-            .is_some_and(|e| e.eq_ignore_ascii_case("members"));
-        let selects_members = q
-            .select
-            .as_ref()
-            .is_some_and(|s| s.iter().any(|p| p == "members"));
-        let members = set == Set::Groups && (expand || selects_members);
-        return Ok(Round {
-            since: None,
-            snapshot: marks,
-            issued: now,
-            stage: 0,
-            key: None,
-            select: q.select,
-            members,
-        });
+        return Ok(fresh(set, &q.params, q.select, marks, now));
     };
     if token.eq_ignore_ascii_case("latest") {
         return Ok(Round {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{Path, State},
-    http::{HeaderValue, Method, Uri},
+    http::{Method, Uri},
     response::Response,
     routing::get,
     Router,
@@ -26,10 +26,10 @@ use serde_json::{json, Value};
 use crate::{
     auth::Secret,
     dataset::RecordRef,
-    faults::{Action, Decision},
+    faults::Decision,
     idp::{
         collections::{all_specs, APPLICATIONS, GROUPS, MEMBERSHIPS, POLICIES, USERS},
-        members::edge_of,
+        members::membership_label,
     },
     sim::{Render, Sim, SummaryExtra, VendorApi, VendorSpec},
 };
@@ -182,16 +182,7 @@ impl VendorApi for Entra {
         decision: &Decision,
         resp: &mut Response,
     ) {
-        if resp.status() == 429 {
-            let secs = match decision.action {
-                Some(Action::Status {
-                    retry_after_secs, ..
-                }) => retry_after_secs,
-                _ => 1,
-            };
-            resp.headers_mut()
-                .insert("Retry-After", HeaderValue::from(secs));
-        }
+        crate::respond::add_retry_after(resp, decision);
     }
 
     fn records_key(&self, endpoint: &str) -> Option<&'static str> {
@@ -265,8 +256,10 @@ impl VendorApi for Entra {
 /// A membership as `<group id>:<user id>` (Graph has no id for it).
 fn membership_id(sim: &Sim, index: u64) -> String {
     let seed = sim.seed();
-    match edge_of(&sim.world, index) {
-        Some((g, u)) => format!("{}:{}", Set::Groups.id(seed, g), Set::Users.id(seed, u)),
-        None => format!(":{index}"),
-    }
+    membership_label(
+        &sim.world,
+        index,
+        |g| Set::Groups.id(seed, g),
+        |u| Set::Users.id(seed, u),
+    )
 }

@@ -13,14 +13,13 @@ use axum::{
 use serde_json::Value;
 
 use super::{
-    errors::{bad_search, not_found, validation, Bad},
-    expr,
+    errors::{not_found, validation, Bad},
     ids::{self, APP},
-    paging::{self, Limits},
+    paging::{self, Limits, ListRequest},
     render,
 };
 use crate::{
-    dataset::{Key, Order, RecordRef, TimeRange},
+    dataset::RecordRef,
     idp::{
         collections::{applications, users},
         members::{app_direct_users, members, Changes},
@@ -48,53 +47,17 @@ fn params_of(uri: &Uri) -> Result<Params, Bad> {
 }
 
 pub async fn list(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
-    let params = match params_of(&uri) {
-        Ok(p) => p,
+    let req = match ListRequest::parse(&uri, &["status", "name", "id"], LIMITS, APP, sim.seed()) {
+        Ok(r) => r,
         Err(bad) => return bad.respond(),
     };
-    let cond = match params.get("filter").filter(|f| !f.trim().is_empty()) {
-        None => None,
-        Some(f) => match expr::parse(f, &["status", "name", "id"]) {
-            Ok(c) => Some(c),
-            Err(e) => return bad_search(&e),
-        },
-    };
-    let limit = match paging::limit(&params, LIMITS) {
-        Ok(l) => l,
-        Err(e) => return validation("limit", &e),
-    };
-    let after = match params.get("after").filter(|a| !a.is_empty()) {
-        None => None,
-        Some(a) => match ids::decode(APP, sim.seed(), a) {
-            Some(index) => Some(Key { updated: 0, index }),
-            None => return validation("after", "invalid cursor"),
-        },
-    };
-    let prefix = params.get("q").map(str::to_lowercase);
     let render = |r: &RecordRef| -> Option<Value> {
         let a = profiles::application(&sim.world, r);
-        if prefix
-            .as_ref()
-            .is_some_and(|p| !a.label.to_lowercase().starts_with(p.as_str()))
-        {
-            return None;
-        }
         let v = render::app(&sim, &a);
-        cond.as_ref().is_none_or(|c| c.matches(&v)).then_some(v)
+        req.keeps(&a.label, &v).then_some(v)
     };
-    let seed = sim.seed();
-    let next = |r: &RecordRef| ids::encode(APP, seed, r.index);
-    let data = applications(&sim.world);
-    let page = paging::walk(
-        data,
-        TimeRange::default(),
-        Order::IndexAsc,
-        after,
-        limit,
-        render,
-        next,
-    );
-    paging::respond(&sim, "/api/v1/apps", &params, page)
+    let page = req.page(applications(&sim.world), APP, sim.seed(), render);
+    paging::respond(&sim, "/api/v1/apps", &req.params, page)
 }
 
 fn find(sim: &Sim, id: &str) -> Option<AppCore> {

@@ -91,11 +91,7 @@ impl Parser<'_> {
         while self.keyword("or") {
             terms.push(self.and()?);
         }
-        Ok(if terms.len() == 1 {
-            terms.remove(0)
-        } else {
-            Cond::Or(terms)
-        })
+        Ok(Cond::either(terms))
     }
 
     fn and(&mut self) -> Result<Cond, String> {
@@ -103,11 +99,7 @@ impl Parser<'_> {
         while self.keyword("and") {
             terms.push(self.term()?);
         }
-        Ok(if terms.len() == 1 {
-            terms.remove(0)
-        } else {
-            Cond::And(terms)
-        })
+        Ok(Cond::all(terms))
     }
 
     fn term(&mut self) -> Result<Cond, String> {

@@ -14,14 +14,12 @@ use serde_json::Value;
 
 use super::{
     errors::{not_found, validation, Bad},
-    expr,
     ids::{self, GROUP},
-    paging::{self, Limits, Page},
+    paging::{self, Limits, ListRequest, Page},
     render,
 };
 use crate::{
-    dataset::{Key, Order, RecordRef, TimeRange},
-    filter::Cond,
+    dataset::{Key, RecordRef},
     idp::{
         collections::{groups, users},
         members::{members, Changes},
@@ -53,60 +51,19 @@ fn params_of(uri: &Uri) -> Result<Params, Bad> {
     Params::parse(uri).map_err(|e| Bad::Validation("query", e))
 }
 
-fn condition(params: &Params) -> Result<Option<Cond>, Bad> {
-    let text = params.get("filter").or(params.get("search")).unwrap_or("");
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    expr::parse(text, ATTRIBUTES).map(Some).map_err(Bad::Search)
-}
-
 pub async fn list(State(sim): State<Arc<Sim>>, uri: Uri) -> Response {
-    let params = match params_of(&uri) {
-        Ok(p) => p,
+    let req = match ListRequest::parse(&uri, ATTRIBUTES, LIMITS, GROUP, sim.seed()) {
+        Ok(r) => r,
         Err(bad) => return bad.respond(),
     };
-    let cond = match condition(&params) {
-        Ok(c) => c,
-        Err(bad) => return bad.respond(),
-    };
-    let limit = match paging::limit(&params, LIMITS) {
-        Ok(l) => l,
-        Err(e) => return validation("limit", &e),
-    };
-    let after = match params.get("after").filter(|a| !a.is_empty()) {
-        None => None,
-        Some(a) => match ids::decode(GROUP, sim.seed(), a) {
-            Some(index) => Some(Key { updated: 0, index }),
-            None => return validation("after", "invalid cursor"),
-        },
-    };
-    let prefix = params.get("q").map(str::to_lowercase);
     let changes = Changes::of(&sim.world);
     let render = |r: &RecordRef| -> Option<Value> {
         let g = profiles::group(&sim.world, r);
-        if prefix
-            .as_ref()
-            .is_some_and(|p| !g.name.to_lowercase().starts_with(p.as_str()))
-        {
-            return None;
-        }
         let v = render::group(&sim, &g, &changes);
-        cond.as_ref().is_none_or(|c| c.matches(&v)).then_some(v)
+        req.keeps(&g.name, &v).then_some(v)
     };
-    let seed = sim.seed();
-    let next = |r: &RecordRef| ids::encode(GROUP, seed, r.index);
-    let data = groups(&sim.world);
-    let page = paging::walk(
-        data,
-        TimeRange::default(),
-        Order::IndexAsc,
-        after,
-        limit,
-        render,
-        next,
-    );
-    paging::respond(&sim, "/api/v1/groups", &params, page)
+    let page = req.page(groups(&sim.world), GROUP, sim.seed(), render);
+    paging::respond(&sim, "/api/v1/groups", &req.params, page)
 }
 
 pub async fn get(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {

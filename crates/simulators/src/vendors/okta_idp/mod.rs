@@ -31,7 +31,7 @@ use crate::{
     identity::{authorization, mask, Identity},
     idp::{
         collections::{all_specs, APPLICATIONS, GROUPS, MEMBERSHIPS, POLICIES, USERS},
-        members::{edge_of, Changes},
+        members::{membership_label, Changes},
         profiles,
     },
     sim::{Render, Sim, VendorApi, VendorSpec},
@@ -255,14 +255,12 @@ fn ssws(parts: &Parts) -> Option<String> {
 /// A membership as `<group id>:<user id>` (Okta has no id for it).
 fn membership_id(sim: &Sim, index: u64) -> String {
     let seed = sim.seed();
-    match edge_of(&sim.world, index) {
-        Some((g, u)) => format!(
-            "{}:{}",
-            ids::encode(ids::GROUP, seed, g),
-            ids::encode(ids::USER, seed, u)
-        ),
-        None => format!(":{index}"),
-    }
+    membership_label(
+        &sim.world,
+        index,
+        |g| ids::encode(ids::GROUP, seed, g),
+        |u| ids::encode(ids::USER, seed, u),
+    )
 }
 
 /// A response's rate-limit bucket and its limit (responses from handlers carry it; fault

@@ -2,13 +2,19 @@
 //! and the `Link` headers — `rel="self"` always, `rel="next"` while more remain.
 
 use axum::{
-    http::{header::LINK, HeaderValue},
+    http::{header::LINK, HeaderValue, Uri},
     response::Response,
 };
 use serde_json::Value;
 
+use super::{
+    errors::Bad,
+    expr,
+    ids::{self, Kind},
+};
 use crate::{
     dataset::{Dataset, Key, Order, RecordRef, TimeRange},
+    filter::Cond,
     listing::Token,
     respond::Params,
     sim::Sim,
@@ -65,6 +71,85 @@ pub fn add_links(resp: &mut Response, base: &str, path: &str, params: &Params, n
         if let Ok(v) = HeaderValue::from_str(&link) {
             resp.headers_mut().append(LINK, v);
         }
+    }
+}
+
+/// A list request over objects in creation order: the query, its filter, page size and
+/// position (the last object's id, as Okta's cursors are).
+pub struct ListRequest {
+    pub params: Params,
+    pub cond: Option<Cond>,
+    /// A prefix of the object's name (`q`), lowercase.
+    pub prefix: Option<String>,
+    pub limit: usize,
+    pub after: Option<Key>,
+}
+
+impl ListRequest {
+    /// Parses a list of `kind` objects whose `filter` (or `search`) may name `attributes`.
+    pub fn parse(
+        uri: &Uri,
+        attributes: &[&str],
+        limits: Limits,
+        kind: Kind,
+        seed: u64,
+    ) -> Result<ListRequest, Bad> {
+        let params = Params::parse(uri).map_err(|e| Bad::Validation("query", e))?;
+        let text = params
+            .get("filter")
+            .or(params.get("search"))
+            .unwrap_or("")
+            .trim();
+        let cond = match text {
+            "" => None,
+            t => Some(expr::parse(t, attributes).map_err(Bad::Search)?),
+        };
+        let limit = limit(&params, limits).map_err(|e| Bad::Validation("limit", e))?;
+        let after = match params.get("after").filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => {
+                let index = ids::decode(kind, seed, a)
+                    .ok_or_else(|| Bad::Validation("after", "invalid cursor".into()))?;
+                Some(Key { updated: 0, index })
+            }
+        };
+        let prefix = params.get("q").map(str::to_lowercase);
+        Ok(ListRequest {
+            params,
+            cond,
+            prefix,
+            limit,
+            after,
+        })
+    }
+
+    /// Whether `name` passes `q` and `v` (the rendered object) the filter.
+    pub fn keeps(&self, name: &str, v: &Value) -> bool {
+        let named = self
+            .prefix
+            .as_ref()
+            .is_none_or(|p| name.to_lowercase().starts_with(p.as_str()));
+        named && self.cond.as_ref().is_none_or(|c| c.matches(v))
+    }
+
+    /// The page of `data` this request asks for, in creation order, rendered by `render`.
+    pub fn page(
+        &self,
+        data: &Dataset,
+        kind: Kind,
+        seed: u64,
+        render: impl Fn(&RecordRef) -> Option<Value>,
+    ) -> Page {
+        let next = |r: &RecordRef| ids::encode(kind, seed, r.index);
+        walk(
+            data,
+            TimeRange::default(),
+            Order::IndexAsc,
+            self.after,
+            self.limit,
+            render,
+            next,
+        )
     }
 }
 
