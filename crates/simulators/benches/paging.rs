@@ -4,7 +4,10 @@
 //!
 //! `cargo bench -p tributary-simulators --bench paging`
 //! (`BENCH_ALERTS=N` changes the export size, default 1,000,000;
-//! `BENCH_VENDORS=sentinelone,ms_defender_endpoint` picks the simulators.)
+//! `BENCH_VENDORS=sentinelone,ms_defender_endpoint` picks the simulators; `okta_idp` and
+//! `ms_entra` walk a 100,000-user directory instead, see `idp/`.)
+
+mod idp;
 
 use std::time::{Duration, Instant};
 
@@ -31,7 +34,7 @@ struct ODataPage {
 }
 
 /// A kibibyte figure from `/proc/self/status` (`VmHWM`: peak, `VmRSS`: now).
-fn proc_kib(field: &str) -> u64 {
+pub fn proc_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -247,8 +250,15 @@ fn main() {
         let vendor = match name.trim() {
             "sentinelone" => SimVendor::Sentinelone,
             "ms_defender_endpoint" => SimVendor::MsDefenderEndpoint,
-            other => panic!("BENCH_VENDORS: {other} (sentinelone, ms_defender_endpoint)"),
+            "okta_idp" => SimVendor::OktaIdp,
+            "ms_entra" => SimVendor::MsEntra,
+            other => panic!(
+                "BENCH_VENDORS: {other} (sentinelone, ms_defender_endpoint, okta_idp, ms_entra)"
+            ),
         };
-        runtime.block_on(bench(vendor, alerts));
+        match vendor {
+            SimVendor::OktaIdp | SimVendor::MsEntra => runtime.block_on(idp::bench(vendor)),
+            _ => runtime.block_on(bench(vendor, alerts)),
+        }
     }
 }
