@@ -7,10 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 use tributary_simulators::{spawn, SimVendor};
 
-use crate::{
-    idp_support::*,
-    support::{client, read, strings},
-};
+use crate::{idp_support::*, support::strings};
 
 #[tokio::test]
 async fn client_credentials_for_graph_and_graph_errors() {
@@ -35,25 +32,28 @@ async fn client_credentials_for_graph_and_graph_errors() {
     assert_eq!(creds["graph_base_url"], sim.base_url());
     let token = graph_token(&creds).await;
     assert_eq!(token.split('.').count(), 3);
-    let defender_scope = read(
-        client()
-            .post(format!(
-                "{}/{}/oauth2/v2.0/token",
-                sim.base_url(),
-                creds["tenant_id"].as_str().unwrap()
-            ))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", creds["client_id"].as_str().unwrap()),
-                ("client_secret", creds["client_secret"].as_str().unwrap()),
-                ("scope", "https://api.securitycenter.microsoft.com/.default"),
-            ])
-            .send()
-            .await
-            .unwrap(),
+    let defender_scope =
+        graph_token_reply(&creds, "https://api.securitycenter.microsoft.com/.default").await;
+    assert_eq!(defender_scope.body["error"], "invalid_scope");
+    let discovery = graph(
+        &sim,
+        "",
+        &format!(
+            "/{}/v2.0/.well-known/openid-configuration",
+            creds["tenant_id"].as_str().unwrap()
+        ),
     )
     .await;
-    assert_eq!(defender_scope.body["error"], "invalid_scope");
+    assert!(discovery.body["token_endpoint"]
+        .as_str()
+        .unwrap()
+        .ends_with("/oauth2/v2.0/token"));
+}
+
+#[tokio::test]
+async fn graph_errors_have_graphs_envelope() {
+    let sim = idp_sim(SimVendor::MsEntra, 5, 2, 4).await;
+    let token = graph_token(&sim.credentials()).await;
     let denied = graph(&sim, "forged", "/v1.0/users").await;
     assert_eq!(denied.status, 401);
     assert_eq!(denied.body["error"]["code"], "InvalidAuthenticationToken");
@@ -79,19 +79,6 @@ async fn client_credentials_for_graph_and_graph_errors() {
         .contains("between 1 and 999"));
     let unknown = graph(&sim, &token, "/v1.0/users?$select=nickName").await;
     assert_eq!(unknown.status, 400);
-    let discovery = graph(
-        &sim,
-        "",
-        &format!(
-            "/{}/v2.0/.well-known/openid-configuration",
-            creds["tenant_id"].as_str().unwrap()
-        ),
-    )
-    .await;
-    assert!(discovery.body["token_endpoint"]
-        .as_str()
-        .unwrap()
-        .ends_with("/oauth2/v2.0/token"));
 }
 
 #[tokio::test]
@@ -154,6 +141,13 @@ async fn every_list_pages_to_the_end() {
         members += m.len();
     }
     assert_eq!(members, 400);
+}
+
+#[tokio::test]
+async fn applications_service_principals_and_policies_page_to_the_end() {
+    let sim = idp_sim(SimVendor::MsEntra, 20, 3, 10).await;
+    let token = graph_token(&sim.credentials()).await;
+    let (users, ..) = graph_all(&sim, &token, "/v1.0/users").await;
     let (apps, ..) = graph_all(&sim, &token, "/v1.0/applications?$top=5").await;
     let (sps, ..) = graph_all(&sim, &token, "/v1.0/servicePrincipals?$top=5").await;
     assert_eq!((apps.len(), sps.len()), (12, 12));

@@ -42,11 +42,7 @@ pub fn change(name: &str, new: u64, updated: u64, deleted: u64) -> BTreeMap<Stri
 
 /// Okta: GET `path_and_query` (relative to the org, or an absolute URL) with `token`.
 pub async fn okta_with(sim: &RunningSimulator, token: &str, url: &str) -> Reply {
-    let url = if url.starts_with("http") {
-        url.to_owned()
-    } else {
-        format!("{}{url}", sim.base_url())
-    };
+    let url = absolute(sim, url);
     read(
         client()
             .get(url)
@@ -99,37 +95,50 @@ pub async fn okta_all(sim: &RunningSimulator, first: &str) -> (Vec<Value>, usize
     (out, pages)
 }
 
-/// Graph: a token for `creds`.
-pub async fn graph_token(creds: &Value) -> String {
-    let r = read(
+/// Graph: the token endpoint's answer for `creds` asking for `scope`.
+pub async fn graph_token_reply(creds: &Value, scope: &str) -> Reply {
+    let field = |k: &str| creds[k].as_str().expect("credential field").to_owned();
+    let url = format!(
+        "{}/{}/oauth2/v2.0/token",
+        field("login_base_url"),
+        field("tenant_id")
+    );
+    let form = [
+        ("grant_type", "client_credentials".to_owned()),
+        ("client_id", field("client_id")),
+        ("client_secret", field("client_secret")),
+        ("scope", scope.to_owned()),
+    ];
+    read(
         client()
-            .post(format!(
-                "{}/{}/oauth2/v2.0/token",
-                creds["login_base_url"].as_str().unwrap(),
-                creds["tenant_id"].as_str().unwrap()
-            ))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", creds["client_id"].as_str().unwrap()),
-                ("client_secret", creds["client_secret"].as_str().unwrap()),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ])
+            .post(url)
+            .form(&form)
             .send()
             .await
             .expect("token request"),
     )
-    .await;
+    .await
+}
+
+/// Graph: a token for `creds`.
+pub async fn graph_token(creds: &Value) -> String {
+    let r = graph_token_reply(creds, "https://graph.microsoft.com/.default").await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.body["access_token"].as_str().unwrap().to_owned()
 }
 
-/// Graph: GET `url` (absolute, or a path under the Graph base URL) with `token`.
-pub async fn graph(sim: &RunningSimulator, token: &str, url: &str) -> Reply {
-    let url = if url.starts_with("http") {
+/// `url` itself when absolute, else under the simulator's base URL.
+fn absolute(sim: &RunningSimulator, url: &str) -> String {
+    if url.starts_with("http") {
         url.to_owned()
     } else {
         format!("{}{url}", sim.base_url())
-    };
+    }
+}
+
+/// Graph: GET `url` (absolute, or a path under the Graph base URL) with `token`.
+pub async fn graph(sim: &RunningSimulator, token: &str, url: &str) -> Reply {
+    let url = absolute(sim, url);
     read(
         client()
             .get(url)

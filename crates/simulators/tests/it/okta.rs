@@ -87,6 +87,11 @@ async fn every_list_pages_to_the_end_with_link_headers() {
         200,
         "users cap limit at 200"
     );
+}
+
+#[tokio::test]
+async fn groups_and_members_page_to_the_end() {
+    let sim = idp_sim(SimVendor::OktaIdp, 457, 23, 600).await;
     let (groups, pages) = okta_all(&sim, "/api/v1/groups?limit=10").await;
     assert_eq!((groups.len(), pages), (23, 3));
     let mut members = 0;
@@ -105,6 +110,11 @@ async fn every_list_pages_to_the_end_with_link_headers() {
         );
     }
     assert_eq!(members, 600, "every membership record is a member");
+}
+
+#[tokio::test]
+async fn apps_assignments_and_policies_page_to_the_end() {
+    let sim = idp_sim(SimVendor::OktaIdp, 457, 23, 600).await;
     let (apps, _) = okta_all(&sim, "/api/v1/apps?limit=5").await;
     assert_eq!(apps.len(), 12);
     for a in &apps {
