@@ -9,8 +9,8 @@ use super::ids::{self, APPLICATION, APP_ID, GROUP, POLICY, SERVICE_PRINCIPAL, US
 use crate::{
     fake::fmt_ts,
     idp::{
+        assignments::policy_groups,
         catalog::SignOn,
-        members::policy_groups,
         profiles::{AppCore, GroupCore, GroupKind, PolicyCore, UserCore},
     },
     world::World,

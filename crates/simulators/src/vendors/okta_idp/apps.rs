@@ -21,8 +21,9 @@ use super::{
 use crate::{
     dataset::RecordRef,
     idp::{
+        assignments::app_direct_users,
         collections::{applications, users},
-        members::{app_direct_users, members, Changes},
+        members::{members, Changes},
         profiles::{self, AppCore, Status},
     },
     respond::{self, Params},

@@ -8,8 +8,9 @@ use super::ids::{self, APP, GROUP, POLICY, USER, USER_TYPE};
 use crate::{
     fake::fmt_ts,
     idp::{
+        assignments::{app_groups, policy_groups},
         catalog::SignOn,
-        members::{app_groups, membership_updated, policy_groups, Changes},
+        members::{membership_updated, Changes},
         profiles::{AppCore, GroupCore, GroupKind, PolicyCore, Status, UserCore},
     },
     sim::Sim,
