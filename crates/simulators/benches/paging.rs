@@ -6,7 +6,10 @@
 //! (`BENCH_ALERTS=N` changes the export size, default 1,000,000;
 //! `BENCH_VENDORS=sentinelone,ms_defender_endpoint` picks the simulators; `tenable` runs
 //! one vulns export of that many findings on a tenth as many assets, downloading its
-//! chunks as they become available.)
+//! chunks as they become available; `okta_idp` and `ms_entra` walk a 100,000-user
+//! directory instead, see `idp/`.)
+
+mod idp;
 
 use std::time::{Duration, Instant};
 
@@ -33,7 +36,7 @@ struct ODataPage {
 }
 
 /// A kibibyte figure from `/proc/self/status` (`VmHWM`: peak, `VmRSS`: now).
-fn proc_kib(field: &str) -> u64 {
+pub fn proc_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -319,8 +322,15 @@ fn main() {
             "sentinelone" => SimVendor::Sentinelone,
             "ms_defender_endpoint" => SimVendor::MsDefenderEndpoint,
             "tenable" => SimVendor::Tenable,
-            other => panic!("BENCH_VENDORS: {other} (sentinelone, ms_defender_endpoint, tenable)"),
+            "okta_idp" => SimVendor::OktaIdp,
+            "ms_entra" => SimVendor::MsEntra,
+            other => panic!(
+                "BENCH_VENDORS: {other} (sentinelone, ms_defender_endpoint, tenable, okta_idp, ms_entra)"
+            ),
         };
-        runtime.block_on(bench(vendor, alerts));
+        match vendor {
+            SimVendor::OktaIdp | SimVendor::MsEntra => runtime.block_on(idp::bench(vendor)),
+            _ => runtime.block_on(bench(vendor, alerts)),
+        }
     }
 }

@@ -53,6 +53,24 @@ impl Cond {
         }
     }
 
+    /// All of `terms` (the term itself when there is one).
+    pub fn all(mut terms: Vec<Cond>) -> Cond {
+        if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Cond::And(terms)
+        }
+    }
+
+    /// Any of `terms` (the term itself when there is one).
+    pub fn either(mut terms: Vec<Cond>) -> Cond {
+        if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Cond::Or(terms)
+        }
+    }
+
     /// `path` equals one of `values` (strings).
     pub fn any_of(path: &str, values: &[String]) -> Cond {
         Cond::Or(

@@ -13,7 +13,11 @@ use futures::StreamExt;
 use serde_json::Value;
 
 pub use crate::sim::Render;
-use crate::{dataset::RecordRef, faults::BodyFaults, sim::Sim};
+use crate::{
+    dataset::RecordRef,
+    faults::{Action, BodyFaults, Decision},
+    sim::Sim,
+};
 
 pub const JSON: &str = "application/json; charset=utf-8";
 /// Records rendered per streamed chunk.
@@ -64,6 +68,22 @@ pub fn stream_page(
         Ok::<_, Infallible>(Bytes::from(buf))
     });
     with_json_type(status, Body::from_stream(stream))
+}
+
+/// Adds `Retry-After` (seconds: an injected status's, else 1) to a 429, as Microsoft's
+/// APIs send it.
+pub fn add_retry_after(resp: &mut Response, decision: &Decision) {
+    if resp.status() != 429 {
+        return;
+    }
+    let secs = match decision.action {
+        Some(Action::Status {
+            retry_after_secs, ..
+        }) => retry_after_secs,
+        _ => 1,
+    };
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
 }
 
 /// Query parameters in order, repeated names kept.
@@ -160,7 +180,7 @@ fn rewrite_records(sim: &Sim, endpoint: &str, body: &mut Value, faults: BodyFaul
     let Some(key) = sim.api.records_key(endpoint) else {
         return;
     };
-    // An empty key: the body is the records array itself (Tenable's export chunks).
+    // An empty key: the body is the records array itself (Tenable's export chunks, Okta).
     let records = if key.is_empty() {
         body.as_array_mut()
     } else {
@@ -181,7 +201,9 @@ fn rewrite_records(sim: &Sim, endpoint: &str, body: &mut Value, faults: BodyFaul
     }
     if faults.malformed {
         malform(records, sim.api.id_key(endpoint));
-        if records.is_empty() && !key.is_empty() {
+        if records.is_empty() && key.is_empty() {
+            *body = Value::String("unavailable".into());
+        } else if records.is_empty() {
             body[key] = Value::String("unavailable".into());
         }
     }

@@ -4,6 +4,7 @@
 
 use std::{
     any::Any,
+    collections::HashMap,
     sync::{atomic::AtomicU64, Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
@@ -100,7 +101,8 @@ pub trait VendorApi: Send + Sync + 'static {
         _resp: &mut Response,
     ) {
     }
-    /// The key of the records array in `endpoint`'s success body.
+    /// The key of the records array in `endpoint`'s success body (`""`: the body is the
+    /// array).
     fn records_key(&self, endpoint: &str) -> Option<&'static str>;
     /// The id field of `endpoint`'s records (a malformed page drops it).
     fn id_key(&self, endpoint: &str) -> &'static str;
@@ -117,23 +119,30 @@ pub trait VendorApi: Send + Sync + 'static {
     }
 }
 
-/// A fixed one-minute request counter (for rate-limit headers that count requests per
-/// minute).
+/// Fixed one-minute request counters (for rate-limit headers that count requests per
+/// minute): one window for the whole API, or one per bucket for vendors whose limits are
+/// per endpoint family.
 #[derive(Debug)]
 pub struct RateWindow {
-    state: Mutex<(Instant, u32)>,
+    state: Mutex<HashMap<&'static str, (Instant, u32)>>,
 }
 
 impl RateWindow {
     fn new() -> RateWindow {
         RateWindow {
-            state: Mutex::new((Instant::now(), 0)),
+            state: Mutex::new(HashMap::new()),
         }
     }
 
     /// Counts one request; returns (requests so far in this window, time until it resets).
     pub fn hit(&self, now: Instant) -> (u32, Duration) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.hit_bucket("", now)
+    }
+
+    /// Counts one request against `bucket`'s own window.
+    pub fn hit_bucket(&self, bucket: &'static str, now: Instant) -> (u32, Duration) {
+        let mut all = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let s = all.entry(bucket).or_insert((now, 0));
         let minute = Duration::from_secs(60);
         if now.duration_since(s.0) >= minute {
             *s = (now, 0);

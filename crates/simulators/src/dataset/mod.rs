@@ -212,6 +212,34 @@ impl Dataset {
             .collect()
     }
 
+    /// The latest change time so far (the last initial record's time before any change):
+    /// every later change is strictly later, so it is a safe watermark for "everything up
+    /// to now" even when changes were given times ahead of the clock.
+    pub fn latest(&self) -> i64 {
+        self.read().last_time
+    }
+
+    /// Records created at or before `t` (deleted ones included): indices below this
+    /// existed then. Added records have strictly increasing creation times, so this is a
+    /// binary search over the overlay; every initial record predates every change.
+    pub fn created_by(&self, t: i64) -> u64 {
+        let o = self.read();
+        let (mut lo, mut hi) = (0, o.extra);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let origin = o
+                .state
+                .get(&(self.base_count + mid))
+                .map_or(i64::MAX, |c| c.origin);
+            if origin <= t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        self.base_count + lo
+    }
+
     /// First initial index updated at or after `t`.
     fn first_at_or_after(&self, t: i64) -> u64 {
         if t <= self.base_start {

@@ -128,3 +128,21 @@ fn deleted_records_leave_listings_and_leave_tombstones() {
     assert_eq!((d.len(), d.count(all)), (0, 0));
     assert!(d.touch(5, now).is_empty());
 }
+
+#[test]
+fn created_by_counts_records_that_existed_then() {
+    let now = 1_000_000_000_000_000_000;
+    let d = Dataset::new(5, now, 10_000, 1_000);
+    assert_eq!(d.created_by(now), 5, "initial records predate every change");
+    d.add(2, now + 10_000);
+    d.add(1, now + 50_000);
+    d.delete(1, now + 60_000);
+    assert_eq!(d.created_by(now + 5_000), 5);
+    assert_eq!(d.created_by(now + 11_000), 7);
+    assert_eq!(d.created_by(now + 50_000), 8);
+    assert_eq!(
+        d.created_by(i64::MAX),
+        8,
+        "deleted records were created too"
+    );
+}

@@ -7,6 +7,8 @@ mod crowdstrike;
 mod crowdstrike_spotlight;
 mod falcon;
 mod ms_defender_endpoint;
+mod ms_entra;
+mod okta_idp;
 mod sentinelone;
 mod tenable;
 
@@ -29,6 +31,10 @@ pub enum SimVendor {
     Tenable,
     /// CrowdStrike Falcon Spotlight.
     CrowdstrikeSpotlight,
+    /// Okta Management API (identity provider).
+    OktaIdp,
+    /// Microsoft Entra ID through Microsoft Graph v1.0 (identity provider).
+    MsEntra,
 }
 
 impl SimVendor {
@@ -39,6 +45,8 @@ impl SimVendor {
         SimVendor::MsDefenderEndpoint,
         SimVendor::Tenable,
         SimVendor::CrowdstrikeSpotlight,
+        SimVendor::OktaIdp,
+        SimVendor::MsEntra,
     ];
 
     /// The vendor's implementation.
@@ -49,6 +57,8 @@ impl SimVendor {
             SimVendor::MsDefenderEndpoint => &ms_defender_endpoint::Defender,
             SimVendor::Tenable => &tenable::Tenable,
             SimVendor::CrowdstrikeSpotlight => &crowdstrike_spotlight::Spotlight,
+            SimVendor::OktaIdp => &okta_idp::Okta,
+            SimVendor::MsEntra => &ms_entra::Entra,
         }
     }
 

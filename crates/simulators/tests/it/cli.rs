@@ -121,3 +121,48 @@ async fn vms_vendors_print_their_credentials_and_take_counts() {
         );
     }
 }
+
+#[tokio::test]
+async fn identity_vendors_print_their_credentials() {
+    let cases = [
+        (SimVendor::OktaIdp, vec!["api_token", "domain"]),
+        (
+            SimVendor::MsEntra,
+            vec![
+                "client_id",
+                "client_secret",
+                "graph_base_url",
+                "login_base_url",
+                "tenant_id",
+            ],
+        ),
+    ];
+    for (vendor, keys) in cases {
+        let cli = Cli::try_parse_from([
+            "simulate",
+            "--vendor",
+            vendor.as_str(),
+            "--count",
+            "users=1000",
+            "--count",
+            "groups=40",
+            "--json",
+        ])
+        .expect("valid flags");
+        let config = cli.args.config();
+        assert_eq!(config.counts.get("users"), Some(&1000));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let sim = Simulator::new(config, listener).expect("config");
+        let v = summary_json(&sim);
+        let mut got: Vec<&str> = v["credentials"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, keys, "{vendor}");
+        assert_eq!(v["vendor"], vendor.as_str());
+        assert!(!v.to_string().contains('\n'), "one line");
+    }
+}

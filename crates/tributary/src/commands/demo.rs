@@ -234,6 +234,8 @@ fn vendor_name(v: SimVendor) -> &'static str {
         SimVendor::MsDefenderEndpoint => "MS_DEFENDER_ENDPOINT",
         SimVendor::Tenable => "TENABLE",
         SimVendor::CrowdstrikeSpotlight => "CROWDSTRIKE_SPOTLIGHT",
+        SimVendor::OktaIdp => "OKTA_IDP",
+        SimVendor::MsEntra => "MS_ENTRA",
     }
 }
 

@@ -15,19 +15,16 @@ use crate::{
     },
     fake::{by_roll, dotnet_ticks, fmt_ts, mac_string, progressed, Rng, MIN, SEC},
     ids::{decode_hex_id, feistel, hex_id, unfeistel},
-    world::{stream, World},
+    world::World,
 };
+
+use super::super::ms_entra::login::tenant_id;
 
 /// Seven fractional digits: 100 ns.
 pub(crate) const COLLECTIONS: &[CollectionSpec] = &[devices_spec(100), alerts_spec(100)];
 
 const MACHINE_KEY: u64 = 0xde7e;
 const ALERT_KEY: u64 = 0xda1e;
-
-/// The Entra tenant id (a GUID), per seed.
-pub(crate) fn tenant_id(seed: u64) -> String {
-    Rng::for_record(seed, stream::TENANT, 0x7e4a).guid()
-}
 
 pub(crate) fn machine_id(seed: u64, index: u64) -> String {
     hex_id(seed ^ MACHINE_KEY, index, 40)

@@ -193,14 +193,7 @@ fn next_link(sim: &Sim, kind: Kind, req: &Request, returned: u64) -> String {
         .collect();
     pairs.push(("$top".into(), req.top.to_string()));
     pairs.push(("$skip".into(), (req.skip + returned).to_string()));
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| {
-            let encoded = serde_urlencoded::to_string([("v", v)]).unwrap_or_default();
-            format!("{k}={}", encoded.trim_start_matches("v="))
-        })
-        .collect();
-    format!("{}/api/{}?{}", sim.base_url, kind.name(), query.join("&"))
+    crate::odata::link(&sim.base_url, &format!("/api/{}", kind.name()), &pairs)
 }
 
 pub async fn machine(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {

@@ -4,7 +4,6 @@
 //! `@odata.nextLink`), single entities by id, errors `{"error": {code, message, target}}`
 //! and `Retry-After` (seconds) on 429.
 
-mod auth;
 mod data;
 mod errors;
 mod lists;
@@ -12,25 +11,19 @@ mod odata;
 
 use std::sync::Arc;
 
-use axum::{
-    http::{HeaderValue, Method},
-    response::Response,
-    routing::{get, post},
-    Router,
-};
+use axum::{http::Method, response::Response, routing::get, Router};
 use serde_json::{json, Value};
 
 use crate::{
-    auth::{label_key, Secret},
+    auth::Secret,
     dataset::RecordRef,
     edr::collections::{ALERTS, DEVICES},
-    fake::{Rng, ALNUM},
-    faults::{Action, Decision},
+    faults::Decision,
     sim::{Render, Sim, SummaryExtra, VendorApi, VendorSpec},
-    world::stream,
 };
 
-use data::{alert_id, machine_id, render_alert, render_machine, tenant_id};
+use super::ms_entra::login::{self, client_pair, tenant_id, LoginSpec};
+use data::{alert_id, machine_id, render_alert, render_machine};
 use errors::error;
 
 const SPEC: VendorSpec = VendorSpec {
@@ -39,6 +32,18 @@ const SPEC: VendorSpec = VendorSpec {
     endpoints: &["token", "machines", "alerts"],
     collections: data::COLLECTIONS,
     faults: &[],
+};
+
+/// What a Defender token may be for (the documented resource and its aliases).
+static LOGIN: LoginSpec = LoginSpec {
+    resources: &[
+        "https://api.securitycenter.microsoft.com",
+        "https://api.security.microsoft.com",
+        "https://securitycenter.onmicrosoft.com/windowsatpservice",
+        "https://api-gcc.securitycenter.microsoft.us",
+        "https://api-gov.securitycenter.microsoft.us",
+    ],
+    roles: &["Machine.Read.All", "Alert.Read.All"],
 };
 
 /// The Defender for Endpoint simulator.
@@ -58,16 +63,11 @@ impl VendorApi for Defender {
             return Some("alerts");
         }
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        match segments.as_slice() {
-            [_, "oauth2", "v2.0", "token"] | [_, "oauth2", "token"] => Some("token"),
-            _ => None,
-        }
+        login::endpoint(&segments)
     }
 
     fn router(&self) -> Router<Arc<Sim>> {
-        Router::new()
-            .route("/{tenant}/oauth2/v2.0/token", post(auth::token_v2))
-            .route("/{tenant}/oauth2/token", post(auth::token_v1))
+        login::router(&LOGIN)
             .route("/api/machines", get(lists::machines))
             .route("/api/machines/{id}", get(lists::machine))
             .route("/api/alerts", get(lists::alerts))
@@ -75,31 +75,11 @@ impl VendorApi for Defender {
     }
 
     fn new_secret(&self, seed: u64, label: &str) -> Secret {
-        let mut r = Rng::for_record(seed, stream::CREDENTIAL, label_key(label));
-        let client_id = r.guid();
-        // Entra secrets: three characters, `8Q~`, then 34 more.
-        let secret = format!(
-            "{}8Q~{}",
-            r.chars(3, ALNUM),
-            r.chars(
-                34,
-                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~"
-            )
-        );
-        Secret::Client {
-            client_id,
-            client_secret: secret,
-        }
+        login::new_secret(seed, label)
     }
 
     fn credentials_json(&self, sim: &Sim, secret: &Secret) -> Value {
-        let (id, secret) = match secret {
-            Secret::Client {
-                client_id,
-                client_secret,
-            } => (client_id.clone(), client_secret.clone()),
-            Secret::ApiToken(t) => (String::new(), t.clone()),
-        };
+        let (id, secret) = client_pair(secret);
         json!({
             "tenant_id": tenant_id(sim.seed()),
             "client_id": id,
@@ -111,7 +91,7 @@ impl VendorApi for Defender {
 
     fn error(&self, sim: &Sim, endpoint: Option<&str>, status: u16, retry: u64) -> Response {
         if endpoint == Some("token") {
-            return auth::aad_error(sim, status, None);
+            return login::aad_error(sim, status, None);
         }
         let permission = if endpoint == Some("machines") {
             "Machine.Read.All"
@@ -140,16 +120,7 @@ impl VendorApi for Defender {
         decision: &Decision,
         resp: &mut Response,
     ) {
-        if resp.status() == 429 {
-            let secs = match decision.action {
-                Some(Action::Status {
-                    retry_after_secs, ..
-                }) => retry_after_secs,
-                _ => 1,
-            };
-            resp.headers_mut()
-                .insert("Retry-After", HeaderValue::from(secs));
-        }
+        crate::respond::add_retry_after(resp, decision);
     }
 
     fn records_key(&self, endpoint: &str) -> Option<&'static str> {

@@ -151,11 +151,7 @@ impl Parser<'_> {
         while self.keyword("or") {
             terms.push(self.and()?);
         }
-        Ok(if terms.len() == 1 {
-            terms.remove(0)
-        } else {
-            Cond::Or(terms)
-        })
+        Ok(Cond::either(terms))
     }
 
     fn and(&mut self) -> Result<Cond, String> {
@@ -163,11 +159,7 @@ impl Parser<'_> {
         while self.keyword("and") {
             terms.push(self.unary()?);
         }
-        Ok(if terms.len() == 1 {
-            terms.remove(0)
-        } else {
-            Cond::And(terms)
-        })
+        Ok(Cond::all(terms))
     }
 
     fn unary(&mut self) -> Result<Cond, String> {
