@@ -20,6 +20,7 @@ pub mod secret;
 pub mod validation;
 pub mod vendor;
 pub mod vms;
+mod wire_enum;
 
 pub use category::Category;
 pub use connection::{Connection, ConnectionState};

@@ -1,32 +1,7 @@
 //! The finding enums, upper-case on the wire as documented (`CRITICAL,HIGH`,
 //! `OPEN,REOPENED`, `DEPENDENCY`).
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $wire)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire value.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-
-            /// Parses a wire value, case-insensitively (filters are written by hand).
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
-            }
-        }
-    };
-}
+use crate::wire_enum::wire_enum;
 
 wire_enum! {
     /// How severe a finding is (OCSF severity names, upper-case).
