@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod edr;
 pub mod export;
 pub mod health;
+pub mod idp;
 pub mod ids;
 pub mod job;
 pub mod micros;
