@@ -20,16 +20,20 @@ pub enum Category {
     /// Vulnerability management: assets and vulnerability findings
     /// (`/v2/vulnerability_findings`).
     Vms,
+    /// Identity providers: users, groups, applications and policies, and the memberships
+    /// between them (`/v1/idp/*`).
+    Idp,
 }
 
 impl Category {
-    pub const ALL: [Category; 2] = [Category::Edr, Category::Vms];
+    pub const ALL: [Category; 3] = [Category::Edr, Category::Vms, Category::Idp];
 
     /// The wire name, e.g. `EDR`.
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Edr => "EDR",
             Category::Vms => "VMS",
+            Category::Idp => "IDP",
         }
     }
 
@@ -39,6 +43,13 @@ impl Category {
         match self {
             Category::Edr => &[DataExportType::Devices, DataExportType::Alerts],
             Category::Vms => &[DataExportType::Assets, DataExportType::Vulnerabilities],
+            // Users first: groups, applications and policies name them.
+            Category::Idp => &[
+                DataExportType::Users,
+                DataExportType::Groups,
+                DataExportType::Applications,
+                DataExportType::Policies,
+            ],
         }
     }
 }

@@ -21,15 +21,27 @@ pub enum DataExportType {
     Assets,
     /// Vulnerability findings.
     Vulnerabilities,
+    /// Identity provider users.
+    Users,
+    /// Identity provider groups, with their members.
+    Groups,
+    /// Applications, with their assigned users and groups.
+    Applications,
+    /// Identity policies, with their targets.
+    Policies,
 }
 
 impl DataExportType {
     /// Every export type; [`Category::data_exports`] gives one category's in sync order.
-    pub const ALL: [DataExportType; 4] = [
+    pub const ALL: [DataExportType; 8] = [
         DataExportType::Devices,
         DataExportType::Alerts,
         DataExportType::Assets,
         DataExportType::Vulnerabilities,
+        DataExportType::Users,
+        DataExportType::Groups,
+        DataExportType::Applications,
+        DataExportType::Policies,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +50,10 @@ impl DataExportType {
             DataExportType::Alerts => "alerts",
             DataExportType::Assets => "assets",
             DataExportType::Vulnerabilities => "vulnerabilities",
+            DataExportType::Users => "users",
+            DataExportType::Groups => "groups",
+            DataExportType::Applications => "applications",
+            DataExportType::Policies => "policies",
         }
     }
 
@@ -46,6 +62,10 @@ impl DataExportType {
         match self {
             DataExportType::Devices | DataExportType::Alerts => Category::Edr,
             DataExportType::Assets | DataExportType::Vulnerabilities => Category::Vms,
+            DataExportType::Users
+            | DataExportType::Groups
+            | DataExportType::Applications
+            | DataExportType::Policies => Category::Idp,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::{
     edr::{MappedAlert, MappedDevice},
+    idp::{MappedIdpApplication, MappedIdpGroup, MappedIdpPolicy, MappedIdpUser},
     vms::MappedFinding,
 };
 
@@ -14,4 +15,8 @@ pub enum Mapped {
     Device(Box<MappedDevice>),
     Alert(Box<MappedAlert>),
     Finding(Box<MappedFinding>),
+    IdpUser(Box<MappedIdpUser>),
+    IdpGroup(Box<MappedIdpGroup>),
+    IdpApplication(Box<MappedIdpApplication>),
+    IdpPolicy(Box<MappedIdpPolicy>),
 }

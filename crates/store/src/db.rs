@@ -94,6 +94,12 @@ impl Query {
         self.args.push(arg.into());
         format!("${}", self.args.len())
     }
+
+    /// Appends `ids` and returns their placeholders (`$4, $5, …`), for an `IN (…)` list.
+    pub fn push_ids(&mut self, ids: &[Uuid]) -> String {
+        let ps: Vec<String> = ids.iter().map(|id| self.push_arg(*id)).collect();
+        ps.join(", ")
+    }
 }
 
 /// SQLite numbers parameters `?NNN`; rewrite `$NNN` so one SQL text serves both.

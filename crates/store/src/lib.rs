@@ -5,6 +5,8 @@
 mod db;
 pub mod documents;
 mod error;
+mod idp;
+mod listing;
 pub mod models;
 mod sql;
 pub mod time;

@@ -9,6 +9,8 @@ use tributary_model::{
 };
 use uuid::Uuid;
 
+pub use crate::{idp::*, listing::*};
+
 /// A tenant: owns API keys, organizations and webhook endpoints.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
@@ -283,6 +285,8 @@ pub enum PageRecords {
     Devices(Vec<DeviceRow>),
     Alerts(Vec<AlertRow>),
     Findings(Vec<FindingRow>),
+    /// Identity records of one kind.
+    Idp(IdpKind, Vec<IdpRow>),
 }
 
 impl PageRecords {
@@ -291,11 +295,22 @@ impl PageRecords {
             PageRecords::Devices(v) => v.len(),
             PageRecords::Alerts(v) => v.len(),
             PageRecords::Findings(v) => v.len(),
+            PageRecords::Idp(_, v) => v.len(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The ids of the page's records, for a complete listing's reconciliation.
+    pub fn ids(&self) -> Vec<Uuid> {
+        match self {
+            PageRecords::Devices(v) => v.iter().map(|r| r.id).collect(),
+            PageRecords::Alerts(v) => v.iter().map(|r| r.id).collect(),
+            PageRecords::Findings(v) => v.iter().map(|r| r.id).collect(),
+            PageRecords::Idp(_, v) => v.iter().map(|r| r.id).collect(),
+        }
     }
 }
 

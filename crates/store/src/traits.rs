@@ -159,6 +159,11 @@ pub trait RecordStore {
     /// Writes one vendor page, its quarantined records, the job's progress and the
     /// watermark in one transaction. Refused with `LeaseLost` if the worker lost the job.
     async fn commit_page(&self, page: PageCommit) -> Result<PageCommitted>;
+    /// After a complete listing of `listing.export` (see [`CompleteListing`]): marks the
+    /// export's records the listing did not see as gone, in one transaction. Refused with
+    /// `LeaseLost` if the worker lost the job, and with `Invalid` for an export whose
+    /// records cannot be reconciled yet (only identity exports can).
+    async fn reconcile_listing(&self, listing: CompleteListing) -> Result<Reconciled>;
     async fn get_watermark(
         &self,
         connection_id: Uuid,
@@ -200,6 +205,36 @@ pub trait FindingStore {
         connection_id: Uuid,
         id: Uuid,
     ) -> Result<Option<StoredFinding>>;
+}
+
+#[async_trait]
+pub trait IdpStore {
+    /// A page of one kind of a connection's identity records, oldest change first; with
+    /// `query.related`, only the records on the other side of one record's membership list.
+    async fn list_idp(
+        &self,
+        account_id: Uuid,
+        query: &IdpQuery,
+    ) -> Result<ListPage<StoredIdpRecord>>;
+    /// One identity record of a connection of the account.
+    async fn get_idp(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        kind: IdpKind,
+        id: Uuid,
+    ) -> Result<Option<StoredIdpRecord>>;
+    /// The memberships of each of `anchors` in `relation`, read from `side`: at most
+    /// `per_anchor` each, ordered by the other side's vendor id, in one query.
+    async fn list_idp_refs(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        relation: IdpRelation,
+        side: IdpSide,
+        anchors: &[Uuid],
+        per_anchor: i64,
+    ) -> Result<Vec<StoredIdpRef>>;
 }
 
 /// A quarantined record as listed.
@@ -308,6 +343,7 @@ pub trait Store:
     + JobStore
     + RecordStore
     + FindingStore
+    + IdpStore
     + HealthStore
     + WebhookStore
     + Send

@@ -63,6 +63,11 @@ fn records_page(export: DataExportType) -> Option<&'static str> {
         DataExportType::Devices | DataExportType::Assets => Some("devices"),
         DataExportType::Alerts => Some("alerts"),
         DataExportType::Vulnerabilities => Some("findings"),
+        // Identity records have no dashboard pages yet.
+        DataExportType::Users
+        | DataExportType::Groups
+        | DataExportType::Applications
+        | DataExportType::Policies => None,
     }
 }
 

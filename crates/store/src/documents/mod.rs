@@ -6,6 +6,7 @@
 //! rendering what was split equals serializing the record as the API documents it.
 
 pub mod edr;
+pub mod idp;
 mod json;
 #[cfg(test)]
 mod strategies;
@@ -14,7 +15,7 @@ pub mod vms;
 use tributary_model::{record::Mapped, DataExportType};
 use uuid::Uuid;
 
-use crate::models::PageRecords;
+use crate::models::{IdpKind, PageRecords};
 
 impl PageRecords {
     /// An empty page of `export`'s rows.
@@ -23,6 +24,10 @@ impl PageRecords {
             DataExportType::Devices | DataExportType::Assets => PageRecords::Devices(Vec::new()),
             DataExportType::Alerts => PageRecords::Alerts(Vec::new()),
             DataExportType::Vulnerabilities => PageRecords::Findings(Vec::new()),
+            DataExportType::Users => PageRecords::Idp(IdpKind::Users, Vec::new()),
+            DataExportType::Groups => PageRecords::Idp(IdpKind::Groups, Vec::new()),
+            DataExportType::Applications => PageRecords::Idp(IdpKind::Applications, Vec::new()),
+            DataExportType::Policies => PageRecords::Idp(IdpKind::Policies, Vec::new()),
         }
     }
 
@@ -35,6 +40,18 @@ impl PageRecords {
                 rows.push(edr::alert_row(connection_id, a))
             }
             (PageRecords::Findings(rows), Mapped::Finding(f)) => rows.push(vms::finding_row(f)),
+            (PageRecords::Idp(IdpKind::Users, rows), Mapped::IdpUser(u)) => {
+                rows.push(idp::user_row(connection_id, u)?)
+            }
+            (PageRecords::Idp(IdpKind::Groups, rows), Mapped::IdpGroup(g)) => {
+                rows.push(idp::group_row(connection_id, g)?)
+            }
+            (PageRecords::Idp(IdpKind::Applications, rows), Mapped::IdpApplication(a)) => {
+                rows.push(idp::application_row(connection_id, a)?)
+            }
+            (PageRecords::Idp(IdpKind::Policies, rows), Mapped::IdpPolicy(p)) => {
+                rows.push(idp::policy_row(connection_id, p)?)
+            }
             _ => return Err("the mapping produced a record of another export".into()),
         }
         Ok(())

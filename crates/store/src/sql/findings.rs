@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::{
+    listing::scoped_where,
     upsert::{insert_chunk, values_sql},
     SqlStore,
 };
@@ -69,12 +70,7 @@ const SELECT: &str = "SELECT f.id, f.updated_at AS sort_key, f.updated_at, f.dat
 
 /// The WHERE clause of a query (scoped to the account), its arguments bound in `q`.
 fn where_clause(account_id: Uuid, query: &FindingQuery, q: &mut Query) -> String {
-    let pc = q.push_arg(query.connection_id);
-    let pa = q.push_arg(account_id);
-    let mut sql = format!(
-        " WHERE f.connection_id = {pc} AND EXISTS (SELECT 1 FROM connections c \
-         WHERE c.id = {pc} AND c.account_id = {pa})"
-    );
+    let mut sql = scoped_where("f", query.connection_id, account_id, q);
     let f = &query.filter;
     for (col, values) in [("f.severity", &f.severities), ("f.state", &f.states)] {
         if !values.is_empty() {

@@ -6,8 +6,9 @@ use tributary_model::DataExportType;
 use uuid::Uuid;
 
 use super::{
+    listing::{scoped_where, Listing},
     rows::*,
-    upsert::{changed, existing_hashes, insert_chunk, values_sql},
+    upsert::{changed, existing_hashes, hold_lease, insert_chunk, values_sql},
     SqlStore,
 };
 use crate::{
@@ -15,7 +16,7 @@ use crate::{
     models::*,
     time::now_micros,
     traits::{QuarantineEntry, RecordStore, Result},
-    window::{finish_page, Keyset, ListPage},
+    window::ListPage,
     StoreError,
 };
 
@@ -183,14 +184,7 @@ impl RecordStore for SqlStore {
     async fn commit_page(&self, page: PageCommit) -> Result<PageCommitted> {
         let now = now_micros();
         let mut tx = self.db.begin().await?;
-        let q = Query::new(
-            "SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
-        )
-        .bind(page.job_id)
-        .bind(page.lease_owner.clone());
-        if tx.exec().fetch_optional::<IdRow>(q).await?.is_none() {
-            return Err(StoreError::LeaseLost(page.job_id));
-        }
+        hold_lease(&mut tx, page.job_id, &page.lease_owner).await?;
         let mut done = PageCommitted {
             quarantined: page.quarantined.len() as u64,
             ..Default::default()
@@ -220,11 +214,20 @@ impl RecordStore for SqlStore {
                 done.upserted = write.len() as u64;
                 done.inserted = inserted;
             }
+            PageRecords::Idp(kind, rows) => {
+                let c = super::idp::commit(&mut tx, page.connection_id, *kind, rows, now).await?;
+                done.upserted = c.upserted;
+                done.inserted = c.inserted;
+            }
         }
         write_quarantine(&mut tx, &page, now).await?;
         write_progress(&mut tx, &page, &done, now).await?;
         tx.commit().await?;
         Ok(done)
+    }
+
+    async fn reconcile_listing(&self, listing: CompleteListing) -> Result<Reconciled> {
+        super::reconcile::run(&self.db, listing).await
     }
 
     async fn get_watermark(
@@ -395,12 +398,7 @@ impl SqlStore {
         with_device_filter: bool,
     ) -> Result<ListPage<T>> {
         let mut q = Query::new("");
-        let pc = q.push_arg(query.connection_id);
-        let pa = q.push_arg(account_id);
-        let mut where_sql = format!(
-            " WHERE {alias}.connection_id = {pc} AND EXISTS (SELECT 1 FROM connections c \
-             WHERE c.id = {pc} AND c.account_id = {pa})"
-        );
+        let mut where_sql = scoped_where(alias, query.connection_id, account_id, &mut q);
         let mut filtered = false;
         for (col, values) in filters {
             if values.is_empty() {
@@ -425,42 +423,28 @@ impl SqlStore {
             let p = q.push_arg(since);
             where_sql.push_str(&format!(" AND {alias}.updated_at >= {p}"));
         }
-        let total = match (query.window.with_total, filtered) {
-            (false, _) => None,
-            // Unfiltered totals come from the per-connection counter, not a scan.
-            (true, false) => {
-                let counts = self.record_counts(account_id, query.connection_id).await?;
-                // A scanner's assets are devices too.
-                let assets = match export {
-                    DataExportType::Devices => counts.get(DataExportType::Assets),
-                    _ => 0,
-                };
-                Some(counts.get(export) + assets)
-            }
-            (true, true) => {
-                let count_q = Query {
-                    sql: format!("SELECT count(*) AS n FROM {table} {alias}{where_sql}").into(),
-                    args: q.args.clone(),
-                };
-                let row: CountRow = self.db.reader().fetch_one(count_q).await?;
-                Some(row.n)
-            }
+        // A scanner's assets are devices too.
+        let counted: &[DataExportType] = match export {
+            DataExportType::Devices => &[DataExportType::Devices, DataExportType::Assets],
+            _ => &[export],
         };
-        let mut sql = format!("{select}{where_sql}");
-        let keyset = Keyset {
-            key_col: sort_col,
-            id_col: &format!("{alias}.id"),
+        let listing = Listing {
+            table,
+            alias,
+            select,
+            sort_col,
             descending: query.sort.descending,
+            counted,
         };
-        let window = keyset.seek_offset(&query.window, table, alias, &where_sql, &mut sql, &mut q);
-        let reversed = keyset.apply(&window, &mut sql, &mut q);
-        q.sql = sql.into();
-        let rows: Vec<T> = self.db.reader().fetch_all(q).await?;
-        let (items, has_more) = finish_page(rows, &window, reversed);
-        Ok(ListPage {
-            items,
-            total,
-            has_more,
-        })
+        self.list_page(
+            account_id,
+            query.connection_id,
+            &listing,
+            q,
+            &where_sql,
+            filtered,
+            &query.window,
+        )
+        .await
     }
 }

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use super::rows::IdRow;
 use crate::{
     db::{Exec, Query, Tx},
     traits::Result,
+    StoreError,
 };
 
 /// Rows per multi-row INSERT. PostgreSQL likes big statements; SQLite binds parameters in
@@ -19,6 +21,9 @@ pub(super) fn insert_chunk(tx: &Tx) -> usize {
         crate::db::Dialect::Postgres => 500,
     }
 }
+
+/// Ids per `IN (…)` list of a write.
+pub(super) const IN_CHUNK: usize = 500;
 
 #[derive(sqlx::FromRow)]
 struct HashRow {
@@ -90,4 +95,17 @@ pub(super) fn changed<'a, T>(
     }
     write.reverse();
     (write, inserted)
+}
+
+/// Refuses with `LeaseLost` unless `owner` still runs `job_id`: a worker whose lease
+/// expired (its job re-queued to another) must not write for it.
+pub(super) async fn hold_lease(tx: &mut Tx, job_id: Uuid, owner: &str) -> Result<()> {
+    let q =
+        Query::new("SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'")
+            .bind(job_id)
+            .bind(owner);
+    match tx.exec().fetch_optional::<IdRow>(q).await? {
+        Some(_) => Ok(()),
+        None => Err(StoreError::LeaseLost(job_id)),
+    }
 }

@@ -4,7 +4,10 @@
 mod accounts;
 mod connections;
 mod findings;
+mod idp;
+mod idp_support;
 mod jobs;
+mod reconcile;
 mod records;
 mod support;
 mod webhooks;

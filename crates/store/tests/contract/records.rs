@@ -76,6 +76,7 @@ async fn pages_upsert_idempotently_with_their_watermark() {
                 PageRecords::Devices(_) => DataExportType::Devices,
                 PageRecords::Alerts(_) => DataExportType::Alerts,
                 PageRecords::Findings(_) => DataExportType::Vulnerabilities,
+                PageRecords::Idp(kind, _) => kind.export(),
             },
             records,
             quarantined: vec![],
