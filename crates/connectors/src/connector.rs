@@ -25,6 +25,16 @@ pub struct RawPage {
 pub trait ExportReader: Send {
     /// The next page, or None when the export is done.
     async fn next_page(&mut self) -> Result<Option<RawPage>, VendorError>;
+
+    /// Whether this run lists everything the vendor has for the export (not only what
+    /// changed since a watermark). After such a run ends without an error and without a
+    /// quarantined record, the engine marks the export's stored records the run did not
+    /// list as deleted (identity exports). Asked once, before the first page. A reader
+    /// that says so must end in an error, never quietly, when it could not list
+    /// everything. False unless a reader says otherwise.
+    fn full_listing(&self) -> bool {
+        false
+    }
 }
 
 /// A configured connection to one vendor tenant.

@@ -2,8 +2,10 @@
 //! and parsing, then the export's mapping) feeds a commit stage (one transaction per page:
 //! records, quarantine, progress and watermark) through a small bounded channel, so the
 //! next page downloads while this one is written and memory stays flat whatever the
-//! export's size. No transaction spans a vendor call. Jobs run it with a vendor's reader;
-//! `tributary bench ingest` runs the same pipeline with a reader of its own.
+//! export's size. No transaction spans a vendor call. A run the reader vouches is a
+//! complete listing ends with the store reconciling what it did not see (records gone at
+//! the vendor). Jobs run it with a vendor's reader; `tributary bench ingest` runs the
+//! same pipeline with a reader of its own.
 
 use std::sync::Arc;
 
@@ -16,7 +18,7 @@ use tributary_connectors::{
     ExportSpec,
 };
 use tributary_store::{
-    models::{PageCommit, PageRecords, QuarantinedRecord},
+    models::{CompleteListing, PageCommit, PageRecords, QuarantinedRecord},
     Store, StoreError,
 };
 use uuid::Uuid;
@@ -32,6 +34,8 @@ pub struct ExportStats {
     pub pages: u64,
     /// Time spent in page commits (the store's share of the run).
     pub commit_time: std::time::Duration,
+    /// Records a complete listing no longer had, marked deleted.
+    pub deleted: u64,
 }
 
 /// How an export run ended.
@@ -63,43 +67,78 @@ pub struct ExportJob {
 
 /// Runs one export to its end: pages from `reader`, mapped by `export`'s mapping,
 /// committed as `job`. `stats` sees the running totals after each page and
-/// `last_endpoint` the endpoint of the last page.
+/// `last_endpoint` the endpoint of the last page. When the reader vouches for a complete
+/// listing and the run ends cleanly (no vendor error, nothing quarantined), the store then
+/// reconciles what the listing did not see; never after a failed or partial run.
 pub async fn sync_export(
     job: &ExportJob,
     export: &'static ExportSpec,
-    mut reader: Box<dyn ExportReader>,
+    reader: Box<dyn ExportReader>,
     stats: &mut ExportStats,
     last_endpoint: &mut &'static str,
 ) -> ExportEnd {
-    let (tx, mut rx) = mpsc::channel::<Result<Prepared, VendorError>>(PIPELINE_DEPTH);
+    // Ids are collected only for a complete listing: other runs stay flat in memory.
+    let mut seen = reader.full_listing().then(Vec::new);
+    let (tx, rx) = mpsc::channel::<Result<Prepared, VendorError>>(PIPELINE_DEPTH);
     let ctx = MapContext {
         connection_id: job.connection_id,
     };
-    let fetcher = tokio::spawn(async move {
-        loop {
-            let page = match reader.next_page().await {
-                Ok(Some(page)) => page,
-                Ok(None) => return,
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
-            };
-            if tx.send(Ok(prepare(export, &ctx, page))).await.is_err() {
-                return; // the committer stopped
-            }
+    let fetcher = tokio::spawn(fetch(reader, export, ctx, tx));
+    let end = commit_pages(job, export, rx, stats, last_endpoint, seen.as_mut()).await;
+    fetcher.abort();
+    let _ = fetcher.await;
+    match (end, seen) {
+        (ExportEnd::Done, Some(seen)) if stats.quarantined == 0 => {
+            reconcile(job, export, seen, stats).await
         }
-    });
+        (end, _) => end,
+    }
+}
+
+/// The fetch stage: reads and maps pages until the reader is done, fails, or the
+/// committer stops listening.
+async fn fetch(
+    mut reader: Box<dyn ExportReader>,
+    export: &'static ExportSpec,
+    ctx: MapContext,
+    tx: mpsc::Sender<Result<Prepared, VendorError>>,
+) {
+    loop {
+        let page = match reader.next_page().await {
+            Ok(Some(page)) => page,
+            Ok(None) => return,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
+        if tx.send(Ok(prepare(export, &ctx, page))).await.is_err() {
+            return; // the committer stopped
+        }
+    }
+}
+
+/// The commit stage: one transaction per page, in order, until the pages end or fail.
+/// With `seen`, every committed record's id is added to it.
+async fn commit_pages(
+    job: &ExportJob,
+    export: &'static ExportSpec,
+    mut rx: mpsc::Receiver<Result<Prepared, VendorError>>,
+    stats: &mut ExportStats,
+    last_endpoint: &mut &'static str,
+    mut seen: Option<&mut Vec<Uuid>>,
+) -> ExportEnd {
     let export_type = export.data_export_type;
-    let end = loop {
+    loop {
         let Some(next) = rx.recv().await else {
-            break ExportEnd::Done;
+            return ExportEnd::Done;
         };
         let page = match next {
             Ok(p) => p,
-            Err(e) => break ExportEnd::Vendor(e),
+            Err(e) => return ExportEnd::Vendor(e),
         };
         *last_endpoint = page.endpoint;
+        let ids = seen.is_some().then(|| page.records.ids());
         let commit = PageCommit {
             connection_id: job.connection_id,
             job_id: job.job_id,
@@ -123,13 +162,43 @@ pub async fn sync_export(
                 metrics::counter!("tributary_records_quarantined_total", "export" => label)
                     .increment(done.quarantined);
             }
-            Err(e) => break ExportEnd::Storage(e),
+            Err(e) => return ExportEnd::Storage(e),
         }
+        if let (Some(seen), Some(ids)) = (seen.as_deref_mut(), ids) {
+            seen.extend(ids);
+        }
+    }
+}
+
+/// Asks the store to mark what a clean, complete listing did not see.
+async fn reconcile(
+    job: &ExportJob,
+    export: &'static ExportSpec,
+    seen: Vec<Uuid>,
+    stats: &mut ExportStats,
+) -> ExportEnd {
+    let export_type = export.data_export_type;
+    let listing = CompleteListing {
+        connection_id: job.connection_id,
+        job_id: job.job_id,
+        lease_owner: job.worker.clone(),
+        export: export_type,
+        seen,
     };
-    drop(rx);
-    fetcher.abort();
-    let _ = fetcher.await;
-    end
+    match job.store.reconcile_listing(listing).await {
+        Ok(done) => {
+            stats.deleted += done.deleted;
+            let label = export_type.as_str();
+            metrics::counter!("tributary_records_deleted_total", "export" => label)
+                .increment(done.deleted);
+            if done.deleted > 0 {
+                tracing::info!(connection = %job.connection_id, export = label,
+                    deleted = done.deleted, "a complete listing no longer has these records");
+            }
+            ExportEnd::Done
+        }
+        Err(e) => ExportEnd::Storage(e),
+    }
 }
 
 /// Maps a raw page; records that cannot be normalized are kept raw for quarantine.
@@ -166,3 +235,7 @@ fn guess_vendor_id(raw: &Value) -> Option<String> {
             _ => None,
         })
 }
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

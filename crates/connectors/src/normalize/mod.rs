@@ -6,6 +6,7 @@
 pub mod fields;
 pub mod file;
 pub mod host;
+pub mod idp;
 pub mod mitre;
 pub mod net;
 pub mod observables;

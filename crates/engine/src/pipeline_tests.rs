@@ -1,0 +1,190 @@
+//! The export pipeline on a real store (both backends): a complete listing that ends
+//! cleanly marks what it did not see; a failed, quarantining or incremental run marks
+//! nothing.
+
+use std::collections::VecDeque;
+
+use async_trait::async_trait;
+use chrono::{Duration, Utc};
+use serde_json::json;
+use tributary_connectors::{
+    error::FailureKind,
+    mapping::MappingError,
+    normalize::{self, idp},
+};
+use tributary_model::{
+    idp::{IdpObject, MappedIdpUser},
+    ids::record_id,
+    job::JobTrigger,
+    record::Mapped,
+    ConnectionState, DataExportType, Vendor,
+};
+use tributary_store::{
+    models::{IdpKind, NewConnection, NewOrganization},
+    testing::TestDatabase,
+};
+
+use super::*;
+
+/// A reader of scripted pages.
+struct Script {
+    pages: VecDeque<Result<RawPage, VendorError>>,
+    full: bool,
+}
+
+#[async_trait]
+impl ExportReader for Script {
+    async fn next_page(&mut self) -> Result<Option<RawPage>, VendorError> {
+        self.pages.pop_front().transpose()
+    }
+
+    fn full_listing(&self) -> bool {
+        self.full
+    }
+}
+
+fn map_user(raw: &Value, ctx: &MapContext) -> Result<Mapped, MappingError> {
+    let id = normalize::require_id(raw, &["id"])?;
+    let user = idp::user(ctx, &id);
+    Ok(Mapped::IdpUser(Box::new(MappedIdpUser {
+        vendor_id: id,
+        vendor_updated_at: None,
+        user: IdpObject::Present(user),
+    })))
+}
+
+static USERS: ExportSpec = ExportSpec {
+    data_export_type: DataExportType::Users,
+    endpoints: &["/users"],
+    permission: "users:read",
+    map: map_user,
+};
+
+fn page(records: &[Value]) -> Result<RawPage, VendorError> {
+    Ok(RawPage {
+        endpoint: "/users",
+        records: records.to_vec(),
+        watermark: None,
+    })
+}
+
+fn users(ids: &[&str]) -> Result<RawPage, VendorError> {
+    page(&ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>())
+}
+
+fn outage() -> Result<RawPage, VendorError> {
+    Err(VendorError::new(
+        FailureKind::ServerError,
+        "/users",
+        Some(503),
+        "down",
+    ))
+}
+
+/// A running job of a new connection, and its account.
+async fn running_job(store: &Arc<dyn Store>) -> (ExportJob, Uuid) {
+    let account = store.create_account("a").await.unwrap().id;
+    let org = NewOrganization {
+        name: "o".into(),
+        identifier: None,
+    };
+    let org = store.create_organization(account, org).await.unwrap().id;
+    let conn = NewConnection {
+        id: Uuid::now_v7(),
+        organization_id: org,
+        vendor: Vendor::named("OKTA"),
+        identifier: None,
+        state: ConnectionState::Active,
+        refresh_interval_secs: 3600,
+        timeout_secs: 600,
+        options: None,
+        sealed_credentials: vec![],
+        next_run_at: None,
+    };
+    let conn = store.create_connection(account, conn).await.unwrap().id;
+    let job = store
+        .enqueue_job(account, conn, JobTrigger::Manual)
+        .await
+        .unwrap();
+    let now = Utc::now();
+    store
+        .claim_job("w", now, now + Duration::minutes(5))
+        .await
+        .unwrap();
+    let exports = [(DataExportType::Users, vec!["/users".to_owned()])];
+    store.begin_exports(job.id, &exports).await.unwrap();
+    let job = ExportJob {
+        store: store.clone(),
+        connection_id: conn,
+        job_id: job.id,
+        worker: "w".into(),
+    };
+    (job, account)
+}
+
+async fn run(
+    job: &ExportJob,
+    full: bool,
+    pages: Vec<Result<RawPage, VendorError>>,
+) -> (ExportEnd, ExportStats) {
+    let reader = Box::new(Script {
+        pages: pages.into(),
+        full,
+    });
+    let mut stats = ExportStats::default();
+    let mut endpoint = "/users";
+    let end = sync_export(job, &USERS, reader, &mut stats, &mut endpoint).await;
+    (end, stats)
+}
+
+/// The users of `job`'s connection that are marked deleted.
+async fn deleted(job: &ExportJob, account: Uuid, ids: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in ids {
+        let rid = record_id(job.connection_id, DataExportType::Users, id);
+        let r = job
+            .store
+            .get_idp(account, job.connection_id, IdpKind::Users, rid)
+            .await;
+        if r.unwrap().expect("synced").is_deleted {
+            out.push(id.to_string());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn only_a_clean_complete_listing_marks_what_it_did_not_see() {
+    for db in TestDatabase::all("pipeline_reconcile") {
+        let store = db.open().await;
+        let (job, account) = running_job(&store).await;
+        let all = ["u1", "u2", "u3"];
+        let (end, stats) = run(&job, true, vec![users(&["u1", "u2"]), users(&["u3"])]).await;
+        assert!(matches!(end, ExportEnd::Done), "{end:?}");
+        assert_eq!((stats.upserted, stats.deleted), (3, 0));
+
+        // The vendor fails after one page: the listing is partial, nothing is marked.
+        let (end, _) = run(&job, true, vec![users(&["u1"]), outage()]).await;
+        assert!(matches!(end, ExportEnd::Vendor(_)), "{end:?}");
+        assert!(
+            deleted(&job, account, &all).await.is_empty(),
+            "{:?}",
+            db.backend
+        );
+        // A record that could not be read might be one of the others: nothing is marked.
+        let (end, stats) = run(&job, true, vec![page(&[json!({"id": "u1"}), json!({})])]).await;
+        assert!(matches!(end, ExportEnd::Done) && stats.quarantined == 1);
+        assert!(deleted(&job, account, &all).await.is_empty());
+        // An incremental run lists only what changed: nothing is marked.
+        let (end, _) = run(&job, false, vec![users(&["u1"])]).await;
+        assert!(matches!(end, ExportEnd::Done));
+        assert!(deleted(&job, account, &all).await.is_empty());
+
+        // A complete listing without u3: u3 is gone.
+        let (end, stats) = run(&job, true, vec![users(&["u1"]), users(&["u2"])]).await;
+        assert!(matches!(end, ExportEnd::Done), "{end:?}");
+        assert_eq!(stats.deleted, 1);
+        assert_eq!(deleted(&job, account, &all).await, ["u3"]);
+        store.close().await;
+    }
+}
