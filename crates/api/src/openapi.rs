@@ -39,6 +39,7 @@ pub struct HTTPValidationError {
         (name = "Provisioning", description = "Organizations and connections"),
         (name = "EDR", description = "Normalized alerts and devices of one connection"),
         (name = "VMS", description = "Vulnerability findings of one connection (v2: served under `/v2`)"),
+        (name = "IDP", description = "Users, groups, applications and policies of one identity provider connection, and the memberships between them"),
         (name = "Jobs", description = "Sync runs of a connection (additive)"),
         (name = "Health", description = "Health history, uptime and the account summary (additive)"),
         (name = "Webhooks", description = "Signed event notifications (additive)"),
@@ -145,6 +146,7 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
                 .merge(routes::health::connection_router()),
         )
         .merge(routes::edr::router())
+        .merge(routes::idp::router())
         .merge(routes::health::summary_router())
         .merge(routes::webhooks::router())
         .merge(routes::connectors::router())
@@ -242,5 +244,124 @@ mod tests {
             .map(|s| s.vendor.to_string())
             .collect();
         assert_eq!(schemas["Vendor"]["enum"], serde_json::json!(vendors));
+    }
+
+    #[test]
+    fn identity_lists_are_documented_with_their_fields_and_includes() {
+        let doc = doc();
+        let schemas = &doc["components"]["schemas"];
+        let lists = [
+            ("/idp/users", "IdpUser", &[][..]),
+            (
+                "/idp/users/{user_id}/groups",
+                "IdpGroup",
+                &["includeIdpUsers", "includeIdpApplications"][..],
+            ),
+            (
+                "/idp/groups",
+                "IdpGroup",
+                &["includeIdpUsers", "includeIdpApplications"][..],
+            ),
+            ("/idp/groups/{group_id}/users", "IdpUser", &[][..]),
+            (
+                "/idp/applications",
+                "IdpApplication",
+                &["includeIdpUsers", "includeIdpGroups"][..],
+            ),
+            (
+                "/idp/applications/{application_id}/users",
+                "IdpUser",
+                &[][..],
+            ),
+            (
+                "/idp/applications/{application_id}/groups",
+                "IdpGroup",
+                &["includeIdpUsers"][..],
+            ),
+            ("/idp/policies", "IdpPolicy", &[][..]),
+            ("/idp/policies/{policy_id}/groups", "IdpGroup", &[][..]),
+            (
+                "/idp/policies/{policy_id}/applications",
+                "IdpApplication",
+                &[][..],
+            ),
+            ("/idp/policies/{policy_id}/users", "IdpUser", &[][..]),
+        ];
+        for (path, item, includes) in lists {
+            let op = &doc["paths"][path]["get"];
+            assert_eq!(op["tags"][0], "IDP", "{path}");
+            let body = &op["responses"]["200"]["content"]["application/json"]["schema"];
+            assert_eq!(
+                body["$ref"],
+                format!("#/components/schemas/Page_{item}"),
+                "{path}"
+            );
+            let params: Vec<&str> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            for p in [
+                "X-CONNECTION-ID",
+                "limit",
+                "offset",
+                "excludeTotal",
+                "skipTotal",
+            ] {
+                assert!(params.contains(&p), "{path}: {p}");
+            }
+            for p in ["enableCursor", "cursor", "updatedSince"]
+                .iter()
+                .chain(includes)
+            {
+                assert!(params.contains(p), "{path}: {p}");
+            }
+        }
+        let documented = |schema: &str, fields: &[&str]| {
+            for f in fields {
+                assert!(
+                    schemas[schema]["properties"][*f].is_object(),
+                    "{schema}.{f}"
+                );
+            }
+        };
+        documented(
+            "IdpGroup",
+            &[
+                "id",
+                "types",
+                "description",
+                "name",
+                "vendor_id",
+                "vendor_created_at",
+                "last_membership_updated_at",
+                "last_updated_at",
+                "is_deleted",
+                "users",
+                "applications",
+            ],
+        );
+        documented(
+            "IdpApplication",
+            &[
+                "id",
+                "labels",
+                "name",
+                "vendor_id",
+                "version",
+                "vendor_status",
+                "vendor_created_at",
+                "last_updated_at",
+                "is_deleted",
+                "users",
+                "groups",
+            ],
+        );
+        assert_eq!(schemas["IdpGroupType"]["enum"][0], "NATIVE");
+        assert_eq!(
+            schemas["IdpUserRef"]["required"],
+            serde_json::json!(["id", "vendor_id"])
+        );
     }
 }

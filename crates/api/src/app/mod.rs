@@ -5,6 +5,7 @@
 pub mod connections;
 pub mod findings;
 pub mod health;
+pub mod idp;
 pub mod jobs;
 pub mod organizations;
 pub mod records;

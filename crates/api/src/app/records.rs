@@ -82,14 +82,7 @@ impl Listing {
     ) -> Listing {
         let pagination = Pagination::parse(params);
         let (sort, sort_text) = parse_sort(params, list.sorts());
-        let updated_since = parse_updated_since(params);
-        if updated_since.is_some() && pagination.cursor.is_some() {
-            params.error(
-                "updatedSince",
-                "value_error",
-                "updatedSince cannot be combined with cursor: the cursor already carries it",
-            );
-        }
+        let updated_since = updated_since(params, &pagination);
         let parts = RecordParts {
             device_groups: params.bool(&["includeDeviceGroups"], false),
             observables: list == RecordList::Alerts && params.bool(&["includeObservables"], false),
@@ -186,6 +179,20 @@ fn parse_sort(
         }
     };
     (RecordSort { field, descending }, sort_text)
+}
+
+/// `updatedSince` in microseconds; refused (422) together with a cursor, which carries
+/// the value of the first page instead. Shared by every v1 data listing.
+pub(crate) fn updated_since(params: &mut QueryParams, pagination: &Pagination) -> Option<i64> {
+    let since = parse_updated_since(params);
+    if since.is_some() && pagination.cursor.is_some() {
+        params.error(
+            "updatedSince",
+            "value_error",
+            "updatedSince cannot be combined with cursor: the cursor already carries it",
+        );
+    }
+    since
 }
 
 /// `updatedSince` in microseconds. A `+` in the offset arrives as a space when the

@@ -5,6 +5,7 @@ pub mod connectors;
 mod data;
 pub mod edr;
 pub mod health;
+pub mod idp;
 pub mod jobs;
 pub mod ops;
 pub mod organizations;
