@@ -5,7 +5,6 @@
 use std::collections::VecDeque;
 
 use async_trait::async_trait;
-use chrono::{Duration, Utc};
 use serde_json::json;
 use tributary_connectors::{
     error::FailureKind,
@@ -15,13 +14,12 @@ use tributary_connectors::{
 use tributary_model::{
     idp::{IdpObject, MappedIdpUser},
     ids::record_id,
-    job::JobTrigger,
     record::Mapped,
-    ConnectionState, DataExportType, Vendor,
+    DataExportType, Vendor,
 };
 use tributary_store::{
-    models::{IdpKind, NewConnection, NewOrganization},
-    testing::TestDatabase,
+    models::IdpKind,
+    testing::{leased_job, TestDatabase},
 };
 
 use super::*;
@@ -83,43 +81,15 @@ fn outage() -> Result<RawPage, VendorError> {
 
 /// A running job of a new connection, and its account.
 async fn running_job(store: &Arc<dyn Store>) -> (ExportJob, Uuid) {
-    let account = store.create_account("a").await.unwrap().id;
-    let org = NewOrganization {
-        name: "o".into(),
-        identifier: None,
-    };
-    let org = store.create_organization(account, org).await.unwrap().id;
-    let conn = NewConnection {
-        id: Uuid::now_v7(),
-        organization_id: org,
-        vendor: Vendor::named("OKTA"),
-        identifier: None,
-        state: ConnectionState::Active,
-        refresh_interval_secs: 3600,
-        timeout_secs: 600,
-        options: None,
-        sealed_credentials: vec![],
-        next_run_at: None,
-    };
-    let conn = store.create_connection(account, conn).await.unwrap().id;
-    let job = store
-        .enqueue_job(account, conn, JobTrigger::Manual)
-        .await
-        .unwrap();
-    let now = Utc::now();
-    store
-        .claim_job("w", now, now + Duration::minutes(5))
-        .await
-        .unwrap();
-    let exports = [(DataExportType::Users, vec!["/users".to_owned()])];
-    store.begin_exports(job.id, &exports).await.unwrap();
+    let exports = [DataExportType::Users];
+    let leased = leased_job(store, Vendor::named("OKTA"), &exports, "w").await;
     let job = ExportJob {
         store: store.clone(),
-        connection_id: conn,
-        job_id: job.id,
+        connection_id: leased.connection_id,
+        job_id: leased.job_id,
         worker: "w".into(),
     };
-    (job, account)
+    (job, leased.account_id)
 }
 
 async fn run(

@@ -100,3 +100,71 @@ impl Drop for TestDatabase {
         .join();
     }
 }
+
+/// A job a worker holds, ready for page commits: see [`leased_job`].
+#[derive(Debug, Clone, Copy)]
+pub struct LeasedJob {
+    pub account_id: Uuid,
+    pub connection_id: Uuid,
+    pub job_id: Uuid,
+}
+
+/// A new account's ACTIVE connection to `vendor`, with a job leased to `worker` for five
+/// minutes and its `exports` begun: what page commits and reconciliations need.
+pub async fn leased_job(
+    store: &Arc<dyn Store>,
+    vendor: tributary_model::Vendor,
+    exports: &[tributary_model::DataExportType],
+    worker: &str,
+) -> LeasedJob {
+    use crate::models::{NewConnection, NewOrganization};
+    let account_id = store.create_account("test").await.expect("account").id;
+    let org = NewOrganization {
+        name: "customer".into(),
+        identifier: None,
+    };
+    let org = store
+        .create_organization(account_id, org)
+        .await
+        .expect("organization");
+    let conn = NewConnection {
+        id: Uuid::now_v7(),
+        organization_id: org.id,
+        vendor,
+        identifier: None,
+        state: tributary_model::ConnectionState::Active,
+        refresh_interval_secs: 14400,
+        timeout_secs: 1800,
+        options: None,
+        sealed_credentials: b"sealed".to_vec(),
+        next_run_at: None,
+    };
+    let connection_id = store
+        .create_connection(account_id, conn)
+        .await
+        .expect("connection")
+        .id;
+    let trigger = tributary_model::job::JobTrigger::Manual;
+    let job = store
+        .enqueue_job(account_id, connection_id, trigger)
+        .await
+        .expect("job");
+    let now = chrono::Utc::now();
+    let lease = now + chrono::Duration::minutes(5);
+    let claimed = store.claim_job(worker, now, lease).await.expect("claim");
+    assert_eq!(
+        claimed.map(|c| c.job.id),
+        Some(job.id),
+        "no other job is queued"
+    );
+    let begun: Vec<_> = exports
+        .iter()
+        .map(|e| (*e, vec![format!("/{e}")]))
+        .collect();
+    store.begin_exports(job.id, &begun).await.expect("exports");
+    LeasedJob {
+        account_id,
+        connection_id,
+        job_id: job.id,
+    }
+}

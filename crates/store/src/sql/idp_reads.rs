@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     listing::{scoped_where, Listing},
-    memberships, SqlStore,
+    SqlStore,
 };
 use crate::{
     db::Query,
@@ -120,16 +120,43 @@ impl IdpStore for SqlStore {
         anchors: &[Uuid],
         per_anchor: i64,
     ) -> Result<Vec<StoredIdpRef>> {
-        let exec = self.db.reader();
-        memberships::refs(
-            exec,
-            account_id,
-            connection_id,
-            relation,
-            side,
-            anchors,
-            per_anchor,
+        // A page's references in one query: ROW_NUMBER caps each anchor's list, ordered
+        // by the other side's vendor id.
+        if anchors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (anchor, other, other_vendor, table) = match side {
+            IdpSide::Parent => (
+                "parent_id",
+                "member_id",
+                "member_vendor_id",
+                relation.member(),
+            ),
+            IdpSide::Member => (
+                "member_id",
+                "parent_id",
+                "parent_vendor_id",
+                relation.parent(),
+            ),
+        };
+        let mut q = Query::new("")
+            .bind(connection_id)
+            .bind(relation.as_str())
+            .bind(account_id)
+            .bind(per_anchor);
+        let ps = q.push_ids(anchors);
+        q.sql = format!(
+            "SELECT anchor_id, id, vendor_id, label, email FROM (\
+             SELECT m.{anchor} AS anchor_id, m.{other} AS id, m.{other_vendor} AS vendor_id, \
+             t.label, t.email, ROW_NUMBER() OVER (PARTITION BY m.{anchor} \
+             ORDER BY m.{other_vendor}, m.{other}) AS rn \
+             FROM idp_memberships m LEFT JOIN {} t ON t.id = m.{other} \
+             WHERE m.connection_id = $1 AND m.relation = $2 AND m.{anchor} IN ({ps}) \
+             AND EXISTS (SELECT 1 FROM connections c WHERE c.id = $1 AND c.account_id = $3)\
+             ) x WHERE rn <= $4 ORDER BY anchor_id, rn",
+            table.table()
         )
-        .await
+        .into();
+        self.db.reader().fetch_all(q).await
     }
 }

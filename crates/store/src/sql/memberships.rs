@@ -1,7 +1,7 @@
-//! Membership lists, stored once in `idp_memberships` and read from either side: applying
-//! what a page reports (a whole list or a delta) as the smallest set of inserts and
-//! deletes, ending the memberships of deleted records, and reading references for
-//! includes. A change to a list moves its owner's `updated_at`, so `updatedSince` sees it.
+//! Membership lists, stored once in `idp_memberships` (and read from either side by
+//! [`super::idp_reads`]): applying what a page reports (a whole list or a delta) as the
+//! smallest set of inserts and deletes, and ending the memberships of deleted records. A
+//! change to a list moves its owner's `updated_at`, so `updatedSince` sees it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::upsert::{insert_chunk, values_sql, IN_CHUNK};
 use crate::{
-    db::{Exec, Query, Tx},
-    models::{IdpKind, IdpRelation, IdpRow, IdpSide, MemberId, MembershipOp, StoredIdpRef},
+    db::{Query, Tx},
+    models::{IdpKind, IdpRelation, IdpRow, MemberId, MembershipOp},
     traits::Result,
 };
 
@@ -260,54 +260,4 @@ pub(super) async fn end(
         }
     }
     Ok(())
-}
-
-/// At most `per_anchor` references of each of `anchors` through `relation`, read from
-/// `side` (a parent's members, or a member's parents), ordered by vendor id: one query
-/// for a whole page, whatever its size.
-pub(super) async fn refs(
-    exec: Exec<'_>,
-    account_id: Uuid,
-    connection_id: Uuid,
-    relation: IdpRelation,
-    side: IdpSide,
-    anchors: &[Uuid],
-    per_anchor: i64,
-) -> Result<Vec<StoredIdpRef>> {
-    if anchors.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (anchor, other, other_vendor, table) = match side {
-        IdpSide::Parent => (
-            "parent_id",
-            "member_id",
-            "member_vendor_id",
-            relation.member(),
-        ),
-        IdpSide::Member => (
-            "member_id",
-            "parent_id",
-            "parent_vendor_id",
-            relation.parent(),
-        ),
-    };
-    let mut q = Query::new("")
-        .bind(connection_id)
-        .bind(relation.as_str())
-        .bind(account_id)
-        .bind(per_anchor);
-    let ps = q.push_ids(anchors);
-    q.sql = format!(
-        "SELECT anchor_id, id, vendor_id, label, email FROM (\
-         SELECT m.{anchor} AS anchor_id, m.{other} AS id, m.{other_vendor} AS vendor_id, \
-         t.label, t.email, ROW_NUMBER() OVER (PARTITION BY m.{anchor} \
-         ORDER BY m.{other_vendor}, m.{other}) AS rn \
-         FROM idp_memberships m LEFT JOIN {} t ON t.id = m.{other} \
-         WHERE m.connection_id = $1 AND m.relation = $2 AND m.{anchor} IN ({ps}) \
-         AND EXISTS (SELECT 1 FROM connections c WHERE c.id = $1 AND c.account_id = $3)\
-         ) x WHERE rn <= $4 ORDER BY anchor_id, rn",
-        table.table()
-    )
-    .into();
-    exec.fetch_all(q).await
 }

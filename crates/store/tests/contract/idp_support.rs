@@ -3,12 +3,9 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
-use tributary_model::{ids::record_id, job::JobTrigger, Category, Vendor};
-use tributary_store::{models::*, ListWindow, Position, Store};
+use tributary_model::{ids::record_id, Category, Vendor};
+use tributary_store::{models::*, testing::leased_job, ListWindow, Position, Store};
 use uuid::Uuid;
-
-use crate::support::*;
 
 /// A running job of an identity connection.
 pub struct Idp {
@@ -19,31 +16,13 @@ pub struct Idp {
 }
 
 pub async fn idp(store: &Arc<dyn Store>) -> Idp {
-    let f = fixture(store).await;
-    let c = store
-        .create_connection(f.account, new_connection(f.org, Vendor::named("OKTA")))
-        .await
-        .unwrap();
-    let job = store
-        .enqueue_job(f.account, c.id, JobTrigger::Manual)
-        .await
-        .unwrap();
-    let now = Utc::now();
-    store
-        .claim_job("w", now, now + Duration::minutes(5))
-        .await
-        .unwrap();
-    let exports: Vec<_> = Category::Idp
-        .data_exports()
-        .iter()
-        .map(|e| (*e, vec![format!("/{e}")]))
-        .collect();
-    store.begin_exports(job.id, &exports).await.unwrap();
+    let exports = Category::Idp.data_exports();
+    let job = leased_job(store, Vendor::named("OKTA"), exports, "w").await;
     Idp {
         store: store.clone(),
-        account: f.account,
-        conn: c.id,
-        job: job.id,
+        account: job.account_id,
+        conn: job.connection_id,
+        job: job.job_id,
     }
 }
 

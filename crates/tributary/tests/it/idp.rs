@@ -27,16 +27,8 @@ pub fn registry() -> Registry {
 impl TestApp {
     /// `GET /v1/idp/{path}` for one connection.
     pub async fn idp(&self, conn: &str, path: &str) -> (StatusCode, Value) {
-        let resp = self
-            .client
-            .get(self.url(&format!("/v1/idp/{path}")))
-            .header("X-API-KEY", &self.key)
-            .header("X-CONNECTION-ID", conn)
-            .send()
+        self.get_data(&self.key, conn, &format!("/v1/idp/{path}"))
             .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     /// The items of a successful `GET /v1/idp/{path}`.

@@ -5,7 +5,6 @@
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tributary::commands::create_key;
 use tributary_model::DataExportType;
 use uuid::Uuid;
 
@@ -133,18 +132,9 @@ async fn bad_parameters_are_422_with_their_loc(app: &TestApp, conn: &str) {
 
 /// Another account sees none of it; another connection of the same account neither.
 async fn data_stays_with_its_account_and_connection(app: &TestApp, conn: &str, other_conn: &str) {
-    let store = app.app.as_ref().unwrap().store();
-    let account = store.create_account("someone-else").await.unwrap().id;
-    let (_, key) = create_key(store.as_ref(), account, "k").await.unwrap();
-    let resp = app
-        .client
-        .get(app.url("/v1/idp/users"))
-        .header("X-API-KEY", key)
-        .header("X-CONNECTION-ID", conn)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let key = app.other_account_key().await;
+    let (s, _) = app.get_data(&key, conn, "/v1/idp/users").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.idp(&Uuid::new_v4().to_string(), "groups").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let missing = app

@@ -173,6 +173,30 @@ impl TestApp {
         self.call(Method::DELETE, path, None).await
     }
 
+    /// `GET path` on a data endpoint: with `key` and `X-CONNECTION-ID: conn`.
+    pub async fn get_data(&self, key: &str, conn: &str, path: &str) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .header("X-API-KEY", key)
+            .header("X-CONNECTION-ID", conn)
+            .send()
+            .await
+            .expect("request sent");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// An API key of a new account, to check that another account sees nothing.
+    pub async fn other_account_key(&self) -> String {
+        let store = self.running().store();
+        let account = store.create_account("someone-else").await.unwrap().id;
+        create_key(store.as_ref(), account, "other")
+            .await
+            .unwrap()
+            .1
+    }
+
     pub async fn create_org(&self, name: &str) -> String {
         let (status, org) = self
             .post("/v1/provisioning/organizations", json!({"name": name}))
