@@ -63,11 +63,10 @@ fn records_page(export: DataExportType) -> Option<&'static str> {
         DataExportType::Devices | DataExportType::Assets => Some("devices"),
         DataExportType::Alerts => Some("alerts"),
         DataExportType::Vulnerabilities => Some("findings"),
-        // Identity records have no dashboard pages yet.
-        DataExportType::Users
-        | DataExportType::Groups
-        | DataExportType::Applications
-        | DataExportType::Policies => None,
+        DataExportType::Users => Some("users"),
+        DataExportType::Groups => Some("groups"),
+        // Applications and policies are counted; the API lists them.
+        DataExportType::Applications | DataExportType::Policies => None,
     }
 }
 

@@ -6,6 +6,7 @@
 mod connection;
 mod connections;
 mod findings;
+mod identity;
 mod records;
 mod session;
 mod view;
@@ -38,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/connections/{id}/alerts", get(records::alerts))
         .route("/dashboard/connections/{id}/devices", get(records::devices))
         .route("/dashboard/connections/{id}/findings", get(findings::page))
+        .route("/dashboard/connections/{id}/users", get(identity::users))
+        .route("/dashboard/connections/{id}/groups", get(identity::groups))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),

@@ -10,6 +10,7 @@ mod fictional_idp;
 mod health;
 mod idp;
 mod idp_api;
+mod idp_dashboard;
 mod new_vendor;
 mod ops;
 mod process;
