@@ -98,8 +98,8 @@ impl Modify for ValidationErrors {
     }
 }
 
-/// The vendor names are the registry's: the `Vendor` schema lists every built-in vendor
-/// and `SourceVendor` (inside EDR records) the EDR ones.
+/// The vendor names are the registry's: the `Vendor` schema lists every built-in vendor,
+/// `SourceVendor` (inside records) the same in lower case.
 struct VendorNames;
 
 impl Modify for VendorNames {

@@ -71,23 +71,35 @@ impl SqlStore {
         Ok(row.map(|r| r.id))
     }
 
+    /// Queues a job for an ACTIVE connection. With `due_by`, only if the connection is
+    /// still due then: a scheduler pass selects due connections first, and a job that
+    /// finishes in between has already moved `next_run_at` on.
     async fn insert_job(
         &self,
         account_id: Uuid,
         connection_id: Uuid,
         trigger: JobTrigger,
+        due_by: Option<i64>,
     ) -> Result<Option<Uuid>> {
         let id = Uuid::now_v7();
-        let q = Query::new(
+        let due = if due_by.is_some() {
+            " AND c.next_run_at IS NOT NULL AND c.next_run_at <= $6"
+        } else {
+            ""
+        };
+        let mut q = Query::new(format!(
             "INSERT INTO jobs (id, account_id, connection_id, status, trigger, created_at) \
              SELECT $1, $2, c.id, 'QUEUED', $4, $5 FROM connections c \
-             WHERE c.id = $3 AND c.account_id = $2 AND c.state = 'ACTIVE'",
-        )
+             WHERE c.id = $3 AND c.account_id = $2 AND c.state = 'ACTIVE'{due}"
+        ))
         .bind(id)
         .bind(account_id)
         .bind(connection_id)
         .bind(trigger.as_str())
         .bind(now_micros());
+        if let Some(t) = due_by {
+            q = q.bind(t);
+        }
         match self.db.writer().execute(q).await {
             Ok(1) => Ok(Some(id)),
             Ok(_) => Ok(None),
@@ -108,7 +120,10 @@ impl JobStore for SqlStore {
         connection_id: Uuid,
         trigger: JobTrigger,
     ) -> Result<JobRecord> {
-        let Some(id) = self.insert_job(account_id, connection_id, trigger).await? else {
+        let Some(id) = self
+            .insert_job(account_id, connection_id, trigger, None)
+            .await?
+        else {
             return Err(StoreError::Invalid(
                 "connection is not ACTIVE in this account".into(),
             ));
@@ -138,7 +153,12 @@ impl JobStore for SqlStore {
         let mut queued = Vec::with_capacity(due.len());
         for d in due {
             match self
-                .insert_job(d.account_id, d.id, JobTrigger::Schedule)
+                .insert_job(
+                    d.account_id,
+                    d.id,
+                    JobTrigger::Schedule,
+                    Some(to_micros(now)),
+                )
                 .await
             {
                 Ok(Some(id)) => queued.push(id),
