@@ -15,7 +15,7 @@ use tributary_store::models::{
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{jobs, organizations, wire};
+use super::{destinations, jobs, organizations, wire};
 use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
@@ -255,6 +255,7 @@ pub async fn create(
     org: &OrganizationRecord,
     body: ConnectionCreate,
 ) -> ApiResult<ConnectionRecord> {
+    destinations::check_credentials(state, &body.credentials).await?;
     let id = Uuid::now_v7();
     let new = NewConnection {
         id,
@@ -292,6 +293,7 @@ pub async fn update(
         return Err(ApiError::Conflict("Connection is deleted".into()));
     }
     if let Some(creds) = &patch.credentials {
+        destinations::check_credentials(state, creds).await?;
         verify_with_vendor(state, current.vendor, creds, current.options.as_ref()).await?;
     }
     let resumed =

@@ -3,6 +3,7 @@
 //! calls here and the results back, and neither imports the other.
 
 pub mod connections;
+pub mod destinations;
 pub mod health;
 pub mod jobs;
 pub mod organizations;

@@ -22,6 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
+    app::destinations,
     auth::Caller,
     error::{ApiError, ApiResult},
     extract::{JsonBody, Query},
@@ -174,6 +175,9 @@ async fn create_webhook(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<WebhookWithSecret>)> {
     let p = parse_body(&state, &body, true)?;
+    if let Some(url) = &p.url {
+        destinations::check_url(&state, &["body", "url"], url).await?;
+    }
     let id = Uuid::now_v7();
     let secret = signing::generate_secret();
     let endpoint = state
@@ -252,6 +256,9 @@ async fn update_webhook(
 ) -> ApiResult<Json<WebhookOut>> {
     let endpoint = find(&state, &caller, &id).await?;
     let p = parse_body(&state, &body, false)?;
+    if let Some(url) = &p.url {
+        destinations::check_url(&state, &["body", "url"], url).await?;
+    }
     let changes = WebhookEndpointChanges {
         url: p.url,
         description: p.description,

@@ -14,6 +14,7 @@ mod provisioning;
 mod receiver;
 mod scale_out;
 mod secrets;
+mod security;
 mod support;
 mod sync;
 #[allow(dead_code)] // used by the dashboard browser tests
