@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
-use tributary_model::validation::{FieldError, LocItem};
+use tributary_model::validation::{has_control_characters, FieldError, LocItem};
 use utoipa::{
     openapi::{RefOr, Schema},
     PartialSchema,
@@ -94,6 +94,11 @@ impl<'a> BodyFields<'a> {
                     "string_too_short",
                     "String should have at least 1 character",
                 );
+                None
+            }
+            Value::String(s) if has_control_characters(s) => {
+                let loc = self.at(name);
+                self.errors.push(FieldError::control_characters(loc));
                 None
             }
             Value::String(s) if s.chars().count() > max => {
@@ -193,14 +198,25 @@ pub struct QueryParams {
 }
 
 impl QueryParams {
+    /// Parses a query string; a value (or name) holding control characters is refused
+    /// (422 at its name) and left out.
     pub fn parse(raw: Option<&str>) -> Self {
         let pairs = raw
             .map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default())
             .unwrap_or_default();
-        QueryParams {
-            pairs,
-            errors: Vec::new(),
+        let mut params = QueryParams::default();
+        for (k, v) in pairs {
+            if has_control_characters(&k) || has_control_characters(&v) {
+                let name: String = k.chars().filter(|c| !c.is_control()).collect();
+                params.errors.push(FieldError::control_characters(vec![
+                    "query".into(),
+                    name.into(),
+                ]));
+            } else {
+                params.pairs.push((k, v));
+            }
         }
+        params
     }
 
     /// Adds `name=value` unless the query already has `name`.
@@ -246,17 +262,21 @@ impl QueryParams {
             .collect()
     }
 
-    /// A boolean (`true/false`, `1/0`, `yes/no`, `on/off`); `default` when absent.
+    /// A boolean: `true` or `false` (any case), the one rule for every boolean
+    /// parameter; anything else is a 422. `default` when absent.
     pub fn bool(&mut self, names: &[&str], default: bool) -> bool {
         let Some((name, v)) = self.get(names) else {
             return default;
         };
-        match v.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => true,
-            "false" | "0" | "no" | "off" => false,
-            _ => {
+        match parse_bool(v) {
+            Some(b) => b,
+            None => {
                 let name = name.to_owned();
-                self.error(&name, "bool_parsing", "Input should be a valid boolean");
+                self.error(
+                    &name,
+                    "bool_parsing",
+                    "Input should be a valid boolean: true or false",
+                );
                 default
             }
         }
@@ -319,6 +339,17 @@ impl QueryParams {
         } else {
             Err(ApiError::Validation(self.errors))
         }
+    }
+}
+
+/// The boolean rule of query parameters and forms: `true` or `false`, in any case.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    if v.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if v.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 

@@ -204,6 +204,9 @@ fn read_field(obj: &Map<String, Value>, spec: &CredentialField) -> Result<String
             "Value must not be empty",
         ));
     }
+    if crate::validation::has_control_characters(&raw) {
+        return Err(FieldError::control_characters(loc));
+    }
     if raw.len() > 4096 {
         return Err(FieldError::new(
             loc,

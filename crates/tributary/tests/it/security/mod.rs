@@ -2,3 +2,4 @@
 //! test over real HTTP against the real app.
 
 mod destinations;
+mod input;
