@@ -2,4 +2,5 @@
 //! test over real HTTP against the real app.
 
 mod destinations;
+mod files;
 mod input;
