@@ -6,9 +6,12 @@ pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod layers;
 pub mod openapi;
 pub mod pagination;
+pub mod rate_limit;
 pub mod routes;
+mod server;
 pub mod state;
 pub mod telemetry;
 pub mod validate;
@@ -17,7 +20,7 @@ use std::future::Future;
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{HeaderName, Request},
+    http::{header, HeaderName, HeaderValue, Request},
     middleware,
     response::IntoResponse,
     routing::get,
@@ -26,6 +29,7 @@ use axum::{
 use tokio::net::TcpListener;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
 use utoipa_swagger_ui::SwaggerUi;
@@ -40,6 +44,16 @@ pub fn app(state: AppState) -> Router {
     let (v1, openapi) = openapi::v1();
     let body_limit = state.settings.body_limit_bytes;
     let spec = openapi.clone();
+    // Every /v1 answer is the caller's own data (some carry secrets): never cached.
+    let v1 = v1
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            layers::authenticate,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .nest("/v1", v1)
         .route("/openapi.json", get(move || async move { Json(spec) }))
@@ -53,12 +67,18 @@ pub fn app(state: AppState) -> Router {
             (axum::http::StatusCode::METHOD_NOT_ALLOWED, Json(serde_json::json!({"detail": "Method Not Allowed"}))).into_response()
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(layers::limit_uri))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            layers::nosniff(),
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(layers::sanitize_request_id))
         .with_state(state)
 }
 
@@ -68,7 +88,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let header_read_timeout = state.settings.header_read_timeout;
+    server::run(listener, app(state), header_read_timeout, shutdown).await
 }

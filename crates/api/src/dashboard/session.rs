@@ -116,7 +116,12 @@ impl FromRequestParts<AppState> for Session {
                 .sign_session(format!("csrf:{value}").as_bytes())[..18],
         );
         Ok(Session {
-            caller: Caller { account_id, key_id },
+            caller: Caller {
+                account_id,
+                key_id,
+                session_id: None,
+                addr: None,
+            },
             csrf,
         })
     }

@@ -3,4 +3,6 @@
 
 mod destinations;
 mod files;
+mod http;
 mod input;
+mod rate_limit;
