@@ -42,6 +42,7 @@ pub struct HTTPValidationError {
         (name = "Health", description = "Health history, uptime and the account summary (additive)"),
         (name = "Webhooks", description = "Signed event notifications (additive)"),
         (name = "Connectors", description = "Supported vendors"),
+        (name = "Audit", description = "Who changed what, when and from where (additive)"),
     )
 )]
 struct ApiDoc;
@@ -147,6 +148,7 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
         .merge(routes::health::summary_router())
         .merge(routes::webhooks::router())
         .merge(routes::connectors::router())
+        .merge(routes::audit::router())
 }
 
 /// The `/v1` router and its finished OpenAPI document: the route annotations, then what

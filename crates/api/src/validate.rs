@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use tributary_model::validation::{has_control_characters, FieldError, LocItem};
 use utoipa::{
@@ -308,6 +309,25 @@ impl QueryParams {
             Err(_) => {
                 self.error(name, "int_parsing", "Input should be a valid integer");
                 default
+            }
+        }
+    }
+
+    /// An RFC 3339 date-time; None when absent (or invalid: the error is recorded). A `+`
+    /// in the offset arrives as a space when the client did not encode it.
+    pub fn timestamp(&mut self, name: &str) -> Option<DateTime<Utc>> {
+        let raw = self.get(&[name]).map(|(_, v)| v.trim().to_owned())?;
+        match DateTime::parse_from_rfc3339(&raw)
+            .or_else(|_| DateTime::parse_from_rfc3339(&raw.replace(' ', "+")))
+        {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                self.error(
+                    name,
+                    "datetime_parsing",
+                    "Input should be a date-time like 2021-01-01T00:00:00+00:00",
+                );
+                None
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Integration tests of the whole application over real HTTP.
 
+mod audit;
 mod bad_input;
 mod crash;
 mod dashboard;
@@ -14,7 +15,7 @@ mod provisioning;
 mod receiver;
 mod scale_out;
 mod secrets;
-mod security;
+pub mod security;
 mod support;
 mod sync;
 #[allow(dead_code)] // used by the dashboard browser tests

@@ -6,3 +6,4 @@ mod files;
 mod http;
 mod input;
 mod rate_limit;
+pub mod sessions;
