@@ -111,6 +111,19 @@ impl UrlGuard {
         Ok(parsed)
     }
 
+    /// The published shape of a saved URL ([`crate::url_shape`]): https, a host name, a
+    /// plain path (and for webhooks a query). Hosts on the allow-list are exempt (tests
+    /// and the demo use `http://127.0.0.1:port`). `raw` is checked as sent, untrimmed.
+    pub fn check_shape(&self, raw: &str, allow_query: bool) -> Result<(), GuardError> {
+        let host = Url::parse(raw.trim())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned));
+        if host.is_some_and(|h| self.is_allowed_host(&h)) {
+            return Ok(());
+        }
+        crate::url_shape::check(raw, allow_query).map_err(GuardError::Invalid)
+    }
+
     /// The check made when a URL is saved: the static rules, then the host's addresses,
     /// which must all be public (names in `/etc/hosts` included). A name that does not
     /// resolve within `SAVE_RESOLVE_TIMEOUT` passes: the customer may save it before
