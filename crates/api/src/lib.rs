@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod layers;
 pub mod openapi;
+mod openapi_strict;
 pub mod pagination;
 pub mod rate_limit;
 pub mod routes;
@@ -57,7 +58,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/v1", v1)
         .route("/openapi.json", get(move || async move { Json(spec) }))
-        .merge(SwaggerUi::new("/docs").url("/docs/openapi.json", openapi))
+        .merge(SwaggerUi::new("/docs").external_url_unchecked("/docs/openapi.json", openapi))
         .merge(routes::ops::router())
         .merge(dashboard::router())
         .route("/", get(|| async { axum::response::Redirect::to("/dashboard") }))

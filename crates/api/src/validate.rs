@@ -135,7 +135,8 @@ impl<'a> BodyFields<'a> {
     pub fn optional_int(&mut self, name: &'static str, min: i64, max: i64) -> Option<i64> {
         match self.raw(name)? {
             Value::Null => None,
-            Value::Number(n) => match n.as_i64() {
+            // JSON has one number type: 107.0 is the integer 107 (as JSON Schema says).
+            Value::Number(n) => match n.as_i64().or_else(|| whole(n.as_f64()?)) {
                 Some(i) if i < min => {
                     self.error(
                         name,
@@ -189,6 +190,11 @@ impl<'a> BodyFields<'a> {
             Err(ApiError::Validation(self.errors))
         }
     }
+}
+
+/// A float that is a whole number within i64's range, as that integer.
+fn whole(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
 }
 
 /// A query string as name → values, preserving repeats (`a=1&a=2`).

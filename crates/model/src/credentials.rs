@@ -207,7 +207,7 @@ fn read_field(obj: &Map<String, Value>, spec: &CredentialField) -> Result<String
     if crate::validation::has_control_characters(&raw) {
         return Err(FieldError::control_characters(loc));
     }
-    if raw.len() > 4096 {
+    if raw.chars().count() > 4096 {
         return Err(FieldError::new(
             loc,
             "string_too_long",

@@ -15,7 +15,7 @@ use crate::{
 pub enum OptionKind {
     /// An RFC 3339 date-time.
     Timestamp,
-    /// A non-empty string of at most `max_len` bytes.
+    /// A non-empty string of at most `max_len` characters.
     Text { max_len: usize },
     /// A list of at most `max_items` non-empty strings.
     TextList { max_items: usize },
@@ -42,7 +42,7 @@ impl OptionField {
             (_, Value::Null) => true,
             (OptionKind::Timestamp, Value::String(s)) => DateTime::parse_from_rfc3339(s).is_ok(),
             (OptionKind::Text { max_len }, Value::String(s)) => {
-                !s.trim().is_empty() && s.len() <= max_len && !has_control_characters(s)
+                !s.trim().is_empty() && s.chars().count() <= max_len && !has_control_characters(s)
             }
             (OptionKind::TextList { max_items }, Value::Array(items)) => {
                 items.len() <= max_items

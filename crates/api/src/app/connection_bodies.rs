@@ -86,7 +86,9 @@ impl<'a> ParseContext<'a> {
             )
         })?;
         for (field, url) in creds.base_urls() {
-            if let Err(e) = self.guard.check_static(url) {
+            let raw = value.get(field).and_then(Value::as_str).unwrap_or(url);
+            let shaped = self.guard.check_shape(raw, false);
+            if let Err(e) = shaped.and_then(|()| self.guard.check_static(url).map(drop)) {
                 return Err(ApiError::invalid(
                     &["body", "credentials", field],
                     "url_not_allowed",

@@ -89,8 +89,14 @@ fn enabled(f: &mut BodyFields<'_>) -> Option<bool> {
     }
 }
 
-fn static_url_check(state: &AppState, f: &mut BodyFields<'_>, url: Option<&String>) {
-    if let Some(Err(e)) = url.map(|u| state.guard.check_static(u)) {
+/// The URL's published shape (checked as sent) and the guard's static rules.
+fn static_url_check(state: &AppState, f: &mut BodyFields<'_>, body: &Value, url: Option<&String>) {
+    let Some(url) = url else {
+        return;
+    };
+    let raw = body.get("url").and_then(Value::as_str).unwrap_or(url);
+    let checked = state.guard.check_shape(raw, true);
+    if let Err(e) = checked.and_then(|()| state.guard.check_static(url).map(drop)) {
         f.error("url", "url_not_allowed", e.to_string());
     }
 }
@@ -99,7 +105,7 @@ impl WebhookCreate {
     pub fn parse(state: &AppState, body: &Value) -> ApiResult<Self> {
         let mut f = BodyFields::documented::<Self>(body, &["body"])?;
         let url = f.required_string("url", 2048);
-        static_url_check(state, &mut f, url.as_ref());
+        static_url_check(state, &mut f, body, url.as_ref());
         let description = f.nullable_string("description", 1000).flatten();
         let event_types = event_types(&mut f).flatten();
         let enabled = enabled(&mut f);
@@ -117,7 +123,7 @@ impl WebhookUpdate {
     pub fn parse(state: &AppState, body: &Value) -> ApiResult<Self> {
         let mut f = BodyFields::documented::<Self>(body, &["body"])?;
         let url = f.nullable_string("url", 2048).flatten();
-        static_url_check(state, &mut f, url.as_ref());
+        static_url_check(state, &mut f, body, url.as_ref());
         let description = f.nullable_string("description", 1000);
         let event_types = event_types(&mut f);
         let enabled = enabled(&mut f);

@@ -2,12 +2,12 @@
 //! application layer with who, from where and what changed (never a secret), and listed
 //! at `/v1/audit-events`, filtered and paginated, on both stores.
 
-use reqwest::{header, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tributary::commands::create_key;
 
 use crate::{
-    security::sessions::{dashboard_login, pair},
+    security::sessions::{dashboard_login, form_token, page_as, pair, post_form_as},
     support::{backends, s1_credentials, TestApp},
 };
 
@@ -173,29 +173,10 @@ async fn a_change_made_in_the_dashboard_names_the_session() {
     let conn_id = conn["id"].as_str().unwrap();
     app.step().await; // the first job, so "Run now" queues a new one
     let session = pair(&dashboard_login(&app, &[]).await);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = client
-        .get(app.url(&format!("/dashboard/connections/{conn_id}")))
-        .header(header::COOKIE, &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
-    let csrf = csrf.split('"').next().unwrap();
-    let run = client
-        .post(app.url(&format!("/dashboard/connections/{conn_id}/run")))
-        .header(header::COOKIE, &session)
-        .form(&[("csrf", csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(run.status(), StatusCode::SEE_OTHER);
+    let page = page_as(&app, &session, &format!("/dashboard/connections/{conn_id}")).await;
+    let run = format!("/dashboard/connections/{conn_id}/run");
+    let status = post_form_as(&app, &session, &run, form_token(&page)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
     let items = events(&app, &format!("targetId={conn_id}&action=run")).await;
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["actor"]["type"], "dashboard");
@@ -205,15 +186,7 @@ async fn a_change_made_in_the_dashboard_names_the_session() {
         items[0]["actor"]["api_key_id"],
         login[0]["actor"]["api_key_id"]
     );
-    let audit_page = client
-        .get(app.url("/dashboard/audit?action=run"))
-        .header(header::COOKIE, &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let audit_page = page_as(&app, &session, "/dashboard/audit?action=run").await;
     assert!(audit_page.contains(conn_id), "the dashboard lists it");
     app.stop().await;
 }

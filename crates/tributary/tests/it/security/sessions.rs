@@ -68,6 +68,35 @@ pub async fn dashboard_login(app: &TestApp, extra: &[(&str, &str)]) -> String {
         .to_owned()
 }
 
+/// A dashboard page as the holder of `cookie` sees it.
+pub async fn page_as(app: &TestApp, cookie: &str, path: &str) -> String {
+    let resp = no_redirects()
+        .get(app.url(path))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    resp.text().await.unwrap()
+}
+
+/// The CSRF token of the first form on `page`.
+pub fn form_token(page: &str) -> &str {
+    let rest = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
+    rest.split('"').next().unwrap()
+}
+
+/// Posts a dashboard form (its CSRF token only) as the holder of `cookie`.
+pub async fn post_form_as(app: &TestApp, cookie: &str, path: &str, csrf: &str) -> StatusCode {
+    let resp = no_redirects()
+        .post(app.url(path))
+        .header(header::COOKIE, cookie)
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    resp.status()
+}
+
 /// The `name=value` pair of a `Set-Cookie`.
 pub fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
@@ -122,25 +151,9 @@ async fn logging_out_ends_the_session_on_the_server() {
     let app = TestApp::spawn(TestDatabase::sqlite()).await;
     let session = pair(&dashboard_login(&app, &[]).await);
     assert_eq!(dashboard_status(&app, &session).await, StatusCode::OK);
-    let page = no_redirects()
-        .get(app.url("/dashboard"))
-        .header(header::COOKIE, &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
-    let csrf = csrf.split('"').next().unwrap();
-    let out = no_redirects()
-        .post(app.url("/dashboard/logout"))
-        .header(header::COOKIE, &session)
-        .form(&[("csrf", csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let page = page_as(&app, &session, "/dashboard").await;
+    let out = post_form_as(&app, &session, "/dashboard/logout", form_token(&page)).await;
+    assert_eq!(out, StatusCode::SEE_OTHER);
     assert_eq!(
         dashboard_status(&app, &session).await,
         StatusCode::SEE_OTHER
