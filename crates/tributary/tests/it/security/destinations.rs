@@ -137,3 +137,40 @@ async fn a_job_refused_by_the_guard_is_the_customers_configuration() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn urls_take_the_shape_the_openapi_document_publishes() {
+    let app = strict_app(tributary_store::testing::TestDatabase::sqlite()).await;
+    let org = app.create_org("o").await;
+    let conns = format!("/v1/provisioning/organizations/{org}/connections");
+    for bad in [
+        "https://8.8.8.8",
+        "https://[2606:4700:4700::1111]",
+        " https://usea1.sentinelone.net",
+        "https://usea1.sentinelone.net/x y",
+        "https://usea1.sentinelone.net/?q=1",
+    ] {
+        let body = json!({"vendor": "SENTINELONE", "credentials": s1_credentials(bad, "t")});
+        let (status, body) = app.post(&conns, body).await;
+        let loc = json!(["body", "credentials", "base_url"]);
+        let refused = status == StatusCode::UNPROCESSABLE_ENTITY
+            && body["detail"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["loc"] == loc);
+        assert!(refused, "{bad:?}: {status} {body}");
+    }
+    let ok = json!({"vendor": "SENTINELONE",
+                    "credentials": s1_credentials("https://usea1-acme.sentinelone.net", "t")});
+    let (status, body) = app.post(&conns, ok).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = app
+        .post(
+            "/v1/webhooks",
+            json!({"url": "https://hooks.example.com/in?team=sec"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "webhooks may carry a query");
+    app.stop().await;
+}
