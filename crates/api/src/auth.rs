@@ -1,6 +1,8 @@
 //! API keys: `trb_` followed by 48 random hex characters (192 bits). Shown once; stored
 //! as a SHA-256 hash (the keys are high-entropy, so a slow hash adds nothing).
 
+use std::net::IpAddr;
+
 use axum::{extract::FromRequestParts, http::request::Parts};
 use chrono::Utc;
 use rand::RngCore;
@@ -40,6 +42,10 @@ pub fn hash_key(secret: &str) -> String {
 pub struct Caller {
     pub account_id: Uuid,
     pub key_id: Uuid,
+    /// The dashboard session acting, when the request came through the dashboard.
+    pub session_id: Option<Uuid>,
+    /// The client's address (the TCP peer), when known.
+    pub addr: Option<IpAddr>,
 }
 
 impl Caller {
@@ -70,6 +76,8 @@ impl Caller {
         Ok(Caller {
             account_id: key.account_id,
             key_id: key.id,
+            session_id: None,
+            addr: None,
         })
     }
 }
@@ -78,6 +86,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // `/v1` authenticates (and spends the key's budget) in `layers::authenticate`.
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(*caller);
+        }
         let header = parts
             .headers
             .get(API_KEY_HEADER)

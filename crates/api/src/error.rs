@@ -11,6 +11,8 @@ use serde_json::json;
 use tributary_model::validation::{FieldError, LocItem};
 use tributary_store::StoreError;
 
+use crate::rate_limit::Budget;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -29,6 +31,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("{0}")]
     Unavailable(String),
+    #[error("Too many requests: retry after {} s", .0.retry_after_secs.unwrap_or(1))]
+    RateLimited(Budget),
+    #[error("URL is longer than the limit of {0} bytes")]
+    UriTooLong(usize),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -57,6 +63,8 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,7 +87,11 @@ impl IntoResponse for ApiError {
             }
             other => json!({ "detail": other.to_string() }),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited(budget) = &self {
+            budget.write_headers(response.headers_mut());
+        }
+        response
     }
 }
 

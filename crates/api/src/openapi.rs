@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
 use tributary_connectors::Registry;
-use tributary_model::Category;
+use tributary_model::{Category, HealthName};
 use utoipa::{
     openapi::{
         security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use tributary_model::validation::FieldError;
 use utoipa::ToSchema;
 
-use crate::{routes, state::AppState};
+use crate::{app, openapi_strict, routes, state::AppState};
 
 /// A validation error: every problem of the request, each with its location.
 #[allow(clippy::upper_case_acronyms, non_camel_case_types)]
@@ -44,6 +44,7 @@ pub struct HTTPValidationError {
         (name = "Health", description = "Health history, uptime and the account summary (additive)"),
         (name = "Webhooks", description = "Signed event notifications (additive)"),
         (name = "Connectors", description = "Supported vendors"),
+        (name = "Audit", description = "Who changed what, when and from where (additive)"),
     )
 )]
 struct ApiDoc;
@@ -150,18 +151,50 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
         .merge(routes::health::summary_router())
         .merge(routes::webhooks::router())
         .merge(routes::connectors::router())
+        .merge(routes::audit::router())
 }
 
 /// The versioned API: the `/v1` and `/v2` routers and their finished OpenAPI document.
 pub struct Versions {
     pub v1: axum::Router<AppState>,
     pub v2: axum::Router<AppState>,
-    pub doc: utoipa::openapi::OpenApi,
+    pub doc: serde_json::Value,
+}
+
+/// The values of each comma-separated filter, by parameter name.
+fn list_filters() -> Vec<(&'static str, Vec<String>)> {
+    let registry = Registry::builtin();
+    let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    vec![
+        (
+            "healthStatusCodes",
+            HealthName::ALL
+                .iter()
+                .map(|h| h.as_str().to_owned())
+                .collect(),
+        ),
+        (
+            "vendor",
+            registry
+                .all()
+                .iter()
+                .map(|s| s.vendor.to_string())
+                .collect(),
+        ),
+        (
+            "state",
+            strings(&["PENDING", "ACTIVE", "PAUSED", "DELETED"]),
+        ),
+        ("targetType", strings(&app::audit::TARGET_TYPES)),
+        ("action", strings(&app::audit::ACTIONS)),
+    ]
 }
 
 /// Both API versions and one document: the route annotations, the v2 paths with their
-/// own server (`/v2`; the document's default server is `/v1`), then what only the whole
-/// document can say (422 bodies everywhere, the registry's vendor names).
+/// own server (`/v2`; the document's default server is `/v1`), what only the whole
+/// document can say (422 bodies everywhere, the registry's vendor names), then the
+/// strictness rules ([`openapi_strict`]), applied to the JSON because they use JSON
+/// Schema that utoipa's types do not model.
 pub fn versions() -> Versions {
     let (v1, mut doc) = v1_router().split_for_parts();
     let (v2, v2_doc) = OpenApiRouter::<AppState>::new()
@@ -177,18 +210,19 @@ pub fn versions() -> Versions {
     }
     ValidationErrors.modify(&mut doc);
     VendorNames.modify(&mut doc);
-    Versions { v1, v2, doc }
+    let mut json = serde_json::to_value(&doc).expect("the document serializes");
+    let events = tributary_engine::webhooks::events::ALL_EVENT_TYPES;
+    openapi_strict::tighten(&mut json, &Registry::builtin(), &list_filters(), events);
+    Versions { v1, v2, doc: json }
 }
 
 /// The OpenAPI document (what `tributary openapi` prints and CI compares).
-pub fn document() -> utoipa::openapi::OpenApi {
+pub fn document() -> serde_json::Value {
     versions().doc
 }
 
 pub fn document_json() -> String {
-    document()
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes")
+    serde_json::to_string_pretty(&document()).expect("the OpenAPI document serializes")
 }
 
 #[cfg(test)]
@@ -199,6 +233,74 @@ mod tests {
 
     fn doc() -> Value {
         serde_json::from_str(&document_json()).unwrap()
+    }
+
+    fn operations(doc: &Value) -> Vec<(String, &Value)> {
+        let mut ops = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                // Path-level `servers` (the v2 paths') is not an operation.
+                if method != "servers" {
+                    ops.push((format!("{method} {path}"), op));
+                }
+            }
+        }
+        ops
+    }
+
+    #[test]
+    fn the_document_is_as_strict_as_the_server() {
+        let doc = doc();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["WebhookCreate"]["required"],
+            serde_json::json!(["url"])
+        );
+        for body in [
+            "OrganizationCreate",
+            "WebhookCreate",
+            "WebhookUpdate",
+            "ConnectionUpdate",
+        ] {
+            assert_eq!(schemas[body]["additionalProperties"], false, "{body}");
+        }
+        for (name, op) in operations(&doc) {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                match p["name"].as_str().unwrap() {
+                    "limit" => {
+                        assert_eq!(p["schema"]["minimum"], 1, "{name}");
+                        assert_eq!(p["schema"]["maximum"], 1000, "{name}");
+                    }
+                    "offset" => assert_eq!(p["schema"]["minimum"], 0, "{name}"),
+                    _ => {}
+                }
+            }
+            let responses = &op["responses"];
+            for code in ["401", "429"] {
+                assert!(responses[code]["content"].is_object(), "{name} {code}");
+            }
+            assert!(
+                responses["429"]["headers"]["Retry-After"].is_object(),
+                "{name}"
+            );
+            if op.get("requestBody").is_some() {
+                assert!(responses["415"].is_object(), "{name} documents 415");
+            }
+        }
+        let create = &schemas["ConnectionCreate"];
+        assert_eq!(create["discriminator"]["propertyName"], "vendor");
+        let vendors = Registry::builtin().all().len();
+        assert_eq!(create["oneOf"].as_array().unwrap().len(), vendors);
+        let s1 = &schemas["ConnectionCreate_SENTINELONE"];
+        assert_eq!(s1["additionalProperties"], false);
+        let creds = &schemas["Credentials_SENTINELONE"];
+        assert_eq!(
+            creds["required"],
+            serde_json::json!(["base_url", "api_token"])
+        );
+        assert_eq!(creds["additionalProperties"], false);
+        let update = &schemas["ConnectionUpdate"]["properties"]["credentials"]["oneOf"];
+        assert_eq!(update.as_array().unwrap().len(), vendors + 1);
     }
 
     #[test]
@@ -232,7 +334,7 @@ mod tests {
         let observable = &schemas["Observable"]["properties"];
         assert_eq!(observable["type_id"]["enum"].as_array().unwrap().len(), 32);
         assert_eq!(observable["type"]["enum"][2], "IP_ADDRESS");
-        let page = &schemas["Page_Alert"]["allOf"][1];
+        let page = &schemas["Page_Alert"];
         assert!(page["required"]
             .as_array()
             .unwrap()

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use tributary_model::validation::{FieldError, LocItem};
+use tributary_model::validation::{has_control_characters, FieldError, LocItem};
 use utoipa::{
     openapi::{RefOr, Schema},
     PartialSchema,
@@ -96,6 +97,11 @@ impl<'a> BodyFields<'a> {
                 );
                 None
             }
+            Value::String(s) if has_control_characters(s) => {
+                let loc = self.at(name);
+                self.errors.push(FieldError::control_characters(loc));
+                None
+            }
             Value::String(s) if s.chars().count() > max => {
                 self.error(
                     name,
@@ -129,7 +135,8 @@ impl<'a> BodyFields<'a> {
     pub fn optional_int(&mut self, name: &'static str, min: i64, max: i64) -> Option<i64> {
         match self.raw(name)? {
             Value::Null => None,
-            Value::Number(n) => match n.as_i64() {
+            // JSON has one number type: 107.0 is the integer 107 (as JSON Schema says).
+            Value::Number(n) => match n.as_i64().or_else(|| whole(n.as_f64()?)) {
                 Some(i) if i < min => {
                     self.error(
                         name,
@@ -185,6 +192,11 @@ impl<'a> BodyFields<'a> {
     }
 }
 
+/// A float that is a whole number within i64's range, as that integer.
+fn whole(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+}
+
 /// A query string as name → values, preserving repeats (`a=1&a=2`).
 #[derive(Debug, Default, Clone)]
 pub struct QueryParams {
@@ -193,14 +205,25 @@ pub struct QueryParams {
 }
 
 impl QueryParams {
+    /// Parses a query string; a value (or name) holding control characters is refused
+    /// (422 at its name) and left out.
     pub fn parse(raw: Option<&str>) -> Self {
         let pairs = raw
             .map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default())
             .unwrap_or_default();
-        QueryParams {
-            pairs,
-            errors: Vec::new(),
+        let mut params = QueryParams::default();
+        for (k, v) in pairs {
+            if has_control_characters(&k) || has_control_characters(&v) {
+                let name: String = k.chars().filter(|c| !c.is_control()).collect();
+                params.errors.push(FieldError::control_characters(vec![
+                    "query".into(),
+                    name.into(),
+                ]));
+            } else {
+                params.pairs.push((k, v));
+            }
         }
+        params
     }
 
     /// Adds `name=value` unless the query already has `name`.
@@ -246,17 +269,21 @@ impl QueryParams {
             .collect()
     }
 
-    /// A boolean (`true/false`, `1/0`, `yes/no`, `on/off`); `default` when absent.
+    /// A boolean: `true` or `false` (any case), the one rule for every boolean
+    /// parameter; anything else is a 422. `default` when absent.
     pub fn bool(&mut self, names: &[&str], default: bool) -> bool {
         let Some((name, v)) = self.get(names) else {
             return default;
         };
-        match v.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => true,
-            "false" | "0" | "no" | "off" => false,
-            _ => {
+        match parse_bool(v) {
+            Some(b) => b,
+            None => {
                 let name = name.to_owned();
-                self.error(&name, "bool_parsing", "Input should be a valid boolean");
+                self.error(
+                    &name,
+                    "bool_parsing",
+                    "Input should be a valid boolean: true or false",
+                );
                 default
             }
         }
@@ -292,6 +319,25 @@ impl QueryParams {
         }
     }
 
+    /// An RFC 3339 date-time; None when absent (or invalid: the error is recorded). A `+`
+    /// in the offset arrives as a space when the client did not encode it.
+    pub fn timestamp(&mut self, name: &str) -> Option<DateTime<Utc>> {
+        let raw = self.get(&[name]).map(|(_, v)| v.trim().to_owned())?;
+        match DateTime::parse_from_rfc3339(&raw)
+            .or_else(|_| DateTime::parse_from_rfc3339(&raw.replace(' ', "+")))
+        {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                self.error(
+                    name,
+                    "datetime_parsing",
+                    "Input should be a date-time like 2021-01-01T00:00:00+00:00",
+                );
+                None
+            }
+        }
+    }
+
     /// Values of a list parameter that must each parse with `parse`.
     pub fn enum_list<T>(
         &mut self,
@@ -319,6 +365,17 @@ impl QueryParams {
         } else {
             Err(ApiError::Validation(self.errors))
         }
+    }
+}
+
+/// The boolean rule of query parameters and forms: `true` or `false`, in any case.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    if v.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if v.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 

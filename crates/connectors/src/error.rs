@@ -17,6 +17,9 @@ pub enum FailureKind {
     RateLimited,
     /// Another 4xx.
     ClientError,
+    /// The URL guard refused the destination (a base URL that resolves to a loopback,
+    /// private or special-purpose address): the customer's configuration, not the vendor.
+    Destination,
     /// 5xx after retries.
     ServerError,
     /// Connection refused or reset, DNS or TLS failure, read timeout, after retries.
@@ -30,7 +33,11 @@ pub enum FailureKind {
 impl FailureKind {
     pub fn health(self) -> HealthName {
         match self {
-            FailureKind::Unauthorized | FailureKind::Forbidden => HealthName::Unauthorized,
+            // A refused destination is fixed the way refused credentials are: the customer
+            // supplies a new credentials object (its base URL) with a PATCH.
+            FailureKind::Unauthorized | FailureKind::Forbidden | FailureKind::Destination => {
+                HealthName::Unauthorized
+            }
             FailureKind::RateLimited => HealthName::RateLimitExceeded,
             FailureKind::ClientError => HealthName::VendorClientError,
             FailureKind::ServerError | FailureKind::Network => HealthName::VendorServerError,

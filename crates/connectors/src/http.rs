@@ -65,8 +65,9 @@ pub fn build_client(guard: &UrlGuard, timeout: Duration) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 3 {
                 attempt.error("too many redirects")
-            } else if redirect_guard.check_static(attempt.url().as_str()).is_err() {
-                attempt.error("redirect to a URL the guard refuses")
+            } else if let Err(refused) = redirect_guard.check_static(attempt.url().as_str()) {
+                // The guard's own error, so the refusal is classified as one.
+                attempt.error(refused)
             } else {
                 attempt.follow()
             }
@@ -251,10 +252,10 @@ fn network_error(endpoint: &str, e: &reqwest::Error) -> Result<VendorError, Vend
     while let Some(s) = source {
         if let Some(g) = s.downcast_ref::<GuardError>() {
             return Err(VendorError::new(
-                FailureKind::ClientError,
+                FailureKind::Destination,
                 endpoint,
                 None,
-                g.to_string(),
+                format!("destination not allowed: {g}"),
             ));
         }
         source = s.source();
@@ -367,6 +368,30 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_refused_destination_fails_at_once_as_the_customers() {
+        let client = build_client(&UrlGuard::default(), Duration::from_secs(5));
+        let settings = Arc::new(HttpSettings::default());
+        let http = VendorHttp::new(
+            client.clone(),
+            Vendor::named("SENTINELONE"),
+            PaceLimits::unlimited(),
+            settings.clone(),
+        );
+        let err = http
+            .send("/x", || client.get("https://localhost:1/x"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, FailureKind::Destination, "{err}");
+        assert_eq!(err.health(), tributary_model::HealthName::Unauthorized);
+        assert!(err.message.contains("not allowed"), "{err}");
+        // Not retried: the job's retry budget is untouched.
+        assert_eq!(
+            http.budget.load(Ordering::SeqCst),
+            settings.job_retry_budget
+        );
+    }
 
     #[test]
     fn retry_after_formats() {

@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod pacing;
 pub mod registry;
 pub mod spec;
+pub mod url_shape;
 pub mod vendors;
 pub mod watermark;
 

@@ -204,7 +204,10 @@ fn read_field(obj: &Map<String, Value>, spec: &CredentialField) -> Result<String
             "Value must not be empty",
         ));
     }
-    if raw.len() > 4096 {
+    if crate::validation::has_control_characters(&raw) {
+        return Err(FieldError::control_characters(loc));
+    }
+    if raw.chars().count() > 4096 {
         return Err(FieldError::new(
             loc,
             "string_too_long",

@@ -4,6 +4,7 @@
 use chrono::DateTime;
 use serde_json::{Map, Value};
 
+use crate::validation::has_control_characters;
 use crate::{
     validation::{FieldError, LocItem},
     Vendor,
@@ -14,7 +15,7 @@ use crate::{
 pub enum OptionKind {
     /// An RFC 3339 date-time.
     Timestamp,
-    /// A non-empty string of at most `max_len` bytes.
+    /// A non-empty string of at most `max_len` characters.
     Text { max_len: usize },
     /// A list of at most `max_items` non-empty strings.
     TextList { max_items: usize },
@@ -41,13 +42,14 @@ impl OptionField {
             (_, Value::Null) => true,
             (OptionKind::Timestamp, Value::String(s)) => DateTime::parse_from_rfc3339(s).is_ok(),
             (OptionKind::Text { max_len }, Value::String(s)) => {
-                !s.trim().is_empty() && s.len() <= max_len
+                !s.trim().is_empty() && s.chars().count() <= max_len && !has_control_characters(s)
             }
             (OptionKind::TextList { max_items }, Value::Array(items)) => {
                 items.len() <= max_items
-                    && items
-                        .iter()
-                        .all(|i| i.as_str().is_some_and(|s| !s.is_empty()))
+                    && items.iter().all(|i| {
+                        i.as_str()
+                            .is_some_and(|s| !s.is_empty() && !has_control_characters(s))
+                    })
             }
             _ => false,
         }
@@ -56,8 +58,8 @@ impl OptionField {
     fn expected(&self) -> &'static str {
         match self.kind {
             OptionKind::Timestamp => "an RFC 3339 date-time",
-            OptionKind::Text { .. } => "a non-empty string",
-            OptionKind::TextList { .. } => "a list of non-empty strings",
+            OptionKind::Text { .. } => "a non-empty string without control characters",
+            OptionKind::TextList { .. } => "a list of non-empty strings without control characters",
         }
     }
 }

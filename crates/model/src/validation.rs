@@ -39,7 +39,26 @@ pub struct FieldError {
     pub kind: String,
 }
 
+/// The `type` of a string refused for holding control characters.
+pub const CONTROL_CHARACTERS: &str = "string_control_characters";
+
+/// True when `s` holds a control character: NUL, an escape (ANSI sequences), CR, LF, tab,
+/// DEL or a C1 control. No name, identifier, URL or credential needs one, and PostgreSQL
+/// refuses NUL in text.
+pub fn has_control_characters(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
 impl FieldError {
+    /// The error for a string holding control characters, at `loc`.
+    pub fn control_characters(loc: Vec<LocItem>) -> Self {
+        FieldError::new(
+            loc,
+            CONTROL_CHARACTERS,
+            "String should not contain control characters (NUL, escape sequences, CR, LF, tab)",
+        )
+    }
+
     pub fn new(loc: Vec<LocItem>, kind: &str, msg: impl Into<String>) -> Self {
         FieldError {
             loc,

@@ -2,6 +2,7 @@
 //! embedded default, one file) and PostgreSQL (scale-out: many API and worker processes
 //! on one database).
 
+pub mod audit;
 mod db;
 pub mod documents;
 mod error;

@@ -8,6 +8,7 @@ use tributary_model::{job::JobTrigger, DataExportType, Health};
 use uuid::Uuid;
 
 use crate::{
+    audit::{AuditEvent, AuditFilter, DashboardSession, NewAuditEvent},
     models::*,
     window::{ListPage, ListWindow},
     Dialect, StoreError,
@@ -334,6 +335,33 @@ pub trait WebhookStore {
     ) -> Result<Option<DeliveryRecord>>;
 }
 
+#[async_trait]
+pub trait AuditStore {
+    /// Records one audited change (its id and time are assigned here).
+    async fn record_audit(&self, event: NewAuditEvent) -> Result<AuditEvent>;
+    /// Newest first. Kept as long as job history is (no expiry).
+    async fn list_audit(
+        &self,
+        account_id: Uuid,
+        filter: &AuditFilter,
+        window: ListWindow,
+    ) -> Result<ListPage<AuditEvent>>;
+}
+
+#[async_trait]
+pub trait SessionStore {
+    async fn create_session(
+        &self,
+        account_id: Uuid,
+        key_id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<DashboardSession>;
+    /// The session, unless it ended, expired or its key was revoked.
+    async fn live_session(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<DashboardSession>>;
+    /// Ends a session (logout); false when it was not live.
+    async fn end_session(&self, account_id: Uuid, id: Uuid) -> Result<bool>;
+}
+
 /// Everything Tributary stores, on SQLite or PostgreSQL.
 #[async_trait]
 pub trait Store:
@@ -346,6 +374,8 @@ pub trait Store:
     + IdpStore
     + HealthStore
     + WebhookStore
+    + AuditStore
+    + SessionStore
     + Send
     + Sync
     + 'static

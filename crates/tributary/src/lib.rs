@@ -12,7 +12,7 @@ use std::{net::SocketAddr, sync::Arc};
 use anyhow::Context;
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
-use tributary_api::{ApiSettings, AppState};
+use tributary_api::{rate_limit::RateLimiter, AppState};
 use tributary_connectors::{guard::UrlGuard, Registry};
 use tributary_engine::{Engine, Roles};
 use tributary_store::Store;
@@ -50,14 +50,14 @@ impl App {
             &guard,
             config.engine_settings(),
         ));
+        let settings = config.api_settings();
         let state = AppState {
             store: store.clone(),
             keyring,
             engine: engine.clone(),
             guard,
-            settings: Arc::new(ApiSettings {
-                body_limit_bytes: config.body_limit_bytes,
-            }),
+            limiter: Arc::new(RateLimiter::new(settings.rate_limit)),
+            settings: Arc::new(settings),
             metrics: Some(tributary_api::telemetry::metrics_handle()),
         };
         let shutdown = CancellationToken::new();

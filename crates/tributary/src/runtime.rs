@@ -2,7 +2,7 @@
 
 use std::{
     io::{IsTerminal, Write},
-    path::Path,
+    path::{Path, PathBuf},
     sync::{Arc, Once},
 };
 
@@ -39,16 +39,19 @@ pub fn init_logging(config: &Config) {
     });
 }
 
-/// Opens the configured store, creating the data directory for SQLite.
+/// Opens the configured store, creating the data directory for SQLite. The directory is
+/// the owner's alone (0700) and so are the database and its WAL (0600): they hold
+/// alerts, devices and API-key hashes.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
+        private_dir(&config.data_dir)?;
+        if let Some(path) = sqlite_file(&url) {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                private_dir(dir)?;
+            }
+            private_database_files(&path)?;
+        }
     }
     let options = OpenOptions {
         postgres_schema: config.database_schema.clone(),
@@ -97,8 +100,8 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
         return Keyring::parse_master_key(&text)
             .with_context(|| format!("the master key file {} is not a valid key", path.display()));
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        private_dir(dir)?;
     }
     let key = Keyring::generate_master_key();
     let mut options = std::fs::OpenOptions::new();
@@ -115,4 +118,61 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
          opened. Set TRIBUTARY_MASTER_KEY (or master_key_file) in production."
     );
     Ok(Keyring::parse_master_key(&key)?)
+}
+
+/// The file of a `sqlite://PATH[?…]` URL (none for an in-memory database).
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(':')).then(|| PathBuf::from(path))
+}
+
+/// Creates `dir` (and its parents) if needed and makes it the owner's alone (0700).
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    restrict(dir, 0o700)
+}
+
+/// Creates the database file empty with mode 0600 before SQLite opens it (SQLite gives
+/// its WAL and shared-memory files the database's mode), and tightens the files of an
+/// existing database.
+fn private_database_files(db: &Path) -> anyhow::Result<()> {
+    if !db.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(db)
+            .with_context(|| format!("cannot create the database {}", db.display()))?;
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        if file.exists() {
+            restrict(&file, 0o600)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets `path`'s mode when it grants more than `mode` (Unix; elsewhere nothing to do).
+fn restrict(path: &Path, mode: u32) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        if current & !mode != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("cannot restrict the mode of {}", path.display()))?;
+            tracing::info!(path = %path.display(), from = format!("{current:o}"), to = format!("{mode:o}"), "restricted file mode");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }

@@ -1,208 +1,31 @@
 //! Connections: create, update (new credentials are verified with the vendor first),
-//! delete, test, and finding a caller's connection. Request bodies parse into the types
-//! the OpenAPI document publishes.
+//! delete, test, and finding a caller's connection; each change is audited. Request
+//! bodies are in [`super::connection_bodies`].
 
 use chrono::Utc;
 use serde_json::Value;
-use tributary_connectors::{guard::UrlGuard, Registry, VendorSpec};
+use tributary_connectors::VendorSpec;
 use tributary_engine::{probe::CredentialCheck, webhooks::events};
-use tributary_model::{
-    credentials::Credentials, job::JobTrigger, options::parse_options, ConnectionState, Vendor,
-};
+use tributary_model::{credentials::Credentials, job::JobTrigger, ConnectionState, Vendor};
 use tributary_store::models::{
     ConnectionChanges, ConnectionRecord, NewConnection, NewWebhookEvent, OrganizationRecord,
 };
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{jobs, organizations, wire};
+pub use super::connection_bodies::{
+    ConnectionCreate, ConnectionUpdate, ParseContext, DEFAULT_REFRESH_INTERVAL_SECS,
+    DEFAULT_TIMEOUT_SECS, REFRESH_BOUNDS, TIMEOUT_BOUNDS,
+};
+use super::{
+    audit::{self, Changes, Target},
+    destinations, jobs, organizations, wire,
+};
 use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
     state::AppState,
-    validate::{path_uuid, BodyFields},
+    validate::path_uuid,
 };
-
-/// Default seconds between scheduled jobs (4 hours).
-pub const DEFAULT_REFRESH_INTERVAL_SECS: i64 = 14_400;
-/// Default job time limit (30 minutes).
-pub const DEFAULT_TIMEOUT_SECS: i64 = 1_800;
-/// `refresh_interval_secs` bounds: one minute to 30 days.
-pub const REFRESH_BOUNDS: (i64, i64) = (60, 2_592_000);
-/// `timeout_secs` bounds: ten seconds to one day.
-pub const TIMEOUT_BOUNDS: (i64, i64) = (10, 86_400);
-
-/// Body of a create-connection request.
-#[derive(Debug, ToSchema)]
-pub struct ConnectionCreate {
-    pub vendor: Vendor,
-    /// The vendor's credential object (`GET /v1/connectors` lists each vendor's fields).
-    /// Write-only: never returned.
-    #[schema(value_type = Object)]
-    pub credentials: Credentials,
-    /// Your own external reference for this connection (at most 255 characters).
-    pub identifier: Option<String>,
-    /// Seconds between scheduled jobs, 60–2592000 (default 14400).
-    #[schema(minimum = 60, maximum = 2592000)]
-    pub refresh_interval_secs: Option<i64>,
-    /// Job time limit in seconds, 10–86400 (default 1800).
-    #[schema(minimum = 10, maximum = 86400)]
-    pub timeout_secs: Option<i64>,
-    /// Vendor options: `init_load_timestamp` for every vendor, and each vendor's own
-    /// (`GET /v1/connectors` lists them).
-    #[schema(value_type = Option<Object>)]
-    pub options: Option<Value>,
-}
-
-/// Body of a PATCH: every field optional; a PATCH without `state` keeps the state.
-#[derive(Debug, Default, ToSchema)]
-pub struct ConnectionUpdate {
-    /// New credentials: validated against the vendor before they are saved.
-    #[schema(value_type = Option<Object>)]
-    pub credentials: Option<Credentials>,
-    /// A new identifier; null clears it.
-    #[schema(value_type = Option<String>)]
-    pub identifier: Option<Option<String>>,
-    /// `ACTIVE` or `PAUSED` (use DELETE to delete).
-    pub state: Option<ConnectionState>,
-    #[schema(minimum = 60, maximum = 2592000)]
-    pub refresh_interval_secs: Option<i64>,
-    #[schema(minimum = 10, maximum = 86400)]
-    pub timeout_secs: Option<i64>,
-}
-
-/// What parsing a body needs besides the body: the vendors and the outbound URL guard.
-#[derive(Clone, Copy)]
-pub struct ParseContext<'a> {
-    pub registry: &'a Registry,
-    pub guard: &'a UrlGuard,
-}
-
-impl<'a> ParseContext<'a> {
-    pub fn of(state: &'a AppState) -> Self {
-        ParseContext {
-            registry: state.engine.registry(),
-            guard: &state.guard,
-        }
-    }
-
-    /// Parses credentials for `spec` and applies the outbound URL guard to its base URLs.
-    /// Errors are located under `["body", "credentials"]`.
-    pub fn credentials(&self, spec: &VendorSpec, value: &Value) -> ApiResult<Credentials> {
-        let creds = spec.parse_credentials(value).map_err(|errs| {
-            ApiError::Validation(
-                errs.into_iter()
-                    .map(|e| e.under(&["body", "credentials"]))
-                    .collect(),
-            )
-        })?;
-        for (field, url) in creds.base_urls() {
-            if let Err(e) = self.guard.check_static(url) {
-                return Err(ApiError::invalid(
-                    &["body", "credentials", field],
-                    "url_not_allowed",
-                    e.to_string(),
-                ));
-            }
-        }
-        Ok(creds)
-    }
-}
-
-/// Moves validation errors of a nested parse into `errors`; other errors end the parse.
-fn collect<T>(
-    result: ApiResult<T>,
-    errors: &mut Vec<tributary_model::validation::FieldError>,
-) -> ApiResult<Option<T>> {
-    match result {
-        Ok(t) => Ok(Some(t)),
-        Err(ApiError::Validation(e)) => {
-            errors.extend(e);
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-impl ConnectionCreate {
-    /// Parses and validates a create body, reporting every problem at once.
-    pub fn parse(body: &Value, cx: ParseContext<'_>) -> ApiResult<Self> {
-        let mut f = BodyFields::documented::<Self>(body, &["body"])?;
-        let spec = f.required("vendor").and_then(|v| {
-            match v.as_str().map(|name| cx.registry.parse(name)) {
-                Some(Ok(spec)) => Some(spec),
-                _ => {
-                    let expected = cx.registry.names();
-                    f.error("vendor", "enum", format!("Input should be {expected}"));
-                    None
-                }
-            }
-        });
-        let credentials = f.required("credentials");
-        let identifier = f.nullable_string("identifier", 255).flatten();
-        let refresh = f.optional_int("refresh_interval_secs", REFRESH_BOUNDS.0, REFRESH_BOUNDS.1);
-        let timeout = f.optional_int("timeout_secs", TIMEOUT_BOUNDS.0, TIMEOUT_BOUNDS.1);
-        let options_raw = f.raw("options");
-        let (mut creds, mut options) = (None, None);
-        if let Some(spec) = spec {
-            if let Some(c) = credentials {
-                creds = collect(cx.credentials(spec, c), &mut f.errors)?;
-            }
-            match options_raw.map(|o| parse_options(spec.vendor, spec.options, o)) {
-                Some(Ok(o)) => options = o,
-                Some(Err(e)) => f
-                    .errors
-                    .extend(e.into_iter().map(|e| e.under(&["body", "options"]))),
-                None => {}
-            }
-        }
-        f.finish()?;
-        Ok(ConnectionCreate {
-            vendor: spec.expect("validated").vendor,
-            credentials: creds.expect("validated"),
-            identifier,
-            refresh_interval_secs: refresh,
-            timeout_secs: timeout,
-            options,
-        })
-    }
-}
-
-impl ConnectionUpdate {
-    /// Parses and validates a PATCH body of a connection to `spec`'s vendor.
-    pub fn parse(body: &Value, spec: &VendorSpec, cx: ParseContext<'_>) -> ApiResult<Self> {
-        let mut f = BodyFields::documented::<Self>(body, &["body"])?;
-        let creds_raw = f.raw("credentials").filter(|v| !v.is_null());
-        let identifier = f.nullable_string("identifier", 255);
-        let state = match f.raw("state") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s == "ACTIVE" => Some(ConnectionState::Active),
-            Some(Value::String(s)) if s == "PAUSED" => Some(ConnectionState::Paused),
-            Some(_) => {
-                f.error(
-                    "state",
-                    "enum",
-                    "Input should be 'ACTIVE' or 'PAUSED' (use DELETE to delete)",
-                );
-                None
-            }
-        };
-        let refresh = f.optional_int("refresh_interval_secs", REFRESH_BOUNDS.0, REFRESH_BOUNDS.1);
-        let timeout = f.optional_int("timeout_secs", TIMEOUT_BOUNDS.0, TIMEOUT_BOUNDS.1);
-        let credentials = match creds_raw {
-            Some(raw) => collect(cx.credentials(spec, raw), &mut f.errors)?,
-            None => None,
-        };
-        f.finish()?;
-        Ok(ConnectionUpdate {
-            credentials,
-            identifier,
-            state,
-            refresh_interval_secs: refresh,
-            timeout_secs: timeout,
-        })
-    }
-}
 
 /// The spec of a stored connection's vendor (a vendor this build no longer knows is an
 /// operator problem: 500).
@@ -255,6 +78,7 @@ pub async fn create(
     org: &OrganizationRecord,
     body: ConnectionCreate,
 ) -> ApiResult<ConnectionRecord> {
+    destinations::check_credentials(state, &body.credentials).await?;
     let id = Uuid::now_v7();
     let new = NewConnection {
         id,
@@ -270,10 +94,32 @@ pub async fn create(
         sealed_credentials: seal(state, id, &body.credentials),
         next_run_at: Some(Utc::now()),
     };
+    let credential_fields = credential_names(&body.credentials);
     let record = state
         .store
         .create_connection(caller.account_id, new)
         .await?;
+    let mut changes = Changes::default();
+    changes
+        .field("vendor", Value::Null, record.vendor)
+        .field("organization_id", Value::Null, record.organization_id)
+        .field("identifier", Value::Null, &record.identifier)
+        .field(
+            "refresh_interval_secs",
+            Value::Null,
+            record.refresh_interval_secs,
+        )
+        .field("timeout_secs", Value::Null, record.timeout_secs)
+        .field("options", Value::Null, &record.options)
+        .credentials(credential_fields);
+    audit::record(
+        state,
+        caller,
+        "created",
+        Target::Connection(record.id),
+        changes,
+    )
+    .await;
     publish(state, connection_event(events::CONNECTION_CREATED, &record)).await;
     jobs::enqueue(state, caller, record.id, JobTrigger::Created).await?;
     Ok(record)
@@ -292,11 +138,17 @@ pub async fn update(
         return Err(ApiError::Conflict("Connection is deleted".into()));
     }
     if let Some(creds) = &patch.credentials {
+        destinations::check_credentials(state, creds).await?;
         verify_with_vendor(state, current.vendor, creds, current.options.as_ref()).await?;
     }
     let resumed =
         patch.state == Some(ConnectionState::Active) && current.state != ConnectionState::Active;
     let new_credentials = patch.credentials.is_some();
+    let changed_fields = patch
+        .credentials
+        .as_ref()
+        .map(|c| changed_credentials(state, current, c))
+        .unwrap_or_default();
     let changes = ConnectionChanges {
         sealed_credentials: patch
             .credentials
@@ -315,6 +167,25 @@ pub async fn update(
         .update_connection(caller.account_id, current.id, changes)
         .await?
         .ok_or_else(|| ApiError::not_found("Connection"))?;
+    let mut changes = Changes::default();
+    changes
+        .field("identifier", &current.identifier, &updated.identifier)
+        .field("state", current.state, updated.state)
+        .field(
+            "refresh_interval_secs",
+            current.refresh_interval_secs,
+            updated.refresh_interval_secs,
+        )
+        .field("timeout_secs", current.timeout_secs, updated.timeout_secs)
+        .credentials(changed_fields);
+    audit::record(
+        state,
+        caller,
+        "updated",
+        Target::Connection(updated.id),
+        changes,
+    )
+    .await;
     if new_credentials || resumed {
         let trigger = if new_credentials {
             JobTrigger::CredentialsUpdated
@@ -345,6 +216,16 @@ pub async fn delete(
         .update_connection(caller.account_id, current.id, changes)
         .await?
         .ok_or_else(|| ApiError::not_found("Connection"))?;
+    let mut changes = Changes::default();
+    changes.field("state", current.state, updated.state);
+    audit::record(
+        state,
+        caller,
+        "deleted",
+        Target::Connection(updated.id),
+        changes,
+    )
+    .await;
     publish(
         state,
         connection_event(events::CONNECTION_DELETED, &updated),
@@ -354,8 +235,38 @@ pub async fn delete(
 }
 
 /// Checks the saved credentials: one minimal request per data export.
-pub async fn test(state: &AppState, conn: &ConnectionRecord) -> ApiResult<CredentialCheck> {
+pub async fn test(
+    state: &AppState,
+    caller: &Caller,
+    conn: &ConnectionRecord,
+) -> ApiResult<CredentialCheck> {
     let spec = spec_of(state, conn.vendor)?;
+    let json = open_credentials(state, conn)?;
+    let creds = spec.parse_credentials(&json).map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!(
+            "stored credentials of {} do not parse",
+            conn.id
+        ))
+    })?;
+    let check = state
+        .engine
+        .check_credentials(spec, &creds, conn.options.as_ref())
+        .await;
+    let mut changes = Changes::default();
+    changes.field("is_valid", Value::Null, check.is_valid);
+    audit::record(
+        state,
+        caller,
+        "tested",
+        Target::Connection(conn.id),
+        changes,
+    )
+    .await;
+    Ok(check)
+}
+
+/// The saved credentials of `conn`, opened (as their sealable JSON object).
+fn open_credentials(state: &AppState, conn: &ConnectionRecord) -> ApiResult<Value> {
     let plain = state
         .keyring
         .open(conn.id, &conn.sealed_credentials)
@@ -365,17 +276,25 @@ pub async fn test(state: &AppState, conn: &ConnectionRecord) -> ApiResult<Creden
                 conn.id
             ))
         })?;
-    let json: Value = serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(e.into()))?;
-    let creds = spec.parse_credentials(&json).map_err(|_| {
-        ApiError::Internal(anyhow::anyhow!(
-            "stored credentials of {} do not parse",
-            conn.id
-        ))
-    })?;
-    Ok(state
-        .engine
-        .check_credentials(spec, &creds, conn.options.as_ref())
-        .await)
+    serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// The names of the credential fields a PATCH changes (compared with the saved ones;
+/// every field when they cannot be opened).
+fn changed_credentials(
+    state: &AppState,
+    conn: &ConnectionRecord,
+    new: &Credentials,
+) -> Vec<String> {
+    let new = new.to_sealable_json();
+    let old = open_credentials(state, conn).unwrap_or(Value::Null);
+    audit::changed_credential_fields(&old, &new)
+}
+
+/// The names of the credential fields given.
+fn credential_names(creds: &Credentials) -> Vec<String> {
+    let json = creds.to_sealable_json();
+    audit::changed_credential_fields(&Value::Null, &json)
 }
 
 fn seal(state: &AppState, connection_id: Uuid, creds: &Credentials) -> Vec<u8> {
@@ -432,70 +351,5 @@ fn connection_event(kind: &str, c: &ConnectionRecord) -> NewWebhookEvent {
 async fn publish(state: &AppState, event: NewWebhookEvent) {
     if let Err(e) = state.store.publish_event(event).await {
         tracing::error!(error = %e, "could not write a webhook event");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-    use crate::validate::assert_parser_follows_schema;
-
-    fn cx() -> (Registry, UrlGuard) {
-        (Registry::builtin(), UrlGuard::from_list("127.0.0.1"))
-    }
-
-    #[test]
-    fn bodies_parse_into_the_published_types() {
-        let (registry, guard) = cx();
-        let cx = ParseContext {
-            registry: &registry,
-            guard: &guard,
-        };
-        assert_parser_follows_schema::<ConnectionCreate, _>(|b| ConnectionCreate::parse(b, cx));
-        let spec = registry.parse("SENTINELONE").unwrap();
-        let update = ConnectionUpdate::parse(&json!({}), spec, cx).unwrap();
-        assert!(update.credentials.is_none() && update.state.is_none());
-        assert_parser_follows_schema::<ConnectionUpdate, _>(|b| {
-            // Nothing in a PATCH is required; refuse `{}` here to reach the check.
-            if b.as_object().is_some_and(|o| o.is_empty()) {
-                return Err(ApiError::Validation(vec![]));
-            }
-            ConnectionUpdate::parse(b, spec, cx)
-        });
-    }
-
-    #[test]
-    fn a_create_names_every_problem_and_the_known_vendors() {
-        let (registry, guard) = cx();
-        let cx = ParseContext {
-            registry: &registry,
-            guard: &guard,
-        };
-        let Err(ApiError::Validation(errors)) = ConnectionCreate::parse(
-            &json!({"vendor": "QUALYSX", "credentials": {}, "timeout_secs": 1, "x": 1}),
-            cx,
-        ) else {
-            panic!("refused")
-        };
-        let kinds: Vec<(&str, String)> = errors
-            .iter()
-            .map(|e| (e.kind.as_str(), serde_json::to_string(&e.loc).unwrap()))
-            .collect();
-        assert!(
-            kinds.contains(&("enum", "[\"body\",\"vendor\"]".into())),
-            "{kinds:?}"
-        );
-        assert!(kinds.contains(&("greater_than_equal", "[\"body\",\"timeout_secs\"]".into())));
-        assert!(kinds.contains(&("extra_forbidden", "[\"body\",\"x\"]".into())));
-        assert!(errors[0].msg.contains("'CROWDSTRIKE'"), "{}", errors[0].msg);
-        let ok = ConnectionCreate::parse(
-            &json!({"vendor": "SENTINELONE",
-                    "credentials": {"base_url": "http://127.0.0.1:9", "api_token": "t"}}),
-            cx,
-        )
-        .unwrap();
-        assert_eq!(ok.vendor, Vendor::named("SENTINELONE"));
     }
 }

@@ -2,7 +2,6 @@
 //! pagination only (signed cursors, no offsets, no totals), and rendering from the stored
 //! documents. `/v2/vulnerability_findings` and the dashboard list through here.
 
-use chrono::{DateTime, Utc};
 use tributary_model::{
     page::Page,
     vms::{FindingSeverity, FindingState},
@@ -104,22 +103,9 @@ fn wire_values<'a>(values: impl Iterator<Item = &'a str>) -> String {
     values.collect::<Vec<_>>().join(", ")
 }
 
-/// A date-time parameter in microseconds (`+` in an offset may arrive as a space).
+/// A date-time parameter in microseconds.
 fn since(params: &mut QueryParams, name: &str) -> Option<i64> {
-    let raw = params.get(&[name]).map(|(_, v)| v.trim().to_owned())?;
-    match DateTime::parse_from_rfc3339(&raw)
-        .or_else(|_| DateTime::parse_from_rfc3339(&raw.replace(' ', "+")))
-    {
-        Ok(t) => Some(t.with_timezone(&Utc).timestamp_micros()),
-        Err(_) => {
-            params.error(
-                name,
-                "datetime_parsing",
-                "Input should be a date-time like 2021-01-01T00:00:00+00:00",
-            );
-            None
-        }
-    }
+    params.timestamp(name).map(|t| t.timestamp_micros())
 }
 
 fn key(f: &StoredFinding) -> SortKey {

@@ -5,6 +5,7 @@ use tributary_model::{job::JobTrigger, ConnectionState};
 use tributary_store::models::{ConnectionRecord, JobRecord};
 use uuid::Uuid;
 
+use super::audit::{self, Changes, Target};
 use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
@@ -39,7 +40,12 @@ pub async fn run_now(
         )));
     }
     match enqueue(state, caller, conn.id, JobTrigger::Manual).await? {
-        Enqueued::Queued(job) => Ok(job),
+        Enqueued::Queued(job) => {
+            let mut changes = Changes::default();
+            changes.field("job_id", serde_json::Value::Null, job.id);
+            audit::record(state, caller, "run", Target::Connection(conn.id), changes).await;
+            Ok(job)
+        }
         Enqueued::AlreadyActive(id) => Err(ApiError::Conflict(format!(
             "Job {id} is already queued or running for this connection"
         ))),

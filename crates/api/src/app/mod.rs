@@ -2,11 +2,15 @@
 //! through. API routes and dashboard pages are thin adapters: they translate HTTP into
 //! calls here and the results back, and neither imports the other.
 
+pub mod audit;
+pub mod connection_bodies;
 pub mod connections;
+pub mod destinations;
 pub mod findings;
 pub mod health;
 pub mod idp;
 pub mod jobs;
 pub mod organizations;
 pub mod records;
+pub mod webhooks;
 pub mod wire;

@@ -2,7 +2,6 @@
 //! keyset-cursor pagination, and rendering from the stored documents. `/v1/edr/*` and the
 //! dashboard's record pages both list through here.
 
-use chrono::{DateTime, Utc};
 use tributary_connectors::Registry;
 use tributary_model::{
     edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform},
@@ -198,22 +197,9 @@ pub(crate) fn updated_since(params: &mut QueryParams, pagination: &Pagination) -
 /// `updatedSince` in microseconds. A `+` in the offset arrives as a space when the
 /// client did not encode it.
 fn parse_updated_since(params: &mut QueryParams) -> Option<i64> {
-    let raw = params
-        .get(&["updatedSince"])
-        .map(|(_, v)| v.trim().to_owned())?;
-    match DateTime::parse_from_rfc3339(&raw)
-        .or_else(|_| DateTime::parse_from_rfc3339(&raw.replace(' ', "+")))
-    {
-        Ok(t) => Some(t.with_timezone(&Utc).timestamp_micros()),
-        Err(_) => {
-            params.error(
-                "updatedSince",
-                "datetime_parsing",
-                "Input should be a date-time like 2021-01-01T00:00:00+00:00",
-            );
-            None
-        }
-    }
+    params
+        .timestamp("updatedSince")
+        .map(|t| t.timestamp_micros())
 }
 
 /// The `vendor` filter: EDR vendors by their record name.

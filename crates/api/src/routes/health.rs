@@ -48,7 +48,7 @@ async fn test_connection(
     Path((org_id, conn_id)): Path<(String, String)>,
 ) -> ApiResult<Json<CredentialCheck>> {
     let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
-    Ok(Json(connections::test(&state, &conn).await?))
+    Ok(Json(connections::test(&state, &caller, &conn).await?))
 }
 
 /// One change of a connection's health.

@@ -1,5 +1,6 @@
 //! Route modules, one per resource.
 
+pub mod audit;
 pub mod connections;
 pub mod connectors;
 mod data;

@@ -15,7 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     app::{organizations, wire},
     auth::Caller,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     extract::{JsonBody, Query},
     pagination::{CursorCodec, Pagination},
     state::AppState,
@@ -67,10 +67,7 @@ async fn create_organization(
         name: body.name,
         identifier: body.identifier,
     };
-    let created = state
-        .store
-        .create_organization(caller.account_id, org)
-        .await?;
+    let created = organizations::create(&state, &caller, org).await?;
     Ok(Json(wire::organization(&created)))
 }
 
@@ -138,13 +135,8 @@ async fn delete_organization(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Organization>> {
     let org = organizations::live(&state, &caller, &id).await?;
-    let deleted = state
-        .store
-        .delete_organization(caller.account_id, org.id)
-        .await?;
-    deleted
-        .map(|o| Json(wire::organization(&o)))
-        .ok_or_else(|| ApiError::not_found("Organization"))
+    let deleted = organizations::delete(&state, &caller, &org).await?;
+    Ok(Json(wire::organization(&deleted)))
 }
 
 #[cfg(test)]

@@ -6,15 +6,11 @@ use axum::{
     Json,
 };
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use tributary_engine::webhooks::{events::ALL_EVENT_TYPES, signing};
 use tributary_model::page::Page;
 use tributary_store::{
-    models::{
-        DeliveryAttempt, DeliveryRecord, NewWebhookEndpoint, WebhookEndpoint,
-        WebhookEndpointChanges,
-    },
+    models::{DeliveryAttempt, DeliveryRecord, WebhookEndpoint},
     SortKey,
 };
 use utoipa::ToSchema;
@@ -22,12 +18,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
+    app::webhooks::{self, WebhookCreate, WebhookUpdate},
     auth::Caller,
     error::{ApiError, ApiResult},
     extract::{JsonBody, Query},
     pagination::{CursorCodec, Pagination},
     state::AppState,
-    validate::{path_uuid, BodyFields},
+    validate::path_uuid,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -82,114 +79,16 @@ pub struct WebhookWithSecret {
     pub secret: String,
 }
 
-/// Body of create (all fields) and update (all optional).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct WebhookIn {
-    /// An https URL on a public address.
-    pub url: Option<String>,
-    pub description: Option<String>,
-    /// `connection.health_changed`, `connection.created`, `connection.deleted`, `job.failed`,
-    /// `webhook_endpoint.disabled`; null for every type except `job.failed`.
-    pub event_types: Option<Vec<String>>,
-    pub enabled: Option<bool>,
-}
-
-struct Parsed {
-    url: Option<String>,
-    description: Option<Option<String>>,
-    event_types: Option<Option<Vec<String>>>,
-    enabled: Option<bool>,
-}
-
-fn parse_body(state: &AppState, body: &Value, creating: bool) -> ApiResult<Parsed> {
-    let mut f = BodyFields::new(body, &["body"])?;
-    let url = if creating {
-        f.required_string("url", 2048)
-    } else {
-        f.nullable_string("url", 2048).flatten()
-    };
-    if let Some(u) = &url {
-        if let Err(e) = state.guard.check_static(u) {
-            f.error("url", "url_not_allowed", e.to_string());
-        }
-    }
-    let description = f.nullable_string("description", 1000);
-    let event_types = match f.raw("event_types") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::Array(items)) => {
-            let mut types = Vec::new();
-            for item in items {
-                match item.as_str() {
-                    Some(t) if ALL_EVENT_TYPES.contains(&t) => types.push(t.to_owned()),
-                    _ => f.error(
-                        "event_types",
-                        "enum",
-                        format!(
-                            "Each event type should be one of {}",
-                            ALL_EVENT_TYPES.join(", ")
-                        ),
-                    ),
-                }
-            }
-            Some(Some(types))
-        }
-        Some(_) => {
-            f.error("event_types", "list_type", "Input should be a valid list");
-            None
-        }
-    };
-    let enabled = match f.raw("enabled") {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => {
-            f.error("enabled", "bool_type", "Input should be a valid boolean");
-            None
-        }
-    };
-    f.finish()?;
-    Ok(Parsed {
-        url,
-        description,
-        event_types,
-        enabled,
-    })
-}
-
-async fn find(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<WebhookEndpoint> {
-    let id = path_uuid("webhook_id", raw)?;
-    state
-        .store
-        .get_endpoint(caller.account_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Webhook endpoint"))
-}
-
 /// Create a webhook endpoint. The response holds its signing secret, shown only this once.
-#[utoipa::path(post, path = "/webhooks", tag = "Webhooks", request_body = WebhookIn,
+#[utoipa::path(post, path = "/webhooks", tag = "Webhooks", request_body = WebhookCreate,
     responses((status = 201, body = WebhookWithSecret), (status = 401), (status = 422)), security(("api_key" = [])))]
 async fn create_webhook(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<WebhookWithSecret>)> {
-    let p = parse_body(&state, &body, true)?;
-    let id = Uuid::now_v7();
-    let secret = signing::generate_secret();
-    let endpoint = state
-        .store
-        .create_endpoint(
-            caller.account_id,
-            NewWebhookEndpoint {
-                id,
-                url: p.url.expect("validated"),
-                description: p.description.flatten(),
-                event_types: p.event_types.flatten(),
-                enabled: p.enabled.unwrap_or(true),
-                sealed_secret: state.keyring.seal(id, secret.as_bytes()),
-            },
-        )
-        .await?;
+    let body = WebhookCreate::parse(&state, &body)?;
+    let (endpoint, secret) = webhooks::create(&state, &caller, body).await?;
     Ok((
         StatusCode::CREATED,
         Json(WebhookWithSecret {
@@ -238,11 +137,11 @@ async fn get_webhook(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WebhookOut>> {
-    Ok(Json(find(&state, &caller, &id).await?.into()))
+    Ok(Json(webhooks::find(&state, &caller, &id).await?.into()))
 }
 
 /// Update a webhook endpoint; `enabled: true` re-enables an endpoint Tributary disabled.
-#[utoipa::path(patch, path = "/webhooks/{webhook_id}", tag = "Webhooks", params(("webhook_id" = Uuid, Path)), request_body = WebhookIn,
+#[utoipa::path(patch, path = "/webhooks/{webhook_id}", tag = "Webhooks", params(("webhook_id" = Uuid, Path)), request_body = WebhookUpdate,
     responses((status = 200, body = WebhookOut), (status = 401), (status = 404), (status = 422)), security(("api_key" = [])))]
 async fn update_webhook(
     State(state): State<AppState>,
@@ -250,22 +149,10 @@ async fn update_webhook(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<WebhookOut>> {
-    let endpoint = find(&state, &caller, &id).await?;
-    let p = parse_body(&state, &body, false)?;
-    let changes = WebhookEndpointChanges {
-        url: p.url,
-        description: p.description,
-        event_types: p.event_types,
-        enabled: p.enabled,
-        rotate: None,
-    };
-    let updated = state
-        .store
-        .update_endpoint(caller.account_id, endpoint.id, changes)
-        .await?;
-    updated
-        .map(|e| Json(e.into()))
-        .ok_or_else(|| ApiError::not_found("Webhook endpoint"))
+    let endpoint = webhooks::find(&state, &caller, &id).await?;
+    let body = WebhookUpdate::parse(&state, &body)?;
+    let updated = webhooks::update(&state, &caller, &endpoint, body).await?;
+    Ok(Json(updated.into()))
 }
 
 /// Delete a webhook endpoint; its pending deliveries are cancelled.
@@ -276,11 +163,8 @@ async fn delete_webhook(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let endpoint = find(&state, &caller, &id).await?;
-    state
-        .store
-        .delete_endpoint(caller.account_id, endpoint.id)
-        .await?;
+    let endpoint = webhooks::find(&state, &caller, &id).await?;
+    webhooks::delete(&state, &caller, &endpoint).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -293,22 +177,8 @@ async fn rotate_secret(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WebhookWithSecret>> {
-    let endpoint = find(&state, &caller, &id).await?;
-    let secret = signing::generate_secret();
-    let overlap = chrono::Duration::from_std(state.engine.settings().webhooks.rotation_overlap)
-        .unwrap_or_default();
-    let changes = WebhookEndpointChanges {
-        rotate: Some((
-            state.keyring.seal(endpoint.id, secret.as_bytes()),
-            Utc::now() + overlap,
-        )),
-        ..Default::default()
-    };
-    let updated = state
-        .store
-        .update_endpoint(caller.account_id, endpoint.id, changes)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Webhook endpoint"))?;
+    let endpoint = webhooks::find(&state, &caller, &id).await?;
+    let (updated, secret) = webhooks::rotate_secret(&state, &caller, &endpoint).await?;
     Ok(Json(WebhookWithSecret {
         endpoint: updated.into(),
         secret,
@@ -379,7 +249,7 @@ async fn list_deliveries(
     Path(id): Path<String>,
     Query(mut params): Query,
 ) -> ApiResult<Json<Page<DeliveryOut>>> {
-    let endpoint = find(&state, &caller, &id).await?;
+    let endpoint = webhooks::find(&state, &caller, &id).await?;
     let pagination = Pagination::parse(&mut params);
     params.finish()?;
     let codec = CursorCodec::new(&state.keyring, &format!("deliveries:{}", endpoint.id));
@@ -410,7 +280,7 @@ async fn get_delivery(
     caller: Caller,
     Path((id, delivery)): Path<(String, String)>,
 ) -> ApiResult<Json<DeliveryOut>> {
-    let endpoint = find(&state, &caller, &id).await?;
+    let endpoint = webhooks::find(&state, &caller, &id).await?;
     let delivery = path_uuid("delivery_id", &delivery)?;
     let d = state
         .store
@@ -430,17 +300,8 @@ async fn redeliver(
     caller: Caller,
     Path((id, delivery)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<DeliveryOut>)> {
-    let endpoint = find(&state, &caller, &id).await?;
-    if !endpoint.enabled {
-        return Err(ApiError::Conflict(
-            "The webhook endpoint is disabled; enable it first".into(),
-        ));
-    }
+    let endpoint = webhooks::find(&state, &caller, &id).await?;
     let delivery = path_uuid("delivery_id", &delivery)?;
-    let d = state
-        .store
-        .redeliver(caller.account_id, endpoint.id, delivery)
-        .await?;
-    d.map(|d| (StatusCode::ACCEPTED, Json(d.into())))
-        .ok_or_else(|| ApiError::not_found("Delivery"))
+    let d = webhooks::redeliver(&state, &caller, &endpoint, delivery).await?;
+    Ok((StatusCode::ACCEPTED, Json(d.into())))
 }

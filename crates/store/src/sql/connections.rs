@@ -28,7 +28,12 @@ pub(super) async fn fetch_connection(
 }
 
 /// Appends `AND col IN ($n, …)` for a non-empty list.
-fn push_in(sql: &mut String, q: &mut Query, col: &str, values: impl IntoIterator<Item = String>) {
+pub(super) fn push_in(
+    sql: &mut String,
+    q: &mut Query,
+    col: &str,
+    values: impl IntoIterator<Item = String>,
+) {
     let placeholders: Vec<String> = values.into_iter().map(|v| q.push_arg(v)).collect();
     if !placeholders.is_empty() {
         sql.push_str(&format!(" AND {col} IN ({})", placeholders.join(", ")));

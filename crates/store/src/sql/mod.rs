@@ -2,6 +2,7 @@
 //! through [`crate::db`]. Each backend has its own connection setup and migrations.
 
 mod accounts;
+mod audit;
 mod connections;
 mod findings;
 mod health;

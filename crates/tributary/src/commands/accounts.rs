@@ -1,7 +1,11 @@
 use clap::{Args, Subcommand};
 use serde_json::json;
 use tributary_api::auth::generate_key;
-use tributary_store::{models::NewApiKey, Store};
+use tributary_store::{
+    audit::{ActorType, NewAuditEvent},
+    models::NewApiKey,
+    Store,
+};
 use uuid::Uuid;
 
 use crate::{config::Config, runtime};
@@ -73,7 +77,34 @@ pub async fn create_key(
             key_hash: key.hash,
         })
         .await?;
+    let changes = json!({"name": {"from": null, "to": name},
+                         "prefix": {"from": null, "to": stored.prefix}});
+    audit_key(store, account, "created", stored.id, Some(changes)).await?;
     Ok((stored.id, key.secret))
+}
+
+/// Records a key change made with the CLI on the server (never the key itself).
+async fn audit_key(
+    store: &dyn Store,
+    account: Uuid,
+    action: &str,
+    key_id: Uuid,
+    changes: Option<serde_json::Value>,
+) -> anyhow::Result<()> {
+    store
+        .record_audit(NewAuditEvent {
+            account_id: account,
+            actor_type: ActorType::Cli,
+            api_key_id: None,
+            session_id: None,
+            client_addr: None,
+            action: action.to_owned(),
+            target_type: "api_key".into(),
+            target_id: key_id,
+            changes,
+        })
+        .await?;
+    Ok(())
 }
 
 pub async fn account(config: &Config, cmd: AccountCommand) -> anyhow::Result<()> {
@@ -160,6 +191,7 @@ pub async fn api_key(config: &Config, cmd: ApiKeyCommand) -> anyhow::Result<()> 
             if !store.revoke_api_key(account, key_id).await? {
                 anyhow::bail!("no active API key {key_id} in account {account}");
             }
+            audit_key(store.as_ref(), account, "revoked", key_id, None).await?;
             println!("revoked {key_id}");
         }
     }

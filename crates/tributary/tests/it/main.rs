@@ -1,5 +1,6 @@
 //! Integration tests of the whole application over real HTTP.
 
+mod audit;
 mod bad_input;
 mod crash;
 mod dashboard;
@@ -18,6 +19,7 @@ mod provisioning;
 mod receiver;
 mod scale_out;
 mod secrets;
+pub mod security;
 mod support;
 mod sync;
 mod vms;

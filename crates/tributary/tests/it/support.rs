@@ -42,6 +42,10 @@ pub fn test_config(db: &TestDatabase, dir: &std::path::Path) -> Config {
     config.engine.retry_base_ms = 20;
     config.engine.retry_max_wait_secs = 2;
     config.engine.request_timeout_secs = 5;
+    // Tests poll and page as fast as loopback allows with one key; the limits have their
+    // own tests (security::rate_limit), which set them low.
+    config.rate_limit.requests_per_minute = 1_000_000;
+    config.rate_limit.burst = 100_000;
     config
 }
 

@@ -184,6 +184,14 @@ impl Browser {
             .to_owned()
     }
 
+    /// The value of the browser's cookie `name` for the current page, if set.
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        let v = self
+            .cmd(reqwest::Method::GET, &format!("/cookie/{name}"), None)
+            .await;
+        v["value"].as_str().map(str::to_owned)
+    }
+
     pub async fn source(&self) -> String {
         self.cmd(reqwest::Method::GET, "/source", None)
             .await

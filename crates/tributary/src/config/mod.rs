@@ -2,6 +2,8 @@
 //! variables (nested keys with `__`, e.g. `TRIBUTARY_ENGINE__WORKERS=4`), then
 //! `DATABASE_URL`. Validated at start with messages that say what to change.
 
+mod api;
+
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use figment::{
@@ -9,6 +11,8 @@ use figment::{
     Figment,
 };
 use serde::{Deserialize, Serialize};
+
+pub use self::api::{DashboardConfig, RateLimitConfig};
 
 /// Everything Tributary can be configured with. Every field has a default.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +45,14 @@ pub struct Config {
     pub allow_vendor_hosts: String,
     /// Largest accepted request body, in bytes.
     pub body_limit_bytes: usize,
+    /// Where users reach Tributary, e.g. `https://tributary.example.com`. With https,
+    /// dashboard cookies are `Secure`.
+    pub public_url: Option<String>,
+    /// Seconds a client has to send a request's headers; also the longest a kept-alive
+    /// connection may sit idle.
+    pub header_read_timeout_secs: u64,
+    pub rate_limit: RateLimitConfig,
+    pub dashboard: DashboardConfig,
     pub engine: EngineConfig,
     pub webhooks: WebhookConfig,
 }
@@ -142,6 +154,10 @@ impl Default for Config {
             log_level: "info".into(),
             allow_vendor_hosts: String::new(),
             body_limit_bytes: 1024 * 1024,
+            public_url: None,
+            header_read_timeout_secs: 10,
+            rate_limit: RateLimitConfig::default(),
+            dashboard: DashboardConfig::default(),
             engine: EngineConfig::default(),
             webhooks: WebhookConfig::default(),
         }
@@ -180,6 +196,10 @@ const ENV_KEYS: &[&str] = &[
     "log_level",
     "allow_vendor_hosts",
     "body_limit_bytes",
+    "public_url",
+    "header_read_timeout_secs",
+    "rate_limit",
+    "dashboard",
     "engine",
     "webhooks",
 ];
@@ -273,6 +293,7 @@ impl Config {
         if self.body_limit_bytes < 1024 {
             problems.push("body_limit_bytes must be at least 1024".into());
         }
+        problems.extend(self.api_problems());
         if problems.is_empty() {
             Ok(())
         } else {
