@@ -24,6 +24,7 @@ mod support;
 mod sync;
 mod vms;
 mod vms_api;
+mod vms_dashboard;
 mod vms_health;
 #[allow(dead_code)] // used by the dashboard browser tests
 mod webdriver;
