@@ -286,7 +286,17 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
     for db in backends("vms_health_matrix") {
         let app = health_app(db).await;
         let org = app.create_org("vms-matrix").await;
-        let mut runs = Vec::new();
+        let connect = |name: &str, label: &str, creds: Value| {
+            let app = &app;
+            let org = &org;
+            let body = json!({"vendor": name, "credentials": creds, "timeout_secs": 10,
+                              "identifier": format!("{name}-{label}")});
+            async move {
+                let conn = app.create_connection(org, body).await;
+                conn["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let (mut runs, mut later) = (Vec::new(), Vec::new());
         for (vendor, name) in VMS_VENDORS {
             for case in cases(vendor) {
                 // A simulator per case: Tenable's export limits are per container, so
@@ -295,14 +305,11 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
                 let open = open_at_vendor(&sim, vendor).await;
                 let faults: Vec<&str> = case.faults.iter().map(String::as_str).collect();
                 let creds = sim.control().add_credential(case.label, &faults).unwrap();
-                let conn = app
-                    .create_connection(
-                        &org,
-                        json!({"vendor": name, "credentials": creds, "timeout_secs": 10,
-                               "identifier": format!("{name}-{}", case.label)}),
-                    )
-                    .await;
-                let conn = conn["id"].as_str().unwrap().to_owned();
+                if case.setup != Setup::None {
+                    later.push((vendor, name, case, sim, open, creds));
+                    continue;
+                }
+                let conn = connect(name, case.label, creds).await;
                 runs.push(Run {
                     vendor,
                     name,
@@ -313,13 +320,24 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
                 });
             }
         }
-        // Other clients' exports start last: the simulator ends an export nobody polls
-        // after a few tens of seconds, and the jobs run only from here.
-        for run in &runs {
-            prepare(&run.sim, run.case.setup).await;
-        }
         // All connections sync at once; the hang bounds the wait.
-        let jobs = join_all(runs.iter().map(|r| app.first_job(&org, &r.conn))).await;
+        let mut jobs = join_all(runs.iter().map(|r| app.first_job(&org, &r.conn))).await;
+        // Cases that need other clients' exports running at the vendor: one at a time,
+        // the exports started just before the job (the simulator ends an export nobody
+        // polls after a few tens of seconds; queued behind the hang, the job could miss it).
+        for (vendor, name, case, sim, open, creds) in later {
+            prepare(&sim, case.setup).await;
+            let conn = connect(name, case.label, creds).await;
+            jobs.push(app.first_job(&org, &conn).await);
+            runs.push(Run {
+                vendor,
+                name,
+                case,
+                sim,
+                open,
+                conn,
+            });
+        }
         for (run, job) in runs.iter().zip(&jobs) {
             let (case, conn) = (&run.case, &run.conn);
             let c = app.connection(&org, conn).await;
