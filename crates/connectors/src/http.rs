@@ -120,6 +120,18 @@ impl VendorHttp {
         endpoint: &str,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Response, VendorError> {
+        self.send_expecting(endpoint, build, &[]).await
+    }
+
+    /// Like [`send`](Self::send), but an answer whose status is in `expected` is returned
+    /// as it came (neither retried nor classified): a refusal whose body the caller acts
+    /// on, such as Tenable's 409 naming the export already running.
+    pub async fn send_expecting(
+        &self,
+        endpoint: &str,
+        build: impl Fn() -> RequestBuilder,
+        expected: &[StatusCode],
+    ) -> Result<Response, VendorError> {
         let mut attempt = 0u32;
         loop {
             let waited = self.pacer.acquire().await;
@@ -136,7 +148,9 @@ impl VendorHttp {
                 "endpoint" => endpoint.to_owned(), "status" => status_label)
             .increment(1);
             let retry = match outcome {
-                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp) if resp.status().is_success() || expected.contains(&resp.status()) => {
+                    return Ok(resp)
+                }
                 Ok(resp) => self.classify_status(endpoint, resp).await?,
                 Err(e) => Retry::after(
                     self.backoff(attempt),

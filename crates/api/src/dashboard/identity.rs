@@ -154,6 +154,7 @@ async fn page(
         sorts: vec![],
         headers,
         rows,
+        links: vec![],
         previous: links.previous_cursor.map(|p| link(&view_params, &p)),
         next: links.next_cursor.map(|n| link(&view_params, &n)),
     }))

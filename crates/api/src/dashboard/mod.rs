@@ -37,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/connections/{id}/alerts", get(records::alerts))
         .route("/dashboard/connections/{id}/devices", get(records::devices))
         .route("/dashboard/connections/{id}/findings", get(findings::page))
+        .route(
+            "/dashboard/connections/{id}/findings/{finding_id}",
+            get(findings::finding),
+        )
         .route("/dashboard/connections/{id}/users", get(identity::users))
         .route("/dashboard/connections/{id}/groups", get(identity::groups))
         .layer(SetResponseHeaderLayer::overriding(

@@ -39,6 +39,8 @@ pub(super) struct Page {
     pub sorts: Vec<Choice>,
     pub headers: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
+    /// Where each row's first cell links (a record's own page); empty when rows do not.
+    pub links: Vec<String>,
     pub previous: Option<String>,
     pub next: Option<String>,
 }
@@ -217,6 +219,7 @@ async fn page(
         sorts: sort_choices(list, view_params.get(&["sort"]).map(|(_, s)| s)),
         headers,
         rows,
+        links: vec![],
         previous: links.previous_cursor.map(|p| link(&view_params, &p)),
         next: links.next_cursor.map(|n| link(&view_params, &n)),
     }))

@@ -1,8 +1,9 @@
-//! `tributary demo`: Tributary with embedded SQLite and the three vendor simulators
-//! in-process, an account, an organization with healthy and failing connections, and the
-//! dashboard — a newcomer's first minute, with no vendor account and no setup.
+//! `tributary demo`: Tributary with embedded SQLite and five vendor simulators in-process
+//! (three EDR, two vulnerability scanners), an account, an organization with healthy and
+//! failing connections, and the dashboard — a newcomer's first minute, with no vendor
+//! account and no setup.
 //!
-//! The simulators listen on the three ports after the API's, with a fixed seed, so their
+//! The simulators listen on the five ports after the API's, with a fixed seed, so their
 //! URLs and credentials are the same on every run and the saved connections keep working
 //! when the demo restarts on the same data directory.
 
@@ -24,7 +25,7 @@ use crate::{
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// API and dashboard address; the simulators take the next three ports.
+    /// API and dashboard address; the simulators take the next five ports.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Where the demo keeps its SQLite database and key (reused by the next run).
@@ -97,6 +98,30 @@ const CONNECTIONS: &[DemoConnection] = &[
         label: "throttled",
         faults: &["alerts:429"],
     },
+    // Vulnerability findings through Tenable's exports → /v2/vulnerability_findings.
+    DemoConnection {
+        vendor: SimVendor::Tenable,
+        identifier: "tenable-prod",
+        label: "primary",
+        faults: &[],
+    },
+    // A Spotlight API client without "Vulnerabilities: Read" → UNAUTHORIZED naming only
+    // the vulnerabilities export.
+    DemoConnection {
+        vendor: SimVendor::CrowdstrikeSpotlight,
+        identifier: "spotlight-missing-vulnerabilities-scope",
+        label: "no-vulnerabilities-scope",
+        faults: &["vulnerabilities:403"],
+    },
+];
+
+/// The simulators, in port order after the API's.
+const SIMULATED: [SimVendor; 5] = [
+    SimVendor::Crowdstrike,
+    SimVendor::Sentinelone,
+    SimVendor::MsDefenderEndpoint,
+    SimVendor::Tenable,
+    SimVendor::CrowdstrikeSpotlight,
 ];
 
 pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
@@ -117,21 +142,20 @@ pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
     // else starts.
     let mut sims = Vec::new();
     let stop_sims = CancellationToken::new();
-    for (i, vendor) in [
-        SimVendor::Crowdstrike,
-        SimVendor::Sentinelone,
-        SimVendor::MsDefenderEndpoint,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, vendor) in SIMULATED.into_iter().enumerate() {
         let addr = SocketAddr::new(args.listen.ip(), args.listen.port() + 1 + i as u16);
         let listener = TcpListener::bind(addr).await.with_context(|| {
             format!(
                 "cannot listen on {addr} for the {vendor:?} simulator (choose another --listen)"
             )
         })?;
-        let mut sim_config = SimConfig::new(vendor).seed(SEED).devices(120).alerts(600);
+        let mut sim_config = match vendor {
+            SimVendor::Tenable | SimVendor::CrowdstrikeSpotlight => SimConfig::new(vendor)
+                .seed(SEED)
+                .count("assets", 120)
+                .count("findings", 1_200),
+            _ => SimConfig::new(vendor).seed(SEED).devices(120).alerts(600),
+        };
         sim_config.advance_every = Some(Duration::from_secs(20));
         let simulator = Simulator::new(sim_config, listener)?;
         let control = simulator.control();
@@ -270,11 +294,11 @@ async fn print_welcome(
             args.data_dir.display()
         );
     } else {
-        println!("  Six connections are syncing from simulated CrowdStrike, SentinelOne and");
-        println!("  Defender for Endpoint APIs: three healthy, one UNAUTHORIZED through partial");
-        println!(
-            "  access (no permission on threats), one vendor outage (503), one throttled (429)."
-        );
+        println!("  Eight connections are syncing from simulated CrowdStrike, SentinelOne,");
+        println!("  Defender for Endpoint, Tenable and Spotlight APIs: four healthy (Tenable's");
+        println!("  findings at /v2/vulnerability_findings), two UNAUTHORIZED through partial");
+        println!("  access (no permission on threats; a Spotlight client without the");
+        println!("  Vulnerabilities scope), one vendor outage (503), one throttled (429).");
     }
     println!();
     println!("  Try:");

@@ -15,7 +15,7 @@ struct Demo {
     info: Value,
 }
 
-/// Starts the demo on a free port (the simulators take the next three; retried on a clash).
+/// Starts the demo on a free port (the simulators take the next five; retried on a clash).
 fn start_demo(data_dir: &std::path::Path) -> Demo {
     for _ in 0..5 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -65,7 +65,8 @@ fn stop(mut demo: Demo) {
     }
 }
 
-async fn connections(client: &reqwest::Client, info: &Value) -> Vec<(String, Option<String>)> {
+/// The demo organization's connections, as the API lists them.
+async fn connection_items(client: &reqwest::Client, info: &Value) -> Vec<Value> {
     let url = format!(
         "{}/v1/provisioning/organizations/{}/connections",
         info["api_url"].as_str().unwrap(),
@@ -80,9 +81,12 @@ async fn connections(client: &reqwest::Client, info: &Value) -> Vec<(String, Opt
         .json()
         .await
         .unwrap();
-    let mut out: Vec<_> = page["items"]
-        .as_array()
-        .unwrap()
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn connections(client: &reqwest::Client, info: &Value) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<_> = connection_items(client, info)
+        .await
         .iter()
         .map(|c| {
             (
@@ -108,6 +112,8 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
         ("mde-throttled", "RATE_LIMIT_EXCEEDED"),
         ("s1-prod", "HEALTHY"),
         ("s1-viewer-missing-threats", "UNAUTHORIZED"),
+        ("spotlight-missing-vulnerabilities-scope", "UNAUTHORIZED"),
+        ("tenable-prod", "HEALTHY"),
     ]
     .iter()
     .map(|(a, b)| (a.to_string(), Some(b.to_string())))
@@ -119,6 +125,40 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
         tokio::time::sleep(Duration::from_millis(300)).await;
         got = connections(&client, &demo.info).await;
     }
+    // The failing scanner names only its vulnerabilities export; the healthy one serves
+    // findings.
+    let items = connection_items(&client, &demo.info).await;
+    let by_name = |name: &str| {
+        items
+            .iter()
+            .find(|c| c["identifier"] == name)
+            .unwrap_or_else(|| panic!("{name} in {items:?}"))
+            .clone()
+    };
+    let spotlight = by_name("spotlight-missing-vulnerabilities-scope");
+    let details = spotlight["health"]["details"].as_array().unwrap();
+    assert_eq!(details.len(), 1, "{spotlight}");
+    assert_eq!(
+        details[0]["data_export_type"], "vulnerabilities",
+        "{spotlight}"
+    );
+    assert_eq!(details[0]["http_status"], 403, "{spotlight}");
+    assert_eq!(spotlight["health"]["resolution_owner"], "CUSTOMER");
+    let tenable = by_name("tenable-prod");
+    let findings: Value = client
+        .get(format!(
+            "{}/v2/vulnerability_findings?limit=5",
+            demo.info["api_url"].as_str().unwrap()
+        ))
+        .header("X-API-KEY", demo.info["api_key"].as_str().unwrap())
+        .header("X-CONNECTION-ID", tenable["id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(findings["items"].as_array().unwrap().len(), 5, "{findings}");
     let dashboard = client
         .get(demo.info["dashboard_url"].as_str().unwrap())
         .send()
@@ -133,6 +173,6 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     assert_eq!(demo.info["reused"], true);
     assert_ne!(demo.info["api_key"], first_key.as_str());
-    assert_eq!(connections(&client, &demo.info).await.len(), 6);
+    assert_eq!(connections(&client, &demo.info).await.len(), 8);
     stop(demo);
 }

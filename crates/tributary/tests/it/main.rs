@@ -24,6 +24,8 @@ mod support;
 mod sync;
 mod vms;
 mod vms_api;
+mod vms_dashboard;
+mod vms_health;
 #[allow(dead_code)] // used by the dashboard browser tests
 mod webdriver;
 mod webhooks;

@@ -63,7 +63,7 @@ impl TestApp {
 }
 
 /// The vendor's own count of findings that are open or reopened, read from its API.
-async fn open_at_vendor(sim: &RunningSimulator, vendor: SimVendor) -> usize {
+pub async fn open_at_vendor(sim: &RunningSimulator, vendor: SimVendor) -> usize {
     let client = reqwest::Client::new();
     let creds = sim.credentials();
     match vendor {

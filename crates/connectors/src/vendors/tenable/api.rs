@@ -1,6 +1,7 @@
 //! Calling Tenable: `X-ApiKeys` on every request, JSON in and out, through the paced,
 //! retrying [`VendorHttp`].
 
+use reqwest::StatusCode;
 use serde_json::Value;
 use tributary_model::Secret;
 
@@ -30,9 +31,24 @@ impl Inner {
         endpoint: &'static str,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Value, VendorError> {
-        let resp = self.http.send(endpoint, build).await?;
+        self.json_expecting(endpoint, build, &[])
+            .await
+            .map(|(_, v)| v)
+    }
+
+    /// The status and JSON body of a 2xx, or of an answer whose status is in `expected`.
+    async fn json_expecting(
+        &self,
+        endpoint: &'static str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        expected: &[StatusCode],
+    ) -> Result<(StatusCode, Value), VendorError> {
+        let resp = self.http.send_expecting(endpoint, build, expected).await?;
+        let status = resp.status();
         let body = read_body(endpoint, resp).await?;
-        serde_json::from_slice(&body).map_err(|e| VendorError::malformed(endpoint, e))
+        let value =
+            serde_json::from_slice(&body).map_err(|e| VendorError::malformed(endpoint, e))?;
+        Ok((status, value))
     }
 
     /// `GET path`; errors are reported against `endpoint` (the path's template).
@@ -44,21 +60,27 @@ impl Inner {
         .await
     }
 
-    /// `POST path` with a JSON body.
+    /// `POST path` with a JSON body: the status and body of a 2xx, or of an answer whose
+    /// status is in `expected`.
     pub async fn post(
         &self,
         endpoint: &'static str,
         path: &str,
         body: &Value,
-    ) -> Result<Value, VendorError> {
+        expected: &[StatusCode],
+    ) -> Result<(StatusCode, Value), VendorError> {
         let url = format!("{}{path}", self.base_url);
-        self.json(endpoint, || {
-            self.http
-                .client
-                .post(&url)
-                .header("X-ApiKeys", self.keys())
-                .json(body)
-        })
+        self.json_expecting(
+            endpoint,
+            || {
+                self.http
+                    .client
+                    .post(&url)
+                    .header("X-ApiKeys", self.keys())
+                    .json(body)
+            },
+            expected,
+        )
         .await
     }
 }

@@ -14,8 +14,8 @@ use tributary_model::{credentials::Credentials, DataExportType};
 use super::{
     api::Inner,
     endpoints::{
-        ASSETS_CHUNK, ASSETS_EXPORT, ASSETS_STATUS, DEFAULT_BASE_URL, VULNS_CHUNK, VULNS_EXPORT,
-        VULNS_STATUS,
+        ASSETS_CANCEL, ASSETS_CHUNK, ASSETS_EXPORT, ASSETS_STATUS, DEFAULT_BASE_URL, VULNS_CANCEL,
+        VULNS_CHUNK, VULNS_EXPORT, VULNS_STATUS,
     },
     export::{Export, ExportPaths},
 };
@@ -30,11 +30,13 @@ static VULNS: ExportPaths = ExportPaths {
     create: VULNS_EXPORT,
     status: VULNS_STATUS,
     chunk: VULNS_CHUNK,
+    cancel: VULNS_CANCEL,
 };
 static ASSETS: ExportPaths = ExportPaths {
     create: ASSETS_EXPORT,
     status: ASSETS_STATUS,
     chunk: ASSETS_CHUNK,
+    cancel: ASSETS_CANCEL,
 };
 
 /// Assets' findings per vulns chunk (Tenable allows 50–5000).

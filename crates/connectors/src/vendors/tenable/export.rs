@@ -1,13 +1,15 @@
 //! One Tenable export job, as a stream of chunks: create it (or adopt the job Tenable
-//! says is already running with the same filters), poll its status through `QUEUED` and
-//! `PROCESSING` (chunks can be read while it processes, and their ids arrive out of
-//! order), read each available chunk once, and end at `FINISHED`. `ERROR`, `CANCELLED`
-//! and failed chunks are the vendor's failures. A chunk that has expired (404) restarts
-//! the export from the same filters: records are upserted by id, so nothing is
-//! duplicated.
+//! names in its 409 refusal of a duplicate, `active_job_id`: it runs with the same
+//! filters), poll its status through `QUEUED` and `PROCESSING` (chunks can be read while
+//! it processes, and their ids arrive out of order), read each available chunk once, and
+//! end at `FINISHED`. `ERROR`, `CANCELLED` and failed chunks are the vendor's failures; a
+//! 409 that names no job, like the 429 Tenable answers when too many exports run, is a
+//! rate limit. A chunk that has expired (404) cancels the export and starts it again from
+//! the same filters: records are upserted by id, so nothing is duplicated.
 
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
+use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -21,6 +23,7 @@ pub struct ExportPaths {
     pub create: &'static str,
     pub status: &'static str,
     pub chunk: &'static str,
+    pub cancel: &'static str,
 }
 
 /// How many times an expired chunk may restart the export.
@@ -42,16 +45,13 @@ struct Status {
     chunks_failed: Vec<u64>,
 }
 
+/// Tenable's refusal of a duplicate export (409).
 #[derive(Deserialize)]
-struct Recent {
+struct Conflict {
     #[serde(default)]
-    exports: Vec<RecentExport>,
-}
-
-#[derive(Deserialize)]
-struct RecentExport {
-    uuid: String,
-    status: String,
+    active_job_id: Option<String>,
+    #[serde(default)]
+    failure_reason: Option<String>,
 }
 
 pub struct Export {
@@ -59,6 +59,9 @@ pub struct Export {
     paths: &'static ExportPaths,
     body: Value,
     uuid: Option<String>,
+    /// An export whose chunks expired: cancelled before the next one is created, and
+    /// never adopted again.
+    expired: Option<String>,
     read: BTreeSet<u64>,
     restarts: u32,
     poll: Duration,
@@ -71,6 +74,7 @@ impl Export {
             paths,
             body,
             uuid: None,
+            expired: None,
             read: BTreeSet::new(),
             restarts: 0,
             poll: FIRST_POLL,
@@ -106,6 +110,19 @@ impl Export {
                         self.restart();
                         continue;
                     }
+                    // Chunks Tenable listed as available keep vanishing: its side.
+                    Err(e) if e.http_status == Some(404) => {
+                        return Err(VendorError::new(
+                            FailureKind::ServerError,
+                            self.paths.chunk,
+                            Some(404),
+                            format!(
+                                "chunks expired before they could be read, in {} exports: {}",
+                                self.restarts + 1,
+                                e.message
+                            ),
+                        ))
+                    }
                     Err(e) => return Err(e),
                 }
             }
@@ -124,7 +141,7 @@ impl Export {
     }
 
     fn restart(&mut self) {
-        self.uuid = None;
+        self.expired = self.uuid.take();
         self.read.clear();
         self.restarts += 1;
         self.poll = FIRST_POLL;
@@ -134,37 +151,59 @@ impl Export {
         VendorError::new(FailureKind::ServerError, self.paths.status, None, message)
     }
 
-    /// Creates the export, or adopts the one Tenable is already running with the same
-    /// filters (it refuses a duplicate with 409).
+    /// Creates the export, or adopts the one Tenable names as running with the same
+    /// filters (as pyTenable does).
     async fn start(&mut self) -> Result<String, VendorError> {
-        let created = self
+        if let Some(stale) = self.expired.clone() {
+            self.cancel(&stale).await;
+        }
+        let create = self.paths.create;
+        let (status, body) = self
             .inner
-            .post(self.paths.create, self.paths.create, &self.body)
-            .await;
-        let uuid = match created {
-            Ok(v) => {
-                serde_json::from_value::<Created>(v)
-                    .map_err(|e| VendorError::malformed(self.paths.create, e))?
-                    .export_uuid
+            .post(create, create, &self.body, &[StatusCode::CONFLICT])
+            .await?;
+        let uuid = if status == StatusCode::CONFLICT {
+            let refusal: Conflict =
+                serde_json::from_value(body).map_err(|e| VendorError::malformed(create, e))?;
+            let reason = refusal
+                .failure_reason
+                .unwrap_or_else(|| "another export is running".into());
+            match refusal.active_job_id {
+                Some(id) if self.expired.as_deref() != Some(id.as_str()) => {
+                    tracing::info!(export = %id, "adopting the export Tenable is already running");
+                    id
+                }
+                // No job named, or the one whose chunks expired (still running though
+                // cancelled): a new export must wait for it to end.
+                _ => {
+                    return Err(VendorError::new(
+                        FailureKind::RateLimited,
+                        create,
+                        Some(409),
+                        format!("Tenable refused a new export while another runs: {reason}"),
+                    ))
+                }
             }
-            Err(e) if e.http_status == Some(409) => self.running().await?.ok_or(e)?,
-            Err(e) => return Err(e),
+        } else {
+            serde_json::from_value::<Created>(body)
+                .map_err(|e| VendorError::malformed(create, e))?
+                .export_uuid
         };
         self.uuid = Some(uuid.clone());
         Ok(uuid)
     }
 
-    /// The export of this kind Tenable is still running, if any.
-    async fn running(&self) -> Result<Option<String>, VendorError> {
-        let path = format!("{}/status", self.paths.create);
-        let recent: Recent =
-            serde_json::from_value(self.inner.get(self.paths.status, &path).await?)
-                .map_err(|e| VendorError::malformed(self.paths.status, e))?;
-        Ok(recent
-            .exports
-            .into_iter()
-            .find(|x| matches!(x.status.as_str(), "QUEUED" | "PROCESSING"))
-            .map(|x| x.uuid))
+    /// Cancels an export we no longer read (its chunks expired). A failure only means the
+    /// export ended on its own, so it is logged, not returned.
+    async fn cancel(&self, uuid: &str) {
+        let path = format!("{}/{uuid}/cancel", self.paths.create);
+        if let Err(e) = self
+            .inner
+            .post(self.paths.cancel, &path, &serde_json::json!({}), &[])
+            .await
+        {
+            tracing::debug!(export = %uuid, error = %e, "cancelling an expired export failed");
+        }
     }
 
     async fn status(&self, uuid: &str) -> Result<Status, VendorError> {

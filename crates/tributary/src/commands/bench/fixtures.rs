@@ -1,6 +1,6 @@
-//! Bench fixtures: a connection, and alerts written by the engine's own export pipeline
-//! (rendered by a simulator, normalized by the vendor's mapping, committed page by page),
-//! with the time spent in the store measured apart.
+//! Bench fixtures: a connection, and alerts or findings written by the engine's own export
+//! pipeline (rendered by a simulator, normalized by the vendor's mapping, committed page
+//! by page), with the time spent in the store measured apart.
 
 use std::{
     sync::Arc,
@@ -69,17 +69,18 @@ pub struct Loaded {
 /// Records per page, as the vendors' readers page.
 const CHUNK: u64 = 1_000;
 
-/// Reads `sim`'s alerts exactly as its vendor serves them, rendered in-process: the
-/// export pipeline's input without HTTP.
-struct RenderedAlerts {
+/// Reads a collection of `sim`'s exactly as its vendor serves it, rendered in-process:
+/// the export pipeline's input without HTTP.
+struct Rendered {
     sim: SimConfig,
+    collection: &'static str,
     next: u64,
     total: u64,
     buf: Vec<u8>,
 }
 
 #[async_trait::async_trait]
-impl ExportReader for RenderedAlerts {
+impl ExportReader for Rendered {
     async fn next_page(&mut self) -> Result<Option<RawPage>, VendorError> {
         if self.next >= self.total {
             return Ok(None);
@@ -87,8 +88,14 @@ impl ExportReader for RenderedAlerts {
         let count = CHUNK.min(self.total - self.next);
         self.buf.clear();
         self.buf.push(b'[');
-        tributary_simulators::render_alerts(&self.sim, self.next, count, &mut self.buf)
-            .map_err(|e| VendorError::malformed("bench", e))?;
+        tributary_simulators::render_records(
+            &self.sim,
+            self.collection,
+            self.next,
+            count,
+            &mut self.buf,
+        )
+        .map_err(|e| VendorError::malformed("bench", e))?;
         self.buf.push(b']');
         let records: Vec<Value> =
             serde_json::from_slice(&self.buf).map_err(|e| VendorError::malformed("bench", e))?;
@@ -111,11 +118,44 @@ pub async fn load_alerts(
     sim: SimConfig,
     total: u64,
 ) -> anyhow::Result<Loaded> {
+    load(
+        store,
+        account,
+        conn,
+        sim,
+        "alerts",
+        DataExportType::Alerts,
+        total,
+    )
+    .await
+}
+
+/// [`load_alerts`] for a scanner's vulnerability findings (the `findings` collection).
+pub async fn load_findings(
+    store: &Arc<dyn Store>,
+    account: Uuid,
+    conn: Uuid,
+    sim: SimConfig,
+    total: u64,
+) -> anyhow::Result<Loaded> {
+    let export = DataExportType::Vulnerabilities;
+    load(store, account, conn, sim, "findings", export, total).await
+}
+
+async fn load(
+    store: &Arc<dyn Store>,
+    account: Uuid,
+    conn: Uuid,
+    sim: SimConfig,
+    collection: &'static str,
+    export_type: DataExportType,
+    total: u64,
+) -> anyhow::Result<Loaded> {
     let vendor = Vendor::parse(sim.vendor.as_str())?;
     let export = Registry::builtin()
         .get(vendor)
-        .and_then(|spec| spec.export(DataExportType::Alerts))
-        .with_context(|| format!("{vendor} has no alerts export"))?;
+        .and_then(|spec| spec.export(export_type))
+        .with_context(|| format!("{vendor} has no {export_type} export"))?;
     store.enqueue_job(account, conn, JobTrigger::Manual).await?;
     let now = Utc::now();
     let claimed = store
@@ -128,8 +168,9 @@ pub async fn load_alerts(
         job_id: claimed.job.id,
         worker: "bench".into(),
     };
-    let reader = Box::new(RenderedAlerts {
+    let reader = Box::new(Rendered {
         sim,
+        collection,
         next: 0,
         total,
         buf: Vec::new(),
@@ -144,7 +185,7 @@ pub async fn load_alerts(
     }
     anyhow::ensure!(
         stats.quarantined == 0,
-        "{} rendered alerts did not map",
+        "{} rendered {collection} did not map",
         stats.quarantined
     );
     Ok(Loaded {

@@ -1,8 +1,10 @@
 //! `tributary bench ingest`: a full sync of N alerts and M devices from the SentinelOne
-//! simulator over loopback HTTP, through the real engine (paging, mapping, page commits,
-//! watermarks) into a fresh store, next to a same-run baseline: the same normalized alert
-//! rows written by the same store's page commit with no HTTP and no mapping in the timed
-//! part. Prints records/s of both, their ratio, and the process's peak RSS.
+//! simulator (or, with `--vendor tenable`, N findings on M assets from the Tenable
+//! simulator's exports) over loopback HTTP, through the real engine (paging or export
+//! chunks, mapping, page commits, watermarks) into a fresh store, next to a same-run
+//! baseline: the same normalized alert (finding) rows written by the same store's page
+//! commit with no HTTP and no mapping in the timed part. Prints records/s of both, their
+//! ratio, and the process's peak RSS.
 
 use std::time::{Duration, Instant};
 
@@ -27,6 +29,16 @@ pub struct IngestBenchArgs {
     /// Devices (SentinelOne agents) to sync.
     #[arg(long, default_value_t = 100_000)]
     pub devices: u64,
+    /// The simulator synced: SentinelOne (alerts and devices) or Tenable (vulnerability
+    /// findings and assets, through its asynchronous exports).
+    #[arg(long, default_value = "sentinelone", value_parser = ["sentinelone", "tenable"])]
+    pub vendor: String,
+    /// Vulnerability findings (with `--vendor tenable`); the sync pulls the open ones.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub findings: u64,
+    /// Assets the findings are on (with `--vendor tenable`).
+    #[arg(long, default_value_t = 100_000)]
+    pub assets: u64,
     /// Benchmark PostgreSQL at this URL (a fresh schema) instead of a fresh SQLite file.
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
@@ -37,11 +49,19 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let mut config = config.clone();
     config.engine.poll_interval_ms = 100;
     config.engine.schedule_interval_ms = 200;
+    let tenable = args.vendor == "tenable";
     let sim_config = || {
-        SimConfig::new(SimVendor::Sentinelone)
-            .devices(args.devices)
-            .alerts(args.alerts)
+        if tenable {
+            SimConfig::new(SimVendor::Tenable)
+                .count("assets", args.assets)
+                .count("findings", args.findings)
+        } else {
+            SimConfig::new(SimVendor::Sentinelone)
+                .devices(args.devices)
+                .alerts(args.alerts)
+        }
     };
+    let vendor = if tenable { "TENABLE" } else { "SENTINELONE" };
     let sim = spawn(sim_config()).await?;
     let app = App::start(&config, None).await?;
     let base = app.base_url().context("the API serves")?;
@@ -59,9 +79,9 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let conn = api
         .post(
             &format!("/provisioning/organizations/{org}/connections"),
-        json!({"vendor": "SENTINELONE", "credentials": sim.credentials(), "timeout_secs": 86_400}),
-    )
-    .await?;
+            json!({"vendor": vendor, "credentials": sim.credentials(), "timeout_secs": 86_400}),
+        )
+        .await?;
     let conn = conn["id"].as_str().context("connection id")?.to_owned();
     let jobs_path = format!("/provisioning/organizations/{org}/connections/{conn}/jobs?limit=1");
     let mut last_report = Instant::now();
@@ -97,27 +117,53 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let rss_after_sync = peak_rss_mib();
     sim.shutdown().await?;
 
-    // Baseline: the same normalized alerts, written by the same store with nothing else
-    // in the timed part.
-    let baseline_conn = fixtures::connection(&store, account, Vendor::named("SENTINELONE")).await?;
-    let loaded =
-        fixtures::load_alerts(&store, account, baseline_conn, sim_config(), args.alerts).await?;
+    // Baseline: the same normalized alerts (findings), written by the same store with
+    // nothing else in the timed part.
+    let baseline_conn = fixtures::connection(&store, account, Vendor::named(vendor)).await?;
+    let loaded = if tenable {
+        fixtures::load_findings(&store, account, baseline_conn, sim_config(), args.findings).await?
+    } else {
+        fixtures::load_alerts(&store, account, baseline_conn, sim_config(), args.alerts).await?
+    };
     let raw_rate = loaded.records as f64 / loaded.in_store.as_secs_f64();
     app.stop().await;
 
     let ratio = e2e_rate / raw_rate;
-    println!(
-        "{backend}: {} alerts + {} devices from the SentinelOne simulator",
-        args.alerts, args.devices
-    );
-    println!(
-        "  end to end (HTTP paging, mapping, page commits, watermarks): {upserted} records in {e2e_secs:.1}s = {e2e_rate:.0} records/s"
-    );
-    println!(
-        "  raw page commits of the same normalized alert rows:         {} rows in {:.1}s = {raw_rate:.0} rows/s",
-        loaded.records,
-        loaded.in_store.as_secs_f64()
-    );
+    if tenable {
+        let findings = job["exports"]
+            .as_array()
+            .and_then(|e| {
+                e.iter()
+                    .find(|x| x["data_export_type"] == "vulnerabilities")
+            })
+            .and_then(|x| x["records_upserted"].as_u64())
+            .unwrap_or(0);
+        println!(
+            "{backend}: {} findings ({findings} open, which a first sync pulls) on {} assets from the Tenable simulator",
+            args.findings, args.assets
+        );
+        println!(
+            "  end to end (export jobs, chunks, mapping, page commits, watermarks): {upserted} records in {e2e_secs:.1}s = {e2e_rate:.0} records/s"
+        );
+        println!(
+            "  raw page commits of the same normalized finding rows:               {} rows in {:.1}s = {raw_rate:.0} rows/s",
+            loaded.records,
+            loaded.in_store.as_secs_f64()
+        );
+    } else {
+        println!(
+            "{backend}: {} alerts + {} devices from the SentinelOne simulator",
+            args.alerts, args.devices
+        );
+        println!(
+            "  end to end (HTTP paging, mapping, page commits, watermarks): {upserted} records in {e2e_secs:.1}s = {e2e_rate:.0} records/s"
+        );
+        println!(
+            "  raw page commits of the same normalized alert rows:         {} rows in {:.1}s = {raw_rate:.0} rows/s",
+            loaded.records,
+            loaded.in_store.as_secs_f64()
+        );
+    }
     if args.postgres.is_none() {
         println!(
             "  ratio {ratio:.2} (target >= 0.5 on SQLite: {})",
