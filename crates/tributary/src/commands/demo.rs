@@ -1,8 +1,8 @@
-//! `tributary demo`: Tributary with embedded SQLite and the three vendor simulators
-//! in-process, an account, an organization with healthy and failing connections, and the
+//! `tributary demo`: Tributary with embedded SQLite and five vendor simulators (three EDR,
+//! Okta and Entra ID) in-process, an account, an organization with healthy and failing connections, and the
 //! dashboard — a newcomer's first minute, with no vendor account and no setup.
 //!
-//! The simulators listen on the three ports after the API's, with a fixed seed, so their
+//! The simulators listen on the five ports after the API's, with a fixed seed, so their
 //! URLs and credentials are the same on every run and the saved connections keep working
 //! when the demo restarts on the same data directory.
 
@@ -24,7 +24,7 @@ use crate::{
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// API and dashboard address; the simulators take the next three ports.
+    /// API and dashboard address; the simulators take the next five ports.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Where the demo keeps its SQLite database and key (reused by the next run).
@@ -97,6 +97,20 @@ const CONNECTIONS: &[DemoConnection] = &[
         label: "throttled",
         faults: &["alerts:429"],
     },
+    DemoConnection {
+        vendor: SimVendor::OktaIdp,
+        identifier: "okta-prod",
+        label: "primary",
+        faults: &[],
+    },
+    // An app registration without Policy.Read.All: users, groups and applications sync,
+    // policies are refused → UNAUTHORIZED naming only policies.
+    DemoConnection {
+        vendor: SimVendor::MsEntra,
+        identifier: "entra-no-policies",
+        label: "no-policies",
+        faults: &["policies:403"],
+    },
 ];
 
 pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
@@ -121,6 +135,8 @@ pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
         SimVendor::Crowdstrike,
         SimVendor::Sentinelone,
         SimVendor::MsDefenderEndpoint,
+        SimVendor::OktaIdp,
+        SimVendor::MsEntra,
     ]
     .into_iter()
     .enumerate()

@@ -15,7 +15,7 @@ struct Demo {
     info: Value,
 }
 
-/// Starts the demo on a free port (the simulators take the next three; retried on a clash).
+/// Starts the demo on a free port (the simulators take the next five; retried on a clash).
 fn start_demo(data_dir: &std::path::Path) -> Demo {
     for _ in 0..5 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -102,10 +102,12 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     let client = reqwest::Client::new();
     let want: Vec<(String, Option<String>)> = [
+        ("entra-no-policies", "UNAUTHORIZED"),
         ("falcon-eu-outage", "VENDOR_SERVER_ERROR"),
         ("falcon-prod", "HEALTHY"),
         ("mde-prod", "HEALTHY"),
         ("mde-throttled", "RATE_LIMIT_EXCEEDED"),
+        ("okta-prod", "HEALTHY"),
         ("s1-prod", "HEALTHY"),
         ("s1-viewer-missing-threats", "UNAUTHORIZED"),
     ]
@@ -133,6 +135,6 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     assert_eq!(demo.info["reused"], true);
     assert_ne!(demo.info["api_key"], first_key.as_str());
-    assert_eq!(connections(&client, &demo.info).await.len(), 6);
+    assert_eq!(connections(&client, &demo.info).await.len(), 8);
     stop(demo);
 }
