@@ -420,3 +420,63 @@ async fn a_failed_okta_listing_marks_nothing_deleted() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn okta_waits_for_its_rate_limit_window_instead_of_drawing_429s() {
+    for db in backends("idp_vendors_okta_pacing") {
+        let app = TestApp::spawn(db).await;
+        let org = app.create_org("idp").await;
+        let sim = idp_sim(SimVendor::OktaIdp).await;
+        // One users request a second: the headers announce it (Remaining 0 after each
+        // page, Reset a second on), and the two pages of users must wait, not fail.
+        let creds = sim
+            .control()
+            .add_credential("tight", &["users:quota=1/1s"])
+            .unwrap();
+        let conn = app.connect(&org, "OKTA_IDP", creds).await;
+        let job = app.first_job(&org, &conn).await;
+        let ctx = format!("{:?}: {job}", app.backend());
+        assert_eq!(job["health"], "HEALTHY", "{ctx}");
+        assert_eq!(export(&job, "users")["records_upserted"], USERS, "{ctx}");
+        let users: Vec<_> = sim
+            .control()
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/api/v1/users")
+            .collect();
+        assert!(users.len() >= 2, "{ctx}");
+        assert!(
+            users.iter().all(|r| r.status == Some(200)),
+            "no 429 was drawn: {:?}",
+            users.iter().map(|r| r.status).collect::<Vec<_>>()
+        );
+        sim.shutdown().await.unwrap();
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_graph_delta_link_starts_a_new_round() {
+    for db in backends("idp_vendors_entra_resync") {
+        let app = TestApp::spawn(db).await;
+        let org = app.create_org("idp").await;
+        let sim = idp_sim(SimVendor::MsEntra).await;
+        let conn = app.connect(&org, "MS_ENTRA", sim.credentials()).await;
+        let first = app.first_job(&org, &conn).await;
+        assert_eq!(first["health"], "HEALTHY", "{first}");
+        // Graph no longer keeps the stored round: 410 resyncRequired on the next users call.
+        sim.control().fault("users:410x1").unwrap();
+        let report = change_the_directory(&sim);
+        let job = app.run_job(&org, &conn).await;
+        let ctx = format!("{:?}: {job}", app.backend());
+        assert_eq!(job["health"], "HEALTHY", "{ctx}");
+        // The new round lists every user again; only the new and changed ones are written.
+        assert_eq!(total(&app, &conn, "users").await, USERS + 2, "{ctx}");
+        let upserted = export(&job, "users")["records_upserted"].as_u64().unwrap();
+        assert!(upserted >= 2, "{ctx}");
+        let gone = &report.collections["groups"].deleted_ids;
+        assert_eq!(&deleted(&app, &conn, "groups").await, gone, "{ctx}");
+        sim.shutdown().await.unwrap();
+        app.stop().await;
+    }
+}
