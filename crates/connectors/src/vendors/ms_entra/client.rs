@@ -245,7 +245,15 @@ impl ExportReader for Reader {
             records.push(entry);
         }
         let mut watermark = None;
-        match page.next_link.filter(|l| self.inner.same_origin(l)) {
+        match page.next_link {
+            // Refused, never skipped: a round that ended there quietly would pass for
+            // complete and its unlisted objects for deleted.
+            Some(next) if !self.inner.same_origin(&next) => {
+                return Err(VendorError::malformed(
+                    endpoint,
+                    "the next page's link leaves Graph's origin",
+                ))
+            }
             Some(next) => self.next = Some(next),
             None => {
                 self.done = true;

@@ -84,7 +84,15 @@ impl Api {
             .await;
         let resp = sent?;
         self.remember(endpoint, resp.headers());
-        let next = next_link(resp.headers()).filter(|l| self.same_origin(l));
+        // A next page elsewhere is refused, never skipped: a listing that ended there
+        // quietly would pass for complete and its unlisted records for deleted.
+        let next = next_link(resp.headers());
+        if next.as_deref().is_some_and(|l| !self.same_origin(l)) {
+            return Err(VendorError::malformed(
+                endpoint,
+                "the next page's link leaves the org's origin",
+            ));
+        }
         let items = read_array(endpoint, resp).await?;
         Ok(Page { items, next })
     }
