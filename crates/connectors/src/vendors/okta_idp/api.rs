@@ -97,21 +97,28 @@ impl Api {
         Ok(Page { items, next })
     }
 
-    /// Every item of a list, following `Link` to the end (a group's members, an app's
-    /// assignments).
-    pub async fn all(
+    /// The ids of every item of a list that `keep` accepts, following `Link` to the end
+    /// (a group's members, an app's assignments). Only ids are kept, page by page: a
+    /// large group's members are whole user objects.
+    pub async fn all_ids(
         &self,
         endpoint: &'static str,
         url: String,
-    ) -> Result<Vec<Value>, VendorError> {
-        let mut items = Vec::new();
+        keep: impl Fn(&Value) -> bool,
+    ) -> Result<Vec<String>, VendorError> {
+        let mut ids = Vec::new();
         let mut next = Some(url);
         while let Some(url) = next.take() {
             let page = self.page(endpoint, &url).await?;
-            items.extend(page.items);
+            ids.extend(
+                page.items
+                    .iter()
+                    .filter(|i| keep(i))
+                    .filter_map(|i| i.get("id").and_then(Value::as_str).map(str::to_owned)),
+            );
             next = page.next;
         }
-        Ok(items)
+        Ok(ids)
     }
 
     /// Waits for the endpoint family's window to reset when the last response said no

@@ -208,35 +208,30 @@ impl Reader {
                 continue; // the mapping refuses it
             };
             let path = |template: &str| template.replace("{id}", &id);
-            let ids = |items: Vec<Value>, keep: &dyn Fn(&Value) -> bool| -> Vec<String> {
-                items
-                    .iter()
-                    .filter(|i| keep(i))
-                    .filter_map(|i| normalize::string(i, "id"))
-                    .collect()
-            };
             let folded = match self.kind {
                 Kind::Groups => {
                     let url = self.api.url(
                         &path(GROUP_USERS),
                         &[("limit", GROUP_USERS_LIMIT.to_string())],
                     );
-                    let members = self.api.all(GROUP_USERS, url).await?;
-                    json!({"members": ids(members, &|_| true)})
+                    let members = self.api.all_ids(GROUP_USERS, url, |_| true).await?;
+                    json!({"members": members})
                 }
                 Kind::Apps => {
                     let url = self
                         .api
                         .url(&path(APP_USERS), &[("limit", APP_USERS_LIMIT.to_string())]);
-                    let users = self.api.all(APP_USERS, url).await?;
                     // Users who have the app through a group are the group's members.
-                    let direct = ids(users, &|u| u.get("scope") != Some(&json!("GROUP")));
+                    let direct = self
+                        .api
+                        .all_ids(APP_USERS, url, |u| u.get("scope") != Some(&json!("GROUP")))
+                        .await?;
                     let url = self.api.url(
                         &path(APP_GROUPS),
                         &[("limit", APP_GROUPS_LIMIT.to_string())],
                     );
-                    let groups = self.api.all(APP_GROUPS, url).await?;
-                    json!({"users": direct, "groups": ids(groups, &|_| true)})
+                    let groups = self.api.all_ids(APP_GROUPS, url, |_| true).await?;
+                    json!({"users": direct, "groups": groups})
                 }
                 Kind::Users | Kind::Policies => continue,
             };
