@@ -294,6 +294,9 @@ fn option_schema(f: &OptionField) -> Value {
         OptionKind::TextList { max_items } => {
             json!({"type": ["array", "null"], "items": text, "maxItems": max_items})
         }
+        OptionKind::Integer { min, max } => {
+            json!({"type": ["integer", "null"], "minimum": min, "maximum": max})
+        }
     };
     s["description"] = json!(f.description);
     s

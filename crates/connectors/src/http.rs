@@ -286,10 +286,15 @@ fn network_error(endpoint: &str, e: &reqwest::Error) -> Result<VendorError, Vend
     Ok(VendorError::new(FailureKind::Network, endpoint, None, what))
 }
 
-/// The wait a 429 asks for: `Retry-After` (seconds or an HTTP date) or CrowdStrike's
-/// `X-RateLimit-RetryAfter` (epoch seconds).
+/// The wait a 429 asks for: `Retry-After` (seconds or an HTTP date), CrowdStrike's
+/// `X-RateLimit-RetryAfter` (epoch seconds) or Okta's `X-Rate-Limit-Reset` (epoch
+/// seconds, counted from the response's `Date`, as Okta's SDKs do: the vendor's clock,
+/// not ours).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let now = chrono::Utc::now().timestamp();
+    if let Some(wait) = rate_limit_reset(headers) {
+        return Some(wait);
+    }
     if let Some(v) = headers
         .get("x-ratelimit-retryafter")
         .and_then(|v| v.to_str().ok())
@@ -308,6 +313,24 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     }
     let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     Some(Duration::from_secs((date.timestamp() - now).max(0) as u64))
+}
+
+/// Okta's `X-Rate-Limit-Reset` (epoch seconds) as a wait from the response's `Date` (or
+/// now, without one).
+pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
+    let reset: i64 = headers
+        .get("x-rate-limit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let date = headers
+        .get(reqwest::header::DATE)
+        .and_then(|d| d.to_str().ok())
+        .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+        .map_or_else(|| chrono::Utc::now().timestamp(), |d| d.timestamp());
+    Some(Duration::from_secs((reset - date).max(0) as u64))
 }
 
 /// Reads a body up to the size limit.
@@ -343,6 +366,13 @@ async fn error_message(resp: Response) -> String {
 }
 
 fn vendor_message(v: &serde_json::Value) -> Option<String> {
+    // Okta {errorCode, errorSummary, errorCauses}
+    if let (Some(code), Some(summary)) = (
+        v.get("errorCode").and_then(|c| c.as_str()),
+        v.get("errorSummary").and_then(|s| s.as_str()),
+    ) {
+        return Some(format!("{code}: {summary}"));
+    }
     // CrowdStrike {errors:[{code,message}]}; SentinelOne {errors:[{code,detail,title}]}
     if let Some(first) = v
         .get("errors")
@@ -421,6 +451,14 @@ mod tests {
         let wait = retry_after(&h).unwrap().as_secs();
         assert!((29..=30).contains(&wait), "{wait}");
         assert_eq!(retry_after(&HeaderMap::new()), None);
+        // Okta: the reset time less the response's own date.
+        let mut h = HeaderMap::new();
+        h.insert("x-rate-limit-reset", HeaderValue::from_static("1767225612"));
+        h.insert(
+            "date",
+            HeaderValue::from_static("Thu, 01 Jan 2026 00:00:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(12)));
     }
 
     #[test]
@@ -433,6 +471,7 @@ mod tests {
             "Missing role"
         );
         assert_eq!(vendor_message(&json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"})).unwrap(), "invalid_client: AADSTS7000215: Invalid client secret provided.");
+        assert_eq!(vendor_message(&json!({"errorCode": "E0000006", "errorSummary": "You do not have permission to perform the requested action", "errorCauses": []})).unwrap(), "E0000006: You do not have permission to perform the requested action");
         assert_eq!(
             vendor_message(
                 &json!({"statusCode": 403, "error": "Forbidden", "message": "Insufficient scope"})

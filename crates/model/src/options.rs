@@ -19,6 +19,8 @@ pub enum OptionKind {
     Text { max_len: usize },
     /// A list of at most `max_items` non-empty strings.
     TextList { max_items: usize },
+    /// A whole number from `min` to `max`.
+    Integer { min: i64, max: i64 },
 }
 
 /// One option a connection can take.
@@ -51,6 +53,9 @@ impl OptionField {
                             .is_some_and(|s| !s.is_empty() && !has_control_characters(s))
                     })
             }
+            (OptionKind::Integer { min, max }, Value::Number(n)) => {
+                n.as_i64().is_some_and(|i| (min..=max).contains(&i))
+            }
             _ => false,
         }
     }
@@ -60,6 +65,7 @@ impl OptionField {
             OptionKind::Timestamp => "an RFC 3339 date-time",
             OptionKind::Text { .. } => "a non-empty string without control characters",
             OptionKind::TextList { .. } => "a list of non-empty strings without control characters",
+            OptionKind::Integer { .. } => "a whole number in the documented range",
         }
     }
 }

@@ -5,6 +5,8 @@
 pub mod crowdstrike;
 pub mod crowdstrike_spotlight;
 pub mod ms_defender_endpoint;
+pub mod ms_entra;
+pub mod okta_idp;
 pub mod sentinelone;
 pub mod tenable;
 
@@ -15,6 +17,8 @@ pub static BUILTIN: &[&VendorSpec] = &[
     &crowdstrike::SPEC,
     &crowdstrike_spotlight::SPEC,
     &ms_defender_endpoint::SPEC,
+    &ms_entra::SPEC,
+    &okta_idp::SPEC,
     &sentinelone::SPEC,
     &tenable::SPEC,
 ];

@@ -1,9 +1,9 @@
-//! `tributary demo`: Tributary with embedded SQLite and five vendor simulators in-process
-//! (three EDR, two vulnerability scanners), an account, an organization with healthy and
-//! failing connections, and the dashboard — a newcomer's first minute, with no vendor
-//! account and no setup.
+//! `tributary demo`: Tributary with embedded SQLite and seven vendor simulators in-process
+//! (three EDR, two vulnerability scanners, Okta and Entra ID), an account, an organization
+//! with healthy and failing connections, and the dashboard — a newcomer's first minute,
+//! with no vendor account and no setup.
 //!
-//! The simulators listen on the five ports after the API's, with a fixed seed, so their
+//! The simulators listen on the seven ports after the API's, with a fixed seed, so their
 //! URLs and credentials are the same on every run and the saved connections keep working
 //! when the demo restarts on the same data directory.
 
@@ -25,7 +25,7 @@ use crate::{
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// API and dashboard address; the simulators take the next five ports.
+    /// API and dashboard address; the simulators take the next seven ports.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Where the demo keeps its SQLite database and key (reused by the next run).
@@ -113,15 +113,31 @@ const CONNECTIONS: &[DemoConnection] = &[
         label: "no-vulnerabilities-scope",
         faults: &["vulnerabilities:403"],
     },
+    DemoConnection {
+        vendor: SimVendor::OktaIdp,
+        identifier: "okta-prod",
+        label: "primary",
+        faults: &[],
+    },
+    // An app registration without Policy.Read.All: users, groups and applications sync,
+    // policies are refused → UNAUTHORIZED naming only policies.
+    DemoConnection {
+        vendor: SimVendor::MsEntra,
+        identifier: "entra-no-policies",
+        label: "no-policies",
+        faults: &["policies:403"],
+    },
 ];
 
 /// The simulators, in port order after the API's.
-const SIMULATED: [SimVendor; 5] = [
+const SIMULATED: [SimVendor; 7] = [
     SimVendor::Crowdstrike,
     SimVendor::Sentinelone,
     SimVendor::MsDefenderEndpoint,
     SimVendor::Tenable,
     SimVendor::CrowdstrikeSpotlight,
+    SimVendor::OktaIdp,
+    SimVendor::MsEntra,
 ];
 
 pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {

@@ -106,10 +106,12 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     let client = reqwest::Client::new();
     let want: Vec<(String, Option<String>)> = [
+        ("entra-no-policies", "UNAUTHORIZED"),
         ("falcon-eu-outage", "VENDOR_SERVER_ERROR"),
         ("falcon-prod", "HEALTHY"),
         ("mde-prod", "HEALTHY"),
         ("mde-throttled", "RATE_LIMIT_EXCEEDED"),
+        ("okta-prod", "HEALTHY"),
         ("s1-prod", "HEALTHY"),
         ("s1-viewer-missing-threats", "UNAUTHORIZED"),
         ("spotlight-missing-vulnerabilities-scope", "UNAUTHORIZED"),
@@ -173,6 +175,6 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     assert_eq!(demo.info["reused"], true);
     assert_ne!(demo.info["api_key"], first_key.as_str());
-    assert_eq!(connections(&client, &demo.info).await.len(), 8);
+    assert_eq!(connections(&client, &demo.info).await.len(), 10);
     stop(demo);
 }

@@ -12,6 +12,8 @@ mod health;
 mod idp;
 mod idp_api;
 mod idp_dashboard;
+mod idp_health;
+mod idp_vendors;
 mod new_vendor;
 mod ops;
 mod process;

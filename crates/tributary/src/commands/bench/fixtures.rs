@@ -1,6 +1,6 @@
-//! Bench fixtures: a connection, and alerts or findings written by the engine's own export
-//! pipeline (rendered by a simulator, normalized by the vendor's mapping, committed page
-//! by page), with the time spent in the store measured apart.
+//! Bench fixtures: a connection, and alerts written by the engine's own export pipeline
+//! (rendered by a simulator, normalized by the vendor's mapping, committed page by page),
+//! with the time spent in the store measured apart.
 
 use std::{
     sync::Arc,
@@ -69,8 +69,8 @@ pub struct Loaded {
 /// Records per page, as the vendors' readers page.
 const CHUNK: u64 = 1_000;
 
-/// Reads a collection of `sim`'s exactly as its vendor serves it, rendered in-process:
-/// the export pipeline's input without HTTP.
+/// Reads `sim`'s records of one collection exactly as its vendor serves them, rendered
+/// in-process: the export pipeline's input without HTTP.
 struct Rendered {
     sim: SimConfig,
     collection: &'static str,
@@ -108,6 +108,83 @@ impl ExportReader for Rendered {
     }
 }
 
+/// Syncs one `export` of `conn` from the vendor over HTTP with the vendor's own connector
+/// (`credentials` as the connection would hold them) through the engine's export pipeline,
+/// as a job does, without the API and scheduler around it.
+pub async fn sync_over_http(
+    store: &Arc<dyn Store>,
+    account: Uuid,
+    conn: Uuid,
+    vendor: Vendor,
+    credentials: &Value,
+    export: DataExportType,
+) -> anyhow::Result<Loaded> {
+    use tributary_connectors::{
+        guard::UrlGuard,
+        http::{build_client, HttpSettings, VendorHttp},
+    };
+    let spec = Registry::builtin()
+        .get(vendor)
+        .with_context(|| format!("{vendor} is not built in"))?;
+    let export = spec
+        .export(export)
+        .with_context(|| format!("{vendor} has no {export} export"))?;
+    let creds = spec
+        .parse_credentials(credentials)
+        .map_err(|e| anyhow::anyhow!("credentials: {e:?}"))?;
+    let settings = Arc::new(HttpSettings::default());
+    let client = build_client(
+        &UrlGuard::from_list("127.0.0.1,localhost"),
+        settings.request_timeout,
+    );
+    let http = VendorHttp::new(client, vendor, spec.pacing, settings);
+    let connector = (spec.connect)(&creds, &Value::Null, http);
+    let job = begin_job(store, account, conn).await?;
+    let reader = connector.reader(export.data_export_type, None);
+    run_pipeline(&job, export, reader).await
+}
+
+async fn begin_job(store: &Arc<dyn Store>, account: Uuid, conn: Uuid) -> anyhow::Result<ExportJob> {
+    store.enqueue_job(account, conn, JobTrigger::Manual).await?;
+    let now = Utc::now();
+    let claimed = store
+        .claim_job("bench", now, now + chrono::Duration::days(1))
+        .await?
+        .context("the bench job is claimable")?;
+    Ok(ExportJob {
+        store: store.clone(),
+        connection_id: conn,
+        job_id: claimed.job.id,
+        worker: "bench".into(),
+    })
+}
+
+/// Runs `reader` through the export pipeline; the store's own time is measured apart.
+async fn run_pipeline(
+    job: &ExportJob,
+    export: &'static tributary_connectors::spec::ExportSpec,
+    reader: Box<dyn ExportReader>,
+) -> anyhow::Result<Loaded> {
+    let started = Instant::now();
+    let mut stats = ExportStats::default();
+    let mut endpoint = "bench";
+    match sync_export(job, export, reader, &mut stats, &mut endpoint).await {
+        ExportEnd::Done => {}
+        ExportEnd::Vendor(e) => anyhow::bail!("reading failed: {e}"),
+        ExportEnd::Storage(e) => anyhow::bail!("storing failed: {e}"),
+    }
+    anyhow::ensure!(
+        stats.quarantined == 0,
+        "{} records did not map",
+        stats.quarantined
+    );
+    Ok(Loaded {
+        records: stats.upserted,
+        wall: started.elapsed(),
+        in_store: stats.commit_time,
+    })
+}
+
 /// Writes `sim`'s alerts `0..total` as `conn`'s through the engine's export pipeline
 /// (the vendor's mapping, then page commits of 1,000), with simulator rendering in place
 /// of HTTP. `in_store` is the store's own time for those commits.
@@ -118,7 +195,7 @@ pub async fn load_alerts(
     sim: SimConfig,
     total: u64,
 ) -> anyhow::Result<Loaded> {
-    load(
+    load_records(
         store,
         account,
         conn,
@@ -139,35 +216,26 @@ pub async fn load_findings(
     total: u64,
 ) -> anyhow::Result<Loaded> {
     let export = DataExportType::Vulnerabilities;
-    load(store, account, conn, sim, "findings", export, total).await
+    load_records(store, account, conn, sim, "findings", export, total).await
 }
 
-async fn load(
+/// Like [`load_alerts`], for the records of any `collection` of the simulator, mapped by
+/// the vendor's `export` (identity users: `"users"`, [`DataExportType::Users`]).
+pub async fn load_records(
     store: &Arc<dyn Store>,
     account: Uuid,
     conn: Uuid,
     sim: SimConfig,
     collection: &'static str,
-    export_type: DataExportType,
+    export: DataExportType,
     total: u64,
 ) -> anyhow::Result<Loaded> {
     let vendor = Vendor::parse(sim.vendor.as_str())?;
     let export = Registry::builtin()
         .get(vendor)
-        .and_then(|spec| spec.export(export_type))
-        .with_context(|| format!("{vendor} has no {export_type} export"))?;
-    store.enqueue_job(account, conn, JobTrigger::Manual).await?;
-    let now = Utc::now();
-    let claimed = store
-        .claim_job("bench", now, now + chrono::Duration::days(1))
-        .await?
-        .context("the bench job is claimable")?;
-    let job = ExportJob {
-        store: store.clone(),
-        connection_id: conn,
-        job_id: claimed.job.id,
-        worker: "bench".into(),
-    };
+        .and_then(|spec| spec.export(export))
+        .with_context(|| format!("{vendor} has no {export} export"))?;
+    let job = begin_job(store, account, conn).await?;
     let reader = Box::new(Rendered {
         sim,
         collection,
@@ -175,22 +243,5 @@ async fn load(
         total,
         buf: Vec::new(),
     });
-    let started = Instant::now();
-    let mut stats = ExportStats::default();
-    let mut endpoint = "bench";
-    match sync_export(&job, export, reader, &mut stats, &mut endpoint).await {
-        ExportEnd::Done => {}
-        ExportEnd::Vendor(e) => anyhow::bail!("rendering failed: {e}"),
-        ExportEnd::Storage(e) => anyhow::bail!("storing failed: {e}"),
-    }
-    anyhow::ensure!(
-        stats.quarantined == 0,
-        "{} rendered {collection} did not map",
-        stats.quarantined
-    );
-    Ok(Loaded {
-        records: stats.upserted,
-        wall: started.elapsed(),
-        in_store: stats.commit_time,
-    })
+    run_pipeline(&job, export, reader).await
 }

@@ -5,6 +5,7 @@
 //! baseline: the same normalized alert (finding) rows written by the same store's page
 //! commit with no HTTP and no mapping in the timed part. Prints records/s of both, their
 //! ratio, and the process's peak RSS.
+//! `--vendor okta_idp` measures identity users the same way (`ingest_idp.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -29,9 +30,10 @@ pub struct IngestBenchArgs {
     /// Devices (SentinelOne agents) to sync.
     #[arg(long, default_value_t = 100_000)]
     pub devices: u64,
-    /// The simulator synced: SentinelOne (alerts and devices) or Tenable (vulnerability
-    /// findings and assets, through its asynchronous exports).
-    #[arg(long, default_value = "sentinelone", value_parser = ["sentinelone", "tenable"])]
+    /// The simulator synced: SentinelOne (alerts and devices), Tenable (vulnerability
+    /// findings and assets, through its asynchronous exports) or Okta (identity users,
+    /// groups with members, apps and policies).
+    #[arg(long, default_value = "sentinelone", value_parser = ["sentinelone", "tenable", "okta_idp"])]
     pub vendor: String,
     /// Vulnerability findings (with `--vendor tenable`); the sync pulls the open ones.
     #[arg(long, default_value_t = 1_000_000)]
@@ -42,6 +44,9 @@ pub struct IngestBenchArgs {
     /// Benchmark PostgreSQL at this URL (a fresh schema) instead of a fresh SQLite file.
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
+    /// Users to sync (`--vendor okta_idp`).
+    #[arg(long, default_value_t = 100_000)]
+    pub users: u64,
 }
 
 pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> {
@@ -83,28 +88,7 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
         )
         .await?;
     let conn = conn["id"].as_str().context("connection id")?.to_owned();
-    let jobs_path = format!("/provisioning/organizations/{org}/connections/{conn}/jobs?limit=1");
-    let mut last_report = Instant::now();
-    let job = loop {
-        let jobs = api.get(&jobs_path).await?;
-        let job = jobs["items"][0].clone();
-        if job["finished_at"].is_string() {
-            break job;
-        }
-        if last_report.elapsed() > Duration::from_secs(15) {
-            let done: u64 = job["exports"]
-                .as_array()
-                .map(|e| {
-                    e.iter()
-                        .filter_map(|x| x["records_upserted"].as_u64())
-                        .sum()
-                })
-                .unwrap_or(0);
-            eprintln!("  syncing: {done} records written");
-            last_report = Instant::now();
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let job = wait_for_sync(&api, &org, &conn).await?;
     anyhow::ensure!(job["status"] == "SUCCEEDED", "the sync failed: {job}");
     let upserted: u64 = job["exports"]
         .as_array()
@@ -180,4 +164,36 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
         _ => println!("  peak RSS: not available on this platform"),
     }
     Ok(())
+}
+
+/// Polls the connection's newest job, as a client would, until it finishes; reports
+/// progress every 15 seconds.
+pub(super) async fn wait_for_sync(
+    api: &ApiClient,
+    org: &str,
+    conn: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let jobs_path = format!("/provisioning/organizations/{org}/connections/{conn}/jobs?limit=1");
+    let mut last_report = Instant::now();
+    let job = loop {
+        let jobs = api.get(&jobs_path).await?;
+        let job = jobs["items"][0].clone();
+        if job["finished_at"].is_string() {
+            break job;
+        }
+        if last_report.elapsed() > Duration::from_secs(15) {
+            let done: u64 = job["exports"]
+                .as_array()
+                .map(|e| {
+                    e.iter()
+                        .filter_map(|x| x["records_upserted"].as_u64())
+                        .sum()
+                })
+                .unwrap_or(0);
+            eprintln!("  syncing: {done} records written");
+            last_report = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    Ok(job)
 }

@@ -4,6 +4,7 @@
 mod api;
 mod fixtures;
 mod ingest;
+mod ingest_idp;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -38,7 +39,11 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
                 args.postgres.as_deref(),
                 &["api", "worker", "scheduler"],
             );
-            let result = ingest::run(&scratch.config, &args).await;
+            let result = if args.vendor == "okta_idp" {
+                ingest_idp::run(&scratch.config, &args).await
+            } else {
+                ingest::run(&scratch.config, &args).await
+            };
             scratch.finish();
             result
         }
