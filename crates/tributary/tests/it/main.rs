@@ -12,6 +12,7 @@ mod health;
 mod idp;
 mod idp_api;
 mod idp_dashboard;
+mod invites;
 mod new_vendor;
 mod ops;
 mod process;
