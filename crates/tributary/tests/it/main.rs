@@ -2,6 +2,7 @@
 
 mod audit;
 mod bad_input;
+mod connect_page;
 mod crash;
 mod dashboard;
 mod demo;
