@@ -137,10 +137,15 @@ async fn a_customer_connects_and_fixes_connections_on_the_hosted_page() {
         );
         browser.screenshot(&shot("05-fix-revoked-form")).await;
         check(&browser, &s1.credentials()).await;
+        let saved = std::time::Instant::now();
         browser.click("#save").await;
         browser
             .wait_text("#health-badge", WAIT, |t| t == "HEALTHY")
             .await;
+        eprintln!(
+            "{backend}: revoked SentinelOne fixed on the page, Save → HEALTHY shown in {:?}",
+            saved.elapsed()
+        );
         browser.screenshot(&shot("06-fix-revoked-healthy")).await;
         assert_eq!(
             app.connection(&org, &conn).await["health"]["name"],

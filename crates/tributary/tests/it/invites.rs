@@ -631,3 +631,36 @@ async fn webhooks_that_ask_for_it_carry_a_working_fix_link() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn of_two_concurrent_uses_of_a_token_exactly_one_wins() {
+    for db in backends("invite_concurrent_use") {
+        let app = TestApp::spawn(db).await;
+        let sim = sim(SimVendor::Sentinelone, 1, 1).await;
+        let org = app.create_org("customer").await;
+        let path = connections_path(&org);
+        for round in 0..3 {
+            let token = app.mint(&org, json!({"vendor": "SENTINELONE"})).await;
+            let body = json!({"vendor": "SENTINELONE", "credentials": sim.credentials()});
+            let uses = futures::future::join_all(
+                (0..4).map(|_| app.with_token(Method::POST, &path, &token, body.clone())),
+            )
+            .await;
+            let mut statuses: Vec<StatusCode> = uses.iter().map(|(s, _)| *s).collect();
+            statuses.sort();
+            assert_eq!(
+                statuses,
+                [
+                    StatusCode::OK,
+                    StatusCode::CONFLICT,
+                    StatusCode::CONFLICT,
+                    StatusCode::CONFLICT
+                ],
+                "round {round}: {uses:?}"
+            );
+            assert_eq!(app.connection_count(&org).await, round + 1);
+        }
+        sim.shutdown().await.unwrap();
+        app.stop().await;
+    }
+}
