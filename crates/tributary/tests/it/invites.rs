@@ -664,3 +664,91 @@ async fn of_two_concurrent_uses_of_a_token_exactly_one_wins() {
         app.stop().await;
     }
 }
+
+/// The `csrf` form value and the CSRF cookie of a connect page response.
+async fn page_form(app: &TestApp, token: &str, cookie: Option<&str>) -> (String, String) {
+    let mut req = app.client.get(app.url(&format!("/connect/{token}")));
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let set = resp
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    let html = resp.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    (csrf, set.or(cookie.map(str::to_owned)).unwrap())
+}
+
+#[tokio::test]
+async fn the_connect_page_refuses_forms_of_another_token_or_browser() {
+    let db = tributary_store::testing::TestDatabase::sqlite();
+    let app = TestApp::spawn(db).await;
+    let sim = sim(SimVendor::Sentinelone, 1, 1).await;
+    let org = app.create_org("customer").await;
+    let a = app.mint(&org, json!({"vendor": "SENTINELONE"})).await;
+    let b = app.mint(&org, json!({"vendor": "SENTINELONE"})).await;
+    let (csrf_a, cookie) = page_form(&app, &a, None).await;
+    assert!(cookie.starts_with("trb_connect_csrf="), "{cookie}");
+    let (csrf_b, _) = page_form(&app, &b, Some(&cookie)).await;
+    let creds = sim.credentials();
+    let form = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("base_url", creds["base_url"].as_str().unwrap().to_owned()),
+            ("api_token", creds["api_token"].as_str().unwrap().to_owned()),
+        ]
+    };
+    let post = |token: &str, cookie: Option<&str>, form: Vec<(&str, String)>| {
+        let mut req = app
+            .client
+            .post(app.url(&format!("/connect/{token}/check")))
+            .form(&form);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c.to_owned());
+        }
+        req.send()
+    };
+    // Token A's form token on token B's page; B's without the browser's cookie; another
+    // browser's cookie: all refused, nothing checked or saved.
+    assert_eq!(
+        post(&b, Some(&cookie), form(&csrf_a))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(&b, None, form(&csrf_b)).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let other_browser = "trb_connect_csrf=AAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(
+        post(&b, Some(other_browser), form(&csrf_b))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let invites = app.audit_actions("connection_invite").await;
+    assert!(!invites.iter().any(|(a, _)| a == "checked"), "{invites:?}");
+    // The matching form is checked, and the answer carries no secret.
+    let ok = post(&b, Some(&cookie), form(&csrf_b)).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let html = ok.text().await.unwrap();
+    assert!(html.contains("id=\"ready\""), "{html}");
+    assert!(
+        !html.contains(creds["api_token"].as_str().unwrap()),
+        "no secret sent back"
+    );
+    assert_eq!(app.connection_count(&org).await, 0, "checked, not saved");
+    sim.shutdown().await.unwrap();
+    app.stop().await;
+}
