@@ -53,7 +53,6 @@ pub const EXPIRY_BOUNDS: (i64, i64) = (60, 7 * 86_400);
 #[derive(Debug, ToSchema)]
 pub struct InviteTokenCreate {
     /// The vendor the customer will connect (a create token).
-    #[schema(value_type = Option<String>)]
     pub vendor: Option<Vendor>,
     /// The connection whose credentials the customer will replace (an update token).
     pub connection_id: Option<Uuid>,
@@ -315,7 +314,7 @@ pub struct FixLinkRequest {
 }
 
 impl FixLinkRequest {
-    /// Parses an optional JSON body: empty means the defaults.
+    /// Parses an optional JSON body: empty (or `null`) means the defaults.
     pub fn parse(raw: &[u8]) -> ApiResult<Option<i64>> {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
@@ -323,6 +322,9 @@ impl FixLinkRequest {
         let body: Value = serde_json::from_slice(raw).map_err(|e| {
             ApiError::invalid(&["body"], "json_invalid", format!("JSON decode error: {e}"))
         })?;
+        if body.is_null() {
+            return Ok(None);
+        }
         let mut f = BodyFields::documented::<Self>(&body, &["body"])?;
         let expiry = f.optional_int("expiry_secs", EXPIRY_BOUNDS.0, EXPIRY_BOUNDS.1);
         f.finish()?;
