@@ -46,6 +46,9 @@ pub struct Caller {
     pub session_id: Option<Uuid>,
     /// The client's address (the TCP peer), when known.
     pub addr: Option<IpAddr>,
+    /// The connection invite token acting (its id), when a customer acts with one; then
+    /// `key_id` is the key that minted the token. Never set by API-key authentication.
+    pub invite_id: Option<Uuid>,
 }
 
 impl Caller {
@@ -78,6 +81,7 @@ impl Caller {
             key_id: key.id,
             session_id: None,
             addr: None,
+            invite_id: None,
         })
     }
 }

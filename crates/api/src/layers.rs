@@ -12,6 +12,7 @@ use axum::{
 };
 
 use crate::{
+    app::invites::INVITE_HEADER,
     auth::{Caller, API_KEY_HEADER},
     error::ApiError,
     state::AppState,
@@ -20,6 +21,8 @@ use crate::{
 
 /// Longest URL (path and query) accepted; longer is a 414 with a `{"detail"}` body.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The end of the validate call's path (needs no API key).
+const INVITE_VALIDATE_SUFFIX: &str = "/connection-invite-token/validate";
 /// Longest client-supplied `X-Request-Id` kept; others are replaced by a new id.
 pub const MAX_REQUEST_ID_LEN: usize = 64;
 
@@ -73,6 +76,16 @@ pub async fn limit_uri(req: Request, next: Next) -> Response {
 /// Responses carry `X-RateLimit-*` for the key.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let addr = client_addr(&req);
+    // A customer with a connection invite token has no API key: the token is checked
+    // (and rate-limited per token and address) by the only handlers that accept one —
+    // Create and Update Connection and the validate call; every other handler still
+    // demands an API key.
+    if !req.headers().contains_key(API_KEY_HEADER)
+        && (req.headers().contains_key(INVITE_HEADER)
+            || req.uri().path().ends_with(INVITE_VALIDATE_SUFFIX))
+    {
+        return next.run(req).await;
+    }
     let limits = state.limiter.settings().enabled;
     if let Some(refusal) = limits.then(|| state.limiter.blocked(addr)).flatten() {
         return ApiError::RateLimited(refusal).into_response();

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+mod connect;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").external_url_unchecked("/docs/openapi.json", openapi))
         .merge(routes::ops::router())
         .merge(dashboard::router())
+        .merge(connect::router())
         .route("/", get(|| async { axum::response::Redirect::to("/dashboard") }))
         .route_layer(middleware::from_fn(telemetry::track))
         .fallback(|| async { ApiError::NotFound("Not Found".into()) })

@@ -58,6 +58,14 @@ impl Modify for SecurityAddon {
             "api_key",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-KEY"))),
         );
+        components.add_security_scheme(
+            "connection_invite_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CONNECTION-INVITE-TOKEN",
+                "A connection invite token, instead of X-API-KEY, on Create Connection (a \
+                 create token) and Update Connection (an update token)",
+            ))),
+        );
     }
 }
 
@@ -143,6 +151,7 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
             "/provisioning",
             routes::organizations::router()
                 .merge(routes::connections::router())
+                .merge(routes::invites::router())
                 .merge(routes::jobs::router())
                 .merge(routes::health::connection_router()),
         )

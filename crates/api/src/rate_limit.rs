@@ -37,6 +37,10 @@ pub struct RateLimitSettings {
     /// Failed authentications (unknown, revoked or missing keys; failed dashboard logins)
     /// per minute from one client address, which is also the burst.
     pub failed_auth_per_minute: u32,
+    /// Requests one connection invite token may make per minute (also its burst); one
+    /// client address may make four times as many with any tokens (the validate call,
+    /// create, update and the hosted page).
+    pub invite_uses_per_minute: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -46,6 +50,7 @@ impl Default for RateLimitSettings {
             requests_per_minute: 1200,
             burst: 200,
             failed_auth_per_minute: 30,
+            invite_uses_per_minute: 30,
         }
     }
 }
@@ -89,6 +94,9 @@ pub struct RateLimiter {
     settings: RateLimitSettings,
     keys: Keyed<Uuid>,
     failures: Keyed<IpAddr>,
+    /// Invite token requests, per token (by hash) and per client address.
+    invite_tokens: Keyed<String>,
+    invite_addrs: Keyed<IpAddr>,
     /// Addresses refused until the instant given.
     blocked: Mutex<HashMap<IpAddr, Instant>>,
     checks: AtomicU64,
@@ -103,6 +111,7 @@ fn quota(per_minute: u32, burst: u32) -> Quota {
 impl RateLimiter {
     pub fn new(settings: RateLimitSettings) -> Self {
         let failures = settings.failed_auth_per_minute;
+        let invites = settings.invite_uses_per_minute;
         RateLimiter {
             keys: governor::RateLimiter::dashmap(quota(
                 settings.requests_per_minute,
@@ -110,6 +119,13 @@ impl RateLimiter {
             ))
             .with_middleware(),
             failures: governor::RateLimiter::dashmap(quota(failures, failures)).with_middleware(),
+            invite_tokens: governor::RateLimiter::dashmap(quota(invites, invites))
+                .with_middleware(),
+            invite_addrs: governor::RateLimiter::dashmap(quota(
+                invites.saturating_mul(4),
+                invites.saturating_mul(4),
+            ))
+            .with_middleware(),
             blocked: Mutex::new(HashMap::new()),
             checks: AtomicU64::new(0),
             settings,
@@ -167,6 +183,30 @@ impl RateLimiter {
         Some(self.failure_refusal(wait))
     }
 
+    /// Spends one request of an invite token's budget (keyed by the token's hash, so a
+    /// forged token has one too) and of the client address's invite budget. `Err` holds
+    /// the refusal.
+    pub fn check_invite(&self, token_hash: &str, addr: IpAddr) -> Result<(), Budget> {
+        self.sweep();
+        let n = self.settings.invite_uses_per_minute;
+        let refusal = |limit: u32, not_until: governor::NotUntil<_>| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Budget {
+                limit,
+                remaining: 0,
+                reset_secs: 60,
+                retry_after_secs: Some(ceil_secs(wait).max(1)),
+            }
+        };
+        self.invite_addrs
+            .check_key(&addr)
+            .map_err(|e| refusal(n.saturating_mul(4), e))?;
+        self.invite_tokens
+            .check_key(&token_hash.to_owned())
+            .map_err(|e| refusal(n, e))?;
+        Ok(())
+    }
+
     fn failure_refusal(&self, wait: Duration) -> Budget {
         let n = self.settings.failed_auth_per_minute;
         Budget {
@@ -184,6 +224,8 @@ impl RateLimiter {
         }
         self.keys.retain_recent();
         self.failures.retain_recent();
+        self.invite_tokens.retain_recent();
+        self.invite_addrs.retain_recent();
         let now = Instant::now();
         self.blocked
             .lock()
@@ -207,6 +249,7 @@ mod tests {
             requests_per_minute: 1,
             burst: 3,
             failed_auth_per_minute: 2,
+            invite_uses_per_minute: 2,
         });
         let key = Uuid::new_v4();
         let remaining: Vec<u32> = (0..3)
@@ -223,5 +266,35 @@ mod tests {
         assert!(limiter.failed_auth(addr).is_some(), "the third is refused");
         assert!(limiter.blocked(addr).is_some());
         assert!(limiter.blocked("192.0.2.2".parse().unwrap()).is_none());
+    }
+
+    #[test]
+    fn invite_tokens_and_addresses_have_budgets() {
+        let limiter = RateLimiter::new(RateLimitSettings {
+            enabled: true,
+            requests_per_minute: 100,
+            burst: 100,
+            failed_auth_per_minute: 100,
+            invite_uses_per_minute: 2,
+        });
+        let addr: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(limiter.check_invite("a", addr).is_ok());
+        assert!(limiter.check_invite("a", addr).is_ok());
+        let refused = limiter.check_invite("a", addr).unwrap_err();
+        assert_eq!(refused.limit, 2);
+        assert!(refused.retry_after_secs.unwrap() >= 1);
+        // Another token from the same address has its own budget, until the address's
+        // (four times the token's) is spent: 3 spent so far.
+        for _ in 0..2 {
+            assert!(limiter.check_invite("b", addr).is_ok());
+        }
+        for t in ["c", "d", "e"] {
+            let _ = limiter.check_invite(t, addr);
+        }
+        let refused = limiter.check_invite("f", addr).unwrap_err();
+        assert_eq!(refused.limit, 8);
+        assert!(limiter
+            .check_invite("f", "192.0.2.2".parse().unwrap())
+            .is_ok());
     }
 }

@@ -3,6 +3,7 @@
 
 mod engine;
 pub mod health;
+pub mod invites;
 pub mod keyring;
 pub mod pipeline;
 pub mod probe;

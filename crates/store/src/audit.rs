@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// Who acted: an API key, a dashboard session (opened with an API key), or the CLI on
-/// the server itself.
+/// Who acted: an API key, a dashboard session (opened with an API key), a customer with
+/// a connection invite token (minted with an API key), or the CLI on the server itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActorType {
     ApiKey,
     Dashboard,
+    InviteToken,
     Cli,
 }
 
@@ -17,6 +18,7 @@ impl ActorType {
         match self {
             ActorType::ApiKey => "api_key",
             ActorType::Dashboard => "dashboard",
+            ActorType::InviteToken => "invite_token",
             ActorType::Cli => "cli",
         }
     }
@@ -25,6 +27,7 @@ impl ActorType {
         match s {
             "api_key" => Some(ActorType::ApiKey),
             "dashboard" => Some(ActorType::Dashboard),
+            "invite_token" => Some(ActorType::InviteToken),
             "cli" => Some(ActorType::Cli),
             _ => None,
         }
@@ -38,14 +41,16 @@ pub struct AuditEvent {
     pub account_id: Uuid,
     pub at: DateTime<Utc>,
     pub actor_type: ActorType,
-    /// The key that acted (directly, or the key a dashboard session was opened with).
+    /// The key that acted (directly, or the key a dashboard session was opened with, or
+    /// the key that minted the invite token used).
     pub api_key_id: Option<Uuid>,
     pub session_id: Option<Uuid>,
     /// The client's address, when the change came over HTTP.
     pub client_addr: Option<String>,
     /// `created`, `updated`, `deleted`, `tested`, `run`, `secret_rotated`, `revoked`, …
     pub action: String,
-    /// `organization`, `connection`, `webhook`, `api_key` or `dashboard_session`.
+    /// `organization`, `connection`, `webhook`, `api_key`, `dashboard_session` or
+    /// `connection_invite`.
     pub target_type: String,
     pub target_id: Uuid,
     /// What changed, as JSON: `{field: {from, to}}`; for credentials only the names of

@@ -36,6 +36,7 @@ pub(crate) enum Arg {
     Bool(bool),
     OptBool(Option<bool>),
     Bytes(Vec<u8>),
+    OptBytes(Option<Vec<u8>>),
     UuidArray(Vec<Uuid>),
     TextArray(Vec<String>),
     OptTextArray(Vec<Option<String>>),
@@ -52,7 +53,7 @@ macro_rules! arg_from {
 arg_from! {
     Uuid => Uuid, Option<Uuid> => OptUuid, i64 => I64, Option<i64> => OptI64,
     String => Text, Option<String> => OptText, bool => Bool, Option<bool> => OptBool,
-    Vec<u8> => Bytes,
+    Vec<u8> => Bytes, Option<Vec<u8>> => OptBytes,
     Vec<Uuid> => UuidArray, Vec<String> => TextArray, Vec<Option<String>> => OptTextArray,
     Vec<i64> => I64Array, Vec<Option<Uuid>> => OptUuidArray,
 }
@@ -135,6 +136,7 @@ fn bind_sqlite<'q>(
             Arg::Bool(v) => q.bind(v),
             Arg::OptBool(v) => q.bind(v),
             Arg::Bytes(v) => q.bind(v),
+            Arg::OptBytes(v) => q.bind(v),
             Arg::UuidArray(_)
             | Arg::TextArray(_)
             | Arg::OptTextArray(_)
@@ -164,6 +166,7 @@ fn bind_pg<'q>(
             Arg::Bool(v) => q.bind(v),
             Arg::OptBool(v) => q.bind(v),
             Arg::Bytes(v) => q.bind(v),
+            Arg::OptBytes(v) => q.bind(v),
             Arg::UuidArray(v) => q.bind(v),
             Arg::TextArray(v) => q.bind(v),
             Arg::OptTextArray(v) => q.bind(v),

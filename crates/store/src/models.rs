@@ -477,6 +477,9 @@ pub struct WebhookEndpoint {
     pub failing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `connection.health_changed` events of failures the customer must resolve carry a
+    /// fix link (an update token's hosted page) for this endpoint.
+    pub include_fix_link: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -487,6 +490,7 @@ pub struct NewWebhookEndpoint {
     pub event_types: Option<Vec<String>>,
     pub enabled: bool,
     pub sealed_secret: Vec<u8>,
+    pub include_fix_link: bool,
 }
 
 /// A partial update; None leaves a field unchanged.
@@ -496,6 +500,7 @@ pub struct WebhookEndpointChanges {
     pub description: Option<Option<String>>,
     pub event_types: Option<Option<Vec<String>>>,
     pub enabled: Option<bool>,
+    pub include_fix_link: Option<bool>,
     /// A new secret; the current one keeps signing until the given time.
     pub rotate: Option<(Vec<u8>, DateTime<Utc>)>,
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::{AuditEvent, AuditFilter, DashboardSession, NewAuditEvent},
+    invites::{Invite, NewInvite},
     models::*,
     window::{ListPage, ListWindow},
     Dialect, StoreError,
@@ -362,6 +363,30 @@ pub trait SessionStore {
     async fn end_session(&self, account_id: Uuid, id: Uuid) -> Result<bool>;
 }
 
+#[async_trait]
+pub trait InviteStore {
+    async fn create_invite(&self, account_id: Uuid, invite: NewInvite) -> Result<Invite>;
+    /// The invite with this token hash, whatever its state: the token is its own
+    /// authentication, so this is (like `find_api_key`) an unscoped lookup.
+    async fn find_invite(&self, token_hash: &str) -> Result<Option<Invite>>;
+    async fn get_invite(&self, account_id: Uuid, id: Uuid) -> Result<Option<Invite>>;
+    /// Marks the invite used by `connection_id` at `now`, atomically: false when it was
+    /// already used, revoked or expired (of two concurrent uses, one wins).
+    async fn consume_invite(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        connection_id: Uuid,
+    ) -> Result<bool>;
+    /// Undoes the consumption made at `used_at` (the change it was for failed).
+    async fn release_invite(&self, id: Uuid, used_at: DateTime<Utc>) -> Result<bool>;
+    /// Keeps (or with None, drops) sealed credentials the hosted page checked, until the
+    /// customer confirms; false when the invite was used or revoked.
+    async fn set_invite_pending(&self, id: Uuid, sealed: Option<Vec<u8>>) -> Result<bool>;
+    /// Revokes an unused, unrevoked invite of the account; false otherwise.
+    async fn revoke_invite(&self, account_id: Uuid, id: Uuid) -> Result<bool>;
+}
+
 /// Everything Tributary stores, on SQLite or PostgreSQL.
 #[async_trait]
 pub trait Store:
@@ -376,6 +401,7 @@ pub trait Store:
     + WebhookStore
     + AuditStore
     + SessionStore
+    + InviteStore
     + Send
     + Sync
     + 'static

@@ -21,19 +21,21 @@ pub enum Target {
     Webhook(Uuid),
     ApiKey(Uuid),
     DashboardSession(Uuid),
+    ConnectionInvite(Uuid),
 }
 
 /// The target types, as stored and filtered on.
-pub const TARGET_TYPES: [&str; 5] = [
+pub const TARGET_TYPES: [&str; 6] = [
     "organization",
     "connection",
     "webhook",
     "api_key",
     "dashboard_session",
+    "connection_invite",
 ];
 
 /// The actions recorded.
-pub const ACTIONS: [&str; 10] = [
+pub const ACTIONS: [&str; 13] = [
     "created",
     "updated",
     "deleted",
@@ -44,6 +46,9 @@ pub const ACTIONS: [&str; 10] = [
     "revoked",
     "logged_in",
     "logged_out",
+    "used",
+    "refused",
+    "checked",
 ];
 
 impl Target {
@@ -54,6 +59,7 @@ impl Target {
             Target::Webhook(id) => ("webhook", id),
             Target::ApiKey(id) => ("api_key", id),
             Target::DashboardSession(id) => ("dashboard_session", id),
+            Target::ConnectionInvite(id) => ("connection_invite", id),
         }
     }
 }
@@ -101,7 +107,9 @@ pub fn event(caller: &Caller, action: &str, target: Target, changes: Changes) ->
     let (target_type, target_id) = target.parts();
     NewAuditEvent {
         account_id: caller.account_id,
-        actor_type: if caller.session_id.is_some() {
+        actor_type: if caller.invite_id.is_some() {
+            ActorType::InviteToken
+        } else if caller.session_id.is_some() {
             ActorType::Dashboard
         } else {
             ActorType::ApiKey

@@ -79,7 +79,18 @@ pub async fn create(
     body: ConnectionCreate,
 ) -> ApiResult<ConnectionRecord> {
     destinations::check_credentials(state, &body.credentials).await?;
-    let id = Uuid::now_v7();
+    create_checked(state, caller, org, Uuid::now_v7(), body).await
+}
+
+/// Creates connection `id` from a body whose base URLs were resolved and checked (an
+/// invite token reserves the id before the connection exists).
+pub(crate) async fn create_checked(
+    state: &AppState,
+    caller: &Caller,
+    org: &OrganizationRecord,
+    id: Uuid,
+    body: ConnectionCreate,
+) -> ApiResult<ConnectionRecord> {
     let new = NewConnection {
         id,
         organization_id: org.id,
@@ -140,6 +151,19 @@ pub async fn update(
     if let Some(creds) = &patch.credentials {
         destinations::check_credentials(state, creds).await?;
         verify_with_vendor(state, current.vendor, creds, current.options.as_ref()).await?;
+    }
+    update_checked(state, caller, current, patch).await
+}
+
+/// Applies a PATCH whose credentials (if any) were already checked and verified.
+pub(crate) async fn update_checked(
+    state: &AppState,
+    caller: &Caller,
+    current: &ConnectionRecord,
+    patch: ConnectionUpdate,
+) -> ApiResult<ConnectionRecord> {
+    if current.state == ConnectionState::Deleted {
+        return Err(ApiError::Conflict("Connection is deleted".into()));
     }
     let resumed =
         patch.state == Some(ConnectionState::Active) && current.state != ConnectionState::Active;
@@ -303,7 +327,7 @@ fn seal(state: &AppState, connection_id: Uuid, creds: &Credentials) -> Vec<u8> {
 }
 
 /// Checks new credentials against the vendor before anything is saved.
-async fn verify_with_vendor(
+pub(crate) async fn verify_with_vendor(
     state: &AppState,
     vendor: Vendor,
     creds: &Credentials,

@@ -9,6 +9,7 @@ pub mod destinations;
 pub mod findings;
 pub mod health;
 pub mod idp;
+pub mod invites;
 pub mod jobs;
 pub mod organizations;
 pub mod records;

@@ -34,6 +34,10 @@ pub struct WebhookCreate {
     pub event_types: Option<Vec<String>>,
     /// Default true.
     pub enabled: Option<bool>,
+    /// Add a fix link (`data.fix_link`: the hosted page of a fresh update token) to
+    /// `connection.health_changed` events of failures the customer must resolve.
+    /// Default false.
+    pub include_fix_link: Option<bool>,
 }
 
 /// Body of `PATCH /v1/webhooks/{webhook_id}`: every field optional.
@@ -49,6 +53,7 @@ pub struct WebhookUpdate {
     pub event_types: Option<Option<Vec<String>>>,
     /// `true` re-enables an endpoint Tributary disabled.
     pub enabled: Option<bool>,
+    pub include_fix_link: Option<bool>,
 }
 
 fn event_types(f: &mut BodyFields<'_>) -> Option<Option<Vec<String>>> {
@@ -79,11 +84,15 @@ fn event_types(f: &mut BodyFields<'_>) -> Option<Option<Vec<String>>> {
 }
 
 fn enabled(f: &mut BodyFields<'_>) -> Option<bool> {
-    match f.raw("enabled") {
+    flag(f, "enabled")
+}
+
+fn flag(f: &mut BodyFields<'_>, name: &'static str) -> Option<bool> {
+    match f.raw(name) {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(*b),
         Some(_) => {
-            f.error("enabled", "bool_type", "Input should be a valid boolean");
+            f.error(name, "bool_type", "Input should be a valid boolean");
             None
         }
     }
@@ -109,12 +118,14 @@ impl WebhookCreate {
         let description = f.nullable_string("description", 1000).flatten();
         let event_types = event_types(&mut f).flatten();
         let enabled = enabled(&mut f);
+        let include_fix_link = flag(&mut f, "include_fix_link");
         f.finish()?;
         Ok(WebhookCreate {
             url: url.expect("validated"),
             description,
             event_types,
             enabled,
+            include_fix_link,
         })
     }
 }
@@ -127,12 +138,14 @@ impl WebhookUpdate {
         let description = f.nullable_string("description", 1000);
         let event_types = event_types(&mut f);
         let enabled = enabled(&mut f);
+        let include_fix_link = flag(&mut f, "include_fix_link");
         f.finish()?;
         Ok(WebhookUpdate {
             url,
             description,
             event_types,
             enabled,
+            include_fix_link,
         })
     }
 }
@@ -163,6 +176,7 @@ pub async fn create(
         event_types: body.event_types,
         enabled: body.enabled.unwrap_or(true),
         sealed_secret: state.keyring.seal(id, secret.as_bytes()),
+        include_fix_link: body.include_fix_link.unwrap_or(false),
     };
     let endpoint = state.store.create_endpoint(caller.account_id, new).await?;
     let mut changes = Changes::default();
@@ -170,7 +184,8 @@ pub async fn create(
         .field("url", Value::Null, &endpoint.url)
         .field("description", Value::Null, &endpoint.description)
         .field("event_types", Value::Null, &endpoint.event_types)
-        .field("enabled", Value::Null, endpoint.enabled);
+        .field("enabled", Value::Null, endpoint.enabled)
+        .field("include_fix_link", Value::Null, endpoint.include_fix_link);
     audit::record(state, caller, "created", Target::Webhook(id), changes).await;
     Ok((endpoint, secret))
 }
@@ -190,6 +205,7 @@ pub async fn update(
         description: body.description,
         event_types: body.event_types,
         enabled: body.enabled,
+        include_fix_link: body.include_fix_link,
         rotate: None,
     };
     let updated = state
@@ -202,7 +218,12 @@ pub async fn update(
         .field("url", &current.url, &updated.url)
         .field("description", &current.description, &updated.description)
         .field("event_types", &current.event_types, &updated.event_types)
-        .field("enabled", current.enabled, updated.enabled);
+        .field("enabled", current.enabled, updated.enabled)
+        .field(
+            "include_fix_link",
+            current.include_fix_link,
+            updated.include_fix_link,
+        );
     audit::record(
         state,
         caller,

@@ -24,7 +24,7 @@ use crate::{
     app::{
         connections::{self, ConnectionUpdate, ParseContext},
         health::connection_uptime,
-        jobs, wire,
+        invites, jobs, wire,
     },
     state::AppState,
     ApiError,
@@ -124,6 +124,8 @@ struct Page {
     jobs: Vec<JobView>,
     notice: Option<String>,
     errors: Vec<String>,
+    /// A fix link just made: its URL and expiry.
+    fix_link: Option<(String, String)>,
     /// Reload while a job is queued or running, so the page shows its result.
     auto_reload: bool,
 }
@@ -192,6 +194,18 @@ async fn render_page(
     notice: Option<String>,
     errors: Vec<String>,
     form: Option<(Map<String, Value>, HashMap<String, String>)>,
+) -> Result<Response, ApiError> {
+    render_page_with(state, session, c, notice, errors, form, None).await
+}
+
+async fn render_page_with(
+    state: &AppState,
+    session: &Session,
+    c: &ConnectionRecord,
+    notice: Option<String>,
+    errors: Vec<String>,
+    form: Option<(Map<String, Value>, HashMap<String, String>)>,
+    fix_link: Option<(String, String)>,
 ) -> Result<Response, ApiError> {
     let account = session.caller.account_id;
     let spec = connections::spec_of(state, c.vendor)?;
@@ -277,6 +291,7 @@ async fn render_page(
             .collect(),
         notice,
         errors,
+        fix_link,
         auto_reload: running,
     };
     Ok(render(&page))
@@ -347,6 +362,38 @@ pub async fn run_now(
         urlencode(notice)
     ))
     .into_response()
+}
+
+/// A fix link for the customer: an update token's hosted page, shown once on this page
+/// (never put in a URL of the dashboard).
+pub async fn fix_link(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !session.check_csrf(form.get("csrf")) {
+        return (StatusCode::FORBIDDEN, "Invalid form token").into_response();
+    }
+    let c = match load(&state, &session, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let link = match invites::fix_link(&state, &session.caller, &c, None).await {
+        Ok(link) => link,
+        Err(e) => return e.into_response(),
+    };
+    render_page_with(
+        &state,
+        &session,
+        &c,
+        None,
+        vec![],
+        None,
+        Some((link.url, when(Some(link.expires_at)))),
+    )
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
 }
 
 fn urlencode(s: &str) -> String {

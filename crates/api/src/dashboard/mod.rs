@@ -10,8 +10,8 @@ mod findings;
 mod identity;
 mod login;
 mod records;
-mod session;
-mod view;
+pub(crate) mod session;
+pub(crate) mod view;
 
 use askama::Template;
 use axum::{
@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/connections/{id}", get(connection::page))
         .route("/dashboard/connections/{id}/run", post(connection::run_now))
         .route("/dashboard/connections/{id}/credentials", post(connection::save_credentials))
+        .route("/dashboard/connections/{id}/fix-link", post(connection::fix_link))
         .route("/dashboard/connections/{id}/alerts", get(records::alerts))
         .route("/dashboard/connections/{id}/devices", get(records::devices))
         .route("/dashboard/connections/{id}/findings", get(findings::page))

@@ -203,6 +203,7 @@ impl FromRequestParts<AppState> for Session {
                 key_id: session.key_id,
                 session_id: Some(session.id),
                 addr: parts.extensions.get::<ClientAddr>().map(|a| a.0),
+                invite_id: None,
             },
             csrf,
         })

@@ -26,9 +26,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Who acted.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditActor {
-    /// `api_key`, `dashboard` (a session opened with an API key) or `cli` (on the server).
+    /// `api_key`, `dashboard` (a session opened with an API key), `invite_token` (a customer
+    /// with a connection invite token; `api_key_id` is the key that minted it) or `cli`
+    /// (on the server).
     #[serde(rename = "type")]
-    #[schema(rename = "type", value_type = String, pattern = "^(api_key|dashboard|cli)$")]
+    #[schema(rename = "type", value_type = String, pattern = "^(api_key|dashboard|invite_token|cli)$")]
     pub kind: &'static str,
     /// The API key that acted, directly or through the dashboard session.
     pub api_key_id: Option<Uuid>,
@@ -47,7 +49,8 @@ pub struct AuditEventOut {
     /// `created`, `updated`, `deleted`, `tested`, `run`, `secret_rotated`, `redelivered`,
     /// `revoked` (API keys), `logged_in` or `logged_out`.
     pub action: String,
-    /// `organization`, `connection`, `webhook`, `api_key` or `dashboard_session`.
+    /// `organization`, `connection`, `webhook`, `api_key`, `dashboard_session` or
+    /// `connection_invite`.
     pub target_type: String,
     pub target_id: Uuid,
     /// `{field: {from, to}}` for each field that changed; null when nothing did.
@@ -78,7 +81,7 @@ impl From<AuditEvent> for AuditEventOut {
 /// dashboard sessions, newest first. Kept as long as job history (no expiry).
 #[utoipa::path(get, path = "/audit-events", tag = "Audit",
     params(
-        ("targetType" = Option<String>, Query, description = "`organization`, `connection`, `webhook`, `api_key`, `dashboard_session`; comma-separated and/or repeated"),
+        ("targetType" = Option<String>, Query, description = "`organization`, `connection`, `webhook`, `api_key`, `dashboard_session`, `connection_invite`; comma-separated and/or repeated"),
         ("targetId" = Option<Uuid>, Query, description = "Events about this object"),
         ("action" = Option<String>, Query, description = "Actions, comma-separated and/or repeated"),
         ("apiKeyId" = Option<Uuid>, Query, description = "Events by this API key (directly or through the dashboard)"),

@@ -2,11 +2,13 @@
 //! [`crate::app::connections`].
 
 use axum::{
-    extract::{Path, State},
+    extract::{FromRequestParts, Path, State},
+    http::request::Parts,
     Json,
 };
 use tributary_model::{page::Page, Connection, ConnectionState, HealthName};
 use tributary_store::{
+    invites::Invite,
     models::{ConnectionFilter, ConnectionRecord},
     SortKey,
 };
@@ -15,11 +17,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     app::{
         connections::{self, ConnectionCreate, ConnectionUpdate, ParseContext},
-        organizations, wire,
+        invites, organizations, wire,
     },
     auth::Caller,
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     extract::{JsonBody, Query},
+    layers::ClientAddr,
     openapi::HTTPValidationError,
     pagination::{CursorCodec, Pagination},
     state::AppState,
@@ -35,19 +38,60 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
 }
 
-/// Create a connection. The first job is queued at once.
+/// Who calls Create or Update Connection: an API key, or (without one) a customer with a
+/// connection invite token in `X-CONNECTION-INVITE-TOKEN`.
+enum Actor {
+    Key(Caller),
+    Invite(Box<Invite>, Option<std::net::IpAddr>),
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // `layers::authenticate` let a request with an invite token and no API key through.
+        if parts.extensions.get::<Caller>().is_none() {
+            if let Some(token) = parts.headers.get(invites::INVITE_HEADER) {
+                let addr = parts.extensions.get::<ClientAddr>().map(|a| a.0);
+                let token = token.to_str().unwrap_or("");
+                return Ok(Actor::Invite(
+                    Box::new(invites::resolve(state, token, addr).await?),
+                    addr,
+                ));
+            }
+        }
+        Ok(Actor::Key(Caller::from_request_parts(parts, state).await?))
+    }
+}
+
+/// Create a connection. The first job is queued at once. With a create token in
+/// `X-CONNECTION-INVITE-TOKEN` instead of an API key: the token's organization and
+/// vendor only, its identifier and options; the credentials are verified with the vendor
+/// first (400 when refused, the token stays usable); the token then works no more.
 #[utoipa::path(post, path = "/organizations/{organization_id}/connections", tag = "Provisioning",
     params(("organization_id" = Uuid, Path)),
     request_body = ConnectionCreate,
-    responses((status = 200, body = Connection), (status = 401), (status = 404),
-              (status = 422, body = HTTPValidationError)),
-    security(("api_key" = [])))]
+    responses((status = 200, body = Connection),
+              (status = 400, description = "With an invite token: the vendor refused the credentials"),
+              (status = 401, description = "Missing or invalid API key; unknown, expired or revoked invite token"),
+              (status = 403, description = "The invite token is for another organization or vendor, or is an update token"),
+              (status = 404), (status = 409, description = "The invite token was already used"),
+              (status = 422, body = HTTPValidationError),
+              (status = 503, description = "With an invite token: the vendor could not be reached to verify the credentials")),
+    security(("api_key" = []), ("connection_invite_token" = [])))]
 async fn create_connection(
     State(state): State<AppState>,
-    caller: Caller,
+    actor: Actor,
     Path(org_id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Connection>> {
+    let caller = match actor {
+        Actor::Key(caller) => caller,
+        Actor::Invite(invite, addr) => {
+            let record = invites::create_connection(&state, &invite, addr, &org_id, &body).await?;
+            return Ok(Json(wire::connection(&record)));
+        }
+    };
     let org = organizations::live(&state, &caller, &org_id).await?;
     let body = ConnectionCreate::parse(&body, ParseContext::of(&state))?;
     let record = connections::create(&state, &caller, &org, body).await?;
@@ -140,21 +184,33 @@ async fn get_connection(
 
 /// Update a connection. New credentials are checked against the vendor first: if the
 /// vendor refuses them, nothing changes (400, naming the refused exports); if it accepts
-/// them, they are saved and a job is queued at once.
+/// them, they are saved and a job is queued at once. With an update token in
+/// `X-CONNECTION-INVITE-TOKEN` instead of an API key: that connection's `credentials`
+/// only; the token works once.
 #[utoipa::path(patch, path = "/organizations/{organization_id}/connections/{connection_id}", tag = "Provisioning",
     params(("organization_id" = Uuid, Path), ("connection_id" = Uuid, Path)),
     request_body = ConnectionUpdate,
     responses((status = 200, body = Connection), (status = 400, description = "The vendor refused the new credentials"),
-              (status = 401), (status = 404), (status = 409, description = "The connection is deleted"),
+              (status = 401, description = "Missing or invalid API key; unknown, expired or revoked invite token"),
+              (status = 403, description = "The invite token is for another organization or connection, is a create token, or the body changes more than credentials"),
+              (status = 404), (status = 409, description = "The connection is deleted, or the invite token was already used"),
               (status = 422, body = HTTPValidationError),
               (status = 503, description = "The vendor could not be reached to verify the credentials")),
-    security(("api_key" = [])))]
+    security(("api_key" = []), ("connection_invite_token" = [])))]
 async fn update_connection(
     State(state): State<AppState>,
-    caller: Caller,
+    actor: Actor,
     Path((org_id, conn_id)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Connection>> {
+    let caller = match actor {
+        Actor::Key(caller) => caller,
+        Actor::Invite(invite, addr) => {
+            let record =
+                invites::update_connection(&state, &invite, addr, &org_id, &conn_id, &body).await?;
+            return Ok(Json(wire::connection(&record)));
+        }
+    };
     let current = connections::find(&state, &caller, &org_id, &conn_id).await?;
     let spec = connections::spec_of(&state, current.vendor)?;
     let patch = ConnectionUpdate::parse(&body, spec, ParseContext::of(&state))?;

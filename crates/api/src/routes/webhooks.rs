@@ -46,6 +46,9 @@ pub struct WebhookOut {
     /// Event types delivered; null: every type except `job.failed`.
     pub event_types: Option<Vec<String>>,
     pub enabled: bool,
+    /// `connection.health_changed` events of failures the customer must resolve carry
+    /// `data.fix_link` for this endpoint.
+    pub include_fix_link: bool,
     /// Set when Tributary disabled the endpoint because it kept failing.
     pub disabled_reason: Option<String>,
     /// First failed delivery since the last success.
@@ -62,6 +65,7 @@ impl From<WebhookEndpoint> for WebhookOut {
             description: e.description,
             event_types: e.event_types,
             enabled: e.enabled,
+            include_fix_link: e.include_fix_link,
             disabled_reason: e.disabled_reason,
             failing_since: e.failing_since,
             created_at: e.created_at,

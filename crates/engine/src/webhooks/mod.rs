@@ -26,6 +26,11 @@ pub struct WebhookSettings {
     /// How long a previous secret keeps signing after a rotation.
     pub rotation_overlap: Duration,
     pub flap: FlapControl,
+    /// Where users reach Tributary (fix links in webhooks are absolute under it; a path
+    /// otherwise).
+    pub public_url: Option<String>,
+    /// How long the fix link a webhook carries stays valid.
+    pub fix_link_lifetime: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -40,6 +45,8 @@ impl Default for WebhookSettings {
             poll_interval: Duration::from_secs(1),
             rotation_overlap: Duration::from_secs(24 * 3600),
             flap: FlapControl::default(),
+            public_url: None,
+            fix_link_lifetime: Duration::from_secs(72 * 3600),
         }
     }
 }

@@ -3,10 +3,11 @@
 use std::time::Instant;
 
 use chrono::Utc;
+use tributary_model::ConnectionState;
 use tributary_store::models::{AttemptOutcome, DeliveryAttempt, DeliveryStatus, DueDelivery};
 
 use super::{events, signing};
-use crate::Engine;
+use crate::{invites, Engine};
 
 /// Receivers' answers are kept this long in the delivery log.
 const MAX_RESPONSE_CHARS: usize = 1024;
@@ -105,11 +106,12 @@ async fn send(engine: &Engine, d: &DueDelivery) -> Result<(u16, String), String>
             secrets.extend(open(prev));
         }
     }
+    let payload = with_fix_link(engine, d).await;
     let msg_id = d.message_id.to_string();
     let timestamp = Utc::now().timestamp();
     let signature: Vec<String> = secrets
         .iter()
-        .filter_map(|s| signing::sign(s, &msg_id, timestamp, &d.payload))
+        .filter_map(|s| signing::sign(s, &msg_id, timestamp, &payload))
         .collect();
     let resp = engine
         .webhook_client
@@ -118,7 +120,7 @@ async fn send(engine: &Engine, d: &DueDelivery) -> Result<(u16, String), String>
         .header("webhook-id", &msg_id)
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature.join(" "))
-        .body(d.payload.clone())
+        .body(payload)
         .send()
         .await
         .map_err(|e| {
@@ -131,6 +133,58 @@ async fn send(engine: &Engine, d: &DueDelivery) -> Result<(u16, String), String>
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap_or_default();
     Ok((status, body.chars().take(MAX_RESPONSE_CHARS).collect()))
+}
+
+/// The payload to send: for an endpoint that asked for fix links, a
+/// `connection.health_changed` event of a failure the customer must resolve gets
+/// `data.fix_link` `{url, expires_at}` — the hosted page of an update token derived from
+/// the delivery (the same on every retry). The token is never written to the outbox or
+/// the delivery log. Anything unexpected sends the event as it is.
+async fn with_fix_link(engine: &Engine, d: &DueDelivery) -> String {
+    if !d.endpoint.include_fix_link || d.event_type != events::HEALTH_CHANGED {
+        return d.payload.clone();
+    }
+    let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&d.payload) else {
+        return d.payload.clone();
+    };
+    let data = &body["data"];
+    let customer =
+        data["health"]["resolution_owner"] == "CUSTOMER" && data["health"]["status"] != "HEALTHY";
+    let conn_id = data["connection_id"].as_str().and_then(|c| c.parse().ok());
+    let (true, Some(conn_id)) = (customer, conn_id) else {
+        return d.payload.clone();
+    };
+    let conn = match engine
+        .store
+        .get_connection(d.endpoint.account_id, conn_id)
+        .await
+    {
+        Ok(Some(c)) if c.state != ConnectionState::Deleted => c,
+        _ => return d.payload.clone(),
+    };
+    let w = &engine.settings.webhooks;
+    let lifetime = chrono::Duration::from_std(w.fix_link_lifetime).unwrap_or_default();
+    match invites::fix_link_for_delivery(
+        engine.store.as_ref(),
+        &engine.keyring,
+        d.delivery_id,
+        &conn,
+        lifetime,
+    )
+    .await
+    {
+        Ok((token, expires_at)) => {
+            body["data"]["fix_link"] = serde_json::json!({
+                "url": invites::page_url(w.public_url.as_deref(), &token),
+                "expires_at": expires_at,
+            });
+            body.to_string()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not mint a fix link for a webhook");
+            d.payload.clone()
+        }
+    }
 }
 
 /// An endpoint failing for longer than `disable_after` is disabled, and that is reported

@@ -17,7 +17,8 @@ use crate::{
 };
 
 const ENDPOINT_COLUMNS: &str = "id, account_id, url, description, event_types, enabled, \
-    disabled_reason, secret, previous_secret, previous_expires_at, failing_since, created_at, updated_at";
+    disabled_reason, secret, previous_secret, previous_expires_at, failing_since, created_at, updated_at, \
+    include_fix_link";
 
 /// `job.failed` is opt-in: an endpoint without a filter does not get it.
 pub const OPT_IN_EVENTS: &[&str] = &["job.failed"];
@@ -37,6 +38,7 @@ struct EndpointRow {
     failing_since: Option<i64>,
     created_at: i64,
     updated_at: i64,
+    include_fix_link: bool,
 }
 
 impl TryFrom<EndpointRow> for WebhookEndpoint {
@@ -61,6 +63,7 @@ impl TryFrom<EndpointRow> for WebhookEndpoint {
             failing_since: opt_from_micros(r.failing_since),
             created_at: from_micros(r.created_at),
             updated_at: from_micros(r.updated_at),
+            include_fix_link: r.include_fix_link,
         })
     }
 }
@@ -227,8 +230,8 @@ impl WebhookStore for SqlStore {
         e: NewWebhookEndpoint,
     ) -> Result<WebhookEndpoint> {
         let q = Query::new(format!(
-            "INSERT INTO webhook_endpoints (id, account_id, url, description, event_types, enabled, secret, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {ENDPOINT_COLUMNS}"
+            "INSERT INTO webhook_endpoints (id, account_id, url, description, event_types, enabled, secret, created_at, updated_at, include_fix_link) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING {ENDPOINT_COLUMNS}"
         ))
         .bind(e.id)
         .bind(account_id)
@@ -237,7 +240,8 @@ impl WebhookStore for SqlStore {
         .bind(e.event_types.map(|t| serde_json::to_string(&t)).transpose()?)
         .bind(e.enabled)
         .bind(e.sealed_secret)
-        .bind(now_micros());
+        .bind(now_micros())
+        .bind(e.include_fix_link);
         let row: EndpointRow = self.db.writer().fetch_one(q).await?;
         row.try_into()
     }
@@ -297,6 +301,9 @@ impl WebhookStore for SqlStore {
         if let Some(t) = changes.event_types {
             let t = t.map(|t| serde_json::to_string(&t)).transpose()?;
             sets.push(format!("event_types = {}", q.push_arg(t)));
+        }
+        if let Some(f) = changes.include_fix_link {
+            sets.push(format!("include_fix_link = {}", q.push_arg(f)));
         }
         if let Some(enabled) = changes.enabled {
             sets.push(format!("enabled = {}", q.push_arg(enabled)));

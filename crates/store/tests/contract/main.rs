@@ -7,6 +7,7 @@ mod connections;
 mod findings;
 mod idp;
 mod idp_support;
+mod invites;
 mod jobs;
 mod reconcile;
 mod records;

@@ -13,7 +13,51 @@ fn endpoint(types: Option<Vec<&str>>) -> NewWebhookEndpoint {
         event_types: types.map(|t| t.into_iter().map(str::to_owned).collect()),
         enabled: true,
         sealed_secret: b"sealed".to_vec(),
+        include_fix_link: false,
     }
+}
+
+#[tokio::test]
+async fn endpoints_keep_whether_they_want_fix_links() {
+    each_backend("webhook_fix_link_flag", |store, _| async move {
+        let f = fixture(&store).await;
+        let plain = store
+            .create_endpoint(f.account, endpoint(None))
+            .await
+            .unwrap();
+        assert!(!plain.include_fix_link);
+        let wants = store
+            .create_endpoint(
+                f.account,
+                NewWebhookEndpoint {
+                    include_fix_link: true,
+                    ..endpoint(None)
+                },
+            )
+            .await
+            .unwrap();
+        assert!(wants.include_fix_link);
+        let changed = store
+            .update_endpoint(
+                f.account,
+                plain.id,
+                WebhookEndpointChanges {
+                    include_fix_link: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(changed.include_fix_link);
+        let listed = store
+            .get_endpoint(f.account, wants.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(listed.include_fix_link);
+    })
+    .await;
 }
 
 fn event(account: Uuid, kind: &str) -> NewWebhookEvent {

@@ -21,6 +21,9 @@ pub struct RateLimitConfig {
     /// Failed authentications per minute from one client address (also its burst); past
     /// it, the address gets 429 until the budget refills.
     pub failed_auth_per_minute: u32,
+    /// Requests per minute one connection invite token may make (also its burst); one
+    /// client address may make four times as many.
+    pub invite_uses_per_minute: u32,
 }
 
 impl Default for RateLimitConfig {
@@ -31,6 +34,7 @@ impl Default for RateLimitConfig {
             requests_per_minute: d.requests_per_minute,
             burst: d.burst,
             failed_auth_per_minute: d.failed_auth_per_minute,
+            invite_uses_per_minute: d.invite_uses_per_minute,
         }
     }
 }
@@ -65,6 +69,7 @@ impl Config {
                 requests_per_minute: r.requests_per_minute,
                 burst: r.burst,
                 failed_auth_per_minute: r.failed_auth_per_minute,
+                invite_uses_per_minute: r.invite_uses_per_minute,
             },
         }
     }
@@ -73,9 +78,14 @@ impl Config {
     pub(super) fn api_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let r = &self.rate_limit;
-        if r.requests_per_minute == 0 || r.burst == 0 || r.failed_auth_per_minute == 0 {
+        if r.requests_per_minute == 0
+            || r.burst == 0
+            || r.failed_auth_per_minute == 0
+            || r.invite_uses_per_minute == 0
+        {
             problems.push(
-                "rate_limit.requests_per_minute, burst and failed_auth_per_minute must be \
+                "rate_limit.requests_per_minute, burst, failed_auth_per_minute and \
+                 invite_uses_per_minute must be \
                  positive (set rate_limit.enabled = false to turn limits off)"
                     .into(),
             );

@@ -69,6 +69,9 @@ pub struct WebhookConfig {
     pub disable_after_secs: f64,
     /// How long the previous secret keeps signing after a rotation, in seconds.
     pub rotation_overlap_secs: u64,
+    /// How long the fix link of a `connection.health_changed` event stays valid, in
+    /// seconds (endpoints with `include_fix_link`).
+    pub fix_link_expiry_secs: u64,
     /// Notify "down" after this many unhealthy jobs in a row…
     pub down_after_failures: u32,
     /// …or after this many minutes unhealthy, whichever comes first.
@@ -84,6 +87,7 @@ impl Default for WebhookConfig {
             request_timeout_secs: 15,
             disable_after_secs: 86_400.0,
             rotation_overlap_secs: 24 * 3600,
+            fix_link_expiry_secs: 72 * 3600,
             down_after_failures: 2,
             down_after_minutes: 30,
             poll_interval_ms: 1000,
@@ -344,6 +348,8 @@ impl Config {
                 down_after_failures: w.down_after_failures,
                 down_after: chrono::Duration::minutes(w.down_after_minutes as i64),
             },
+            public_url: self.public_url.clone(),
+            fix_link_lifetime: Duration::from_secs(w.fix_link_expiry_secs),
         }
     }
 

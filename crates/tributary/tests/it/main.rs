@@ -2,6 +2,7 @@
 
 mod audit;
 mod bad_input;
+mod connect_page;
 mod crash;
 mod dashboard;
 mod demo;
@@ -14,6 +15,7 @@ mod idp_api;
 mod idp_dashboard;
 mod idp_health;
 mod idp_vendors;
+mod invites;
 mod new_vendor;
 mod ops;
 mod process;
