@@ -1,12 +1,18 @@
 //! App assignments and policy targets: which groups and users an application is assigned
-//! to, and which groups a policy applies to. They follow the app's or policy's version: a
-//! change re-draws them, so app and policy changes show in their update times.
+//! to, which groups and applications a policy applies to. They follow the app's or
+//! policy's version: a change re-draws them, so app and policy changes show in their
+//! update times.
 
 use super::{
-    collections::{groups, stream, users},
+    catalog::POLICY_TYPES,
+    collections::{applications, groups, policies, stream, users},
     members::permuted,
+    profiles,
 };
-use crate::{fake::Rng, world::World};
+use crate::{dataset::RecordRef, fake::Rng, world::World};
+
+/// Okta's authentication-policy type: the one policy type apps are mapped to.
+pub const ACCESS_POLICY: &str = "ACCESS_POLICY";
 
 /// The groups assigned to application `app` at `version` (0–4, skewed to big groups),
 /// existing ones only, in priority order.
@@ -64,4 +70,62 @@ pub fn policy_groups(world: &World, policy: u64, version: u32) -> Vec<u64> {
         }
     }
     out
+}
+
+/// The applications conditional-access policy `policy` targets at `version`: None for
+/// every application (`All`), else one to three existing ones.
+pub fn policy_apps(world: &World, policy: u64, version: u32) -> Option<Vec<u64>> {
+    let data = applications(world);
+    let n = data.base_count();
+    let mut g = Rng::for_record(world.seed ^ u64::from(version), stream::POLICY_APPS, policy);
+    if n == 0 || g.chance(40) {
+        return None;
+    }
+    let mut out: Vec<u64> = Vec::new();
+    for _ in 0..g.range(1, 4) {
+        let pick = g.below(n);
+        if !out.contains(&pick) && data.get(pick).is_some() {
+            out.push(pick);
+        }
+    }
+    out.sort_unstable();
+    Some(out)
+}
+
+/// The authentication policy (an `ACCESS_POLICY`) app `app` is mapped to: every app has
+/// exactly one, a custom one for most apps when the org has any, else the type's default
+/// policy. None when the org has no access policy at all.
+pub fn app_access_policy(world: &World, app: &RecordRef) -> Option<u64> {
+    let data = policies(world);
+    let access: Vec<u64> = (0..data.created())
+        .filter_map(|i| data.get(i))
+        .filter(|r| POLICY_TYPES[(r.index % POLICY_TYPES.len() as u64) as usize] == ACCESS_POLICY)
+        .map(|r| r.index)
+        .collect();
+    let (default, custom): (Vec<u64>, Vec<u64>) = access
+        .iter()
+        .partition(|i| **i < POLICY_TYPES.len() as u64);
+    let mut g = Rng::for_record(
+        world.seed ^ u64::from(app.version),
+        stream::POLICY_APPS,
+        app.index,
+    );
+    if !custom.is_empty() && g.chance(70) {
+        return Some(custom[g.below(custom.len() as u64) as usize]);
+    }
+    default.first().or(custom.first()).copied()
+}
+
+/// The apps mapped to authentication policy `policy` (none for other policy types), in
+/// index order.
+pub fn access_policy_apps(world: &World, policy: &profiles::PolicyCore) -> Vec<u64> {
+    if policy.kind != ACCESS_POLICY {
+        return vec![];
+    }
+    let data = applications(world);
+    (0..data.created())
+        .filter_map(|i| data.get(i))
+        .filter(|a| app_access_policy(world, a) == Some(policy.index))
+        .map(|a| a.index)
+        .collect()
 }

@@ -32,6 +32,7 @@ pub mod stream {
     pub const POLICY: u64 = named("idp-policy");
     pub const MEMBER: u64 = named("idp-member");
     pub const ASSIGNMENT: u64 = named("idp-assignment");
+    pub const POLICY_APPS: u64 = named("idp-policy-apps");
     pub const TENANT: u64 = named("idp-tenant");
 }
 

@@ -159,6 +159,56 @@ async fn applications_service_principals_and_policies_page_to_the_end() {
     assert_ne!(strings(&apps, "id"), strings(&sps, "id"));
     let (policies, ..) = graph_all(&sim, &token, "/v1.0/identity/conditionalAccess/policies").await;
     assert_eq!(policies.len(), 12);
+    // Policies target every application or some, named by client id.
+    let app_ids = strings(&sps, "appId");
+    let mut named = 0;
+    for p in &policies {
+        let include = &p["conditions"]["applications"]["includeApplications"];
+        let include: Vec<String> = serde_json::from_value(include.clone()).unwrap();
+        if include != ["All"] {
+            assert!(!include.is_empty() && include.iter().all(|a| app_ids.contains(a)), "{p}");
+            named += 1;
+        }
+    }
+    assert!(named > 0 && named < policies.len(), "{named}");
+    // Who each app is assigned to, paged to the end at any page size.
+    let user_ids = strings(&users, "id");
+    let mut assigned = 0;
+    for sp in &sps {
+        let id = sp["id"].as_str().unwrap();
+        let path = format!("/v1.0/servicePrincipals/{id}/appRoleAssignedTo");
+        let (small, pages, _) = graph_all(&sim, &token, &format!("{path}?$top=2")).await;
+        let (whole, ..) = graph_all(&sim, &token, &format!("{path}?$top=999")).await;
+        assert_eq!(small, whole, "{id}");
+        assert_eq!(pages, small.len().div_ceil(2).max(1), "{id}");
+        for a in &whole {
+            assert_eq!(a["resourceId"], sp["id"]);
+            assert_eq!(a["resourceDisplayName"], sp["displayName"]);
+            assert_eq!(a["appRoleId"], "00000000-0000-0000-0000-000000000000");
+            assert_eq!(a["id"].as_str().unwrap().len(), 43);
+            match a["principalType"].as_str().unwrap() {
+                "User" => assert!(user_ids.contains(&a["principalId"].as_str().unwrap().to_owned())),
+                t => assert_eq!(t, "Group"),
+            }
+        }
+        assigned += whole.len();
+    }
+    assert!(assigned > 0);
+    let sp = sps[0]["id"].as_str().unwrap();
+    let selected = graph(
+        &sim,
+        &token,
+        &format!("/v1.0/servicePrincipals/{sp}/appRoleAssignedTo?$select=principalId,principalType"),
+    )
+    .await;
+    assert_eq!(selected.status, 200);
+    let missing = graph(
+        &sim,
+        &token,
+        "/v1.0/servicePrincipals/00000000-0000-0000-0000-000000000001/appRoleAssignedTo",
+    )
+    .await;
+    assert_eq!(missing.status, 404);
     let one = graph(
         &sim,
         &token,
@@ -344,6 +394,7 @@ async fn a_credential_without_application_or_policy_rights_gets_403_there_only()
     for denied in [
         "/v1.0/applications",
         "/v1.0/servicePrincipals",
+        "/v1.0/servicePrincipals/00000000-0000-0000-0000-000000000001/appRoleAssignedTo",
         "/v1.0/identity/conditionalAccess/policies",
     ] {
         let r = graph(&sim, &token, denied).await;

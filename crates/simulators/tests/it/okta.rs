@@ -133,6 +133,7 @@ async fn apps_assignments_and_policies_page_to_the_end() {
             .all(|g| g["id"].as_str().unwrap().starts_with("00g")));
     }
     let mut policies = 0;
+    let mut mapped_apps = Vec::new();
     for t in [
         "OKTA_SIGN_ON",
         "PASSWORD",
@@ -152,8 +153,24 @@ async fn apps_assignments_and_policies_page_to_the_end() {
             "the default policy comes last"
         );
         policies += p.len();
+        // Apps are mapped to authentication policies only, each app to exactly one.
+        for policy in &p {
+            let id = policy["id"].as_str().unwrap();
+            let (mapped, _) = okta_all(&sim, &format!("/api/v1/policies/{id}/app?limit=1")).await;
+            if t != "ACCESS_POLICY" {
+                assert!(mapped.is_empty(), "{t}");
+            }
+            assert!(mapped.iter().all(|a| a["id"].as_str().unwrap().starts_with("0oa")));
+            mapped_apps.extend(strings(&mapped, "id"));
+        }
     }
     assert_eq!(policies, 12);
+    mapped_apps.sort();
+    let mut all_apps = strings(&apps, "id");
+    all_apps.sort();
+    assert_eq!(mapped_apps, all_apps, "every app has exactly one access policy");
+    let missing = okta(&sim, "/api/v1/policies/00pnosuchpolicy/app").await;
+    assert_eq!(missing.status, 404);
 }
 
 #[tokio::test]

@@ -40,6 +40,13 @@ const CASES: &[Case] = &[
         failing: &["policies"],
     },
     Case {
+        label: "no-applications",
+        faults: &["APPS:403"],
+        health: "UNAUTHORIZED",
+        owner: "CUSTOMER",
+        failing: &["applications"],
+    },
+    Case {
         label: "throttled",
         faults: &["users:429"],
         health: "RATE_LIMIT_EXCEEDED",
@@ -73,7 +80,8 @@ const CASES: &[Case] = &[
 fn apps_endpoint(vendor: SimVendor) -> &'static str {
     match vendor {
         SimVendor::OktaIdp => "apps",
-        _ => "applications",
+        // Entra's applications are its service principals (and their assignments).
+        _ => "service_principals",
     }
 }
 
@@ -156,6 +164,18 @@ async fn every_identity_failure_gets_its_health() {
                         resolution.contains("Policy.Read.All")
                             || resolution.contains("okta.policies.read"),
                         "{ctx}"
+                    );
+                }
+                "no-applications" => {
+                    assert_eq!(details[0]["http_status"], 403, "{ctx}");
+                    for (export_name, n) in [("users", USERS), ("groups", GROUPS)] {
+                        assert_eq!(export(job, export_name)["records_upserted"], n, "{ctx}");
+                    }
+                    let resolution = h["resolution"].as_str().unwrap_or_default();
+                    assert!(
+                        resolution.contains("Application.Read.All")
+                            || resolution.contains("okta.apps.read"),
+                        "{ctx}: {resolution}"
                     );
                 }
                 "revoked" => assert_eq!(details[0]["http_status"], 401, "{ctx}"),

@@ -3,15 +3,16 @@
 //! first round lists everything (a complete listing) and ends with an
 //! `@odata.deltaLink`, stored as the watermark; later runs follow it and get what changed,
 //! deletions as `@removed` entries and group membership changes as `members@delta`.
-//! Applications and conditional-access policies have no delta and are listed whole each
-//! run. A 403 `Authorization_RequestDenied` refuses one resource (the permission its
-//! export needs), not the connection.
+//! Applications (the tenant's service principals, each with the users and groups assigned
+//! to it) and conditional-access policies are listed whole each run. A 403
+//! `Authorization_RequestDenied` refuses one resource (the permission its export needs),
+//! not the connection.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tributary_model::{credentials::Credentials, DataExportType, Secret};
 use url::Url;
 
@@ -157,6 +158,61 @@ impl Inner {
             Err(e) => Err(e),
         }
     }
+
+    /// Folds the users and groups assigned to a service principal (its
+    /// `appRoleAssignedTo`, every page) into it, for the mapping. False when the service
+    /// principal is gone meanwhile: it is left out of the listing, as if listed a moment
+    /// later.
+    async fn fold_assignments(&self, entry: &mut Value) -> Result<bool, VendorError> {
+        let Some(id) = entry.get("id").and_then(Value::as_str) else {
+            return Ok(true); // the mapping refuses it
+        };
+        let mut url = self.url(
+            &APP_ROLE_ASSIGNED_TO.replace("{id}", id),
+            &[
+                ("$select", ASSIGNMENT_SELECT.to_owned()),
+                ("$top", TOP.to_string()),
+            ],
+        );
+        let (mut users, mut groups) = (Vec::new(), Vec::new());
+        loop {
+            let page = match self.get::<ODataPage>(APP_ROLE_ASSIGNED_TO, &url).await {
+                Ok(page) => page,
+                Err(e) if e.kind == FailureKind::ClientError && e.http_status == Some(404) => {
+                    return Ok(false)
+                }
+                Err(e) => return Err(e),
+            };
+            for a in &page.value {
+                let Some(principal) = a.get("principalId").and_then(Value::as_str) else {
+                    continue;
+                };
+                // Client service principals granted an app role are not people.
+                match a.get("principalType").and_then(Value::as_str) {
+                    Some("User") => users.push(principal.to_owned()),
+                    Some("Group") => groups.push(principal.to_owned()),
+                    _ => {}
+                }
+            }
+            match page.next_link {
+                Some(next) if self.same_origin(&next) => url = next,
+                Some(_) => {
+                    return Err(VendorError::malformed(
+                        APP_ROLE_ASSIGNED_TO,
+                        "the next page's link leaves Graph's origin",
+                    ))
+                }
+                None => break,
+            }
+        }
+        if let Some(o) = entry.as_object_mut() {
+            o.insert(
+                FOLDED.to_owned(),
+                json!({"users": users, "groups": groups}),
+            );
+        }
+        Ok(true)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +228,7 @@ impl Kind {
         match self {
             Kind::Users => USERS_DELTA,
             Kind::Groups => GROUPS_DELTA,
-            Kind::Applications => APPLICATIONS,
+            Kind::Applications => SERVICE_PRINCIPALS,
             Kind::Policies => POLICIES,
         }
     }
@@ -195,7 +251,10 @@ impl Reader {
         let query = match self.kind {
             Kind::Users => vec![("$select", USER_SELECT.to_owned())],
             Kind::Groups => vec![("$select", GROUP_SELECT.to_owned())],
-            Kind::Applications => vec![("$top", TOP.to_string())],
+            Kind::Applications => vec![
+                ("$select", SERVICE_PRINCIPAL_SELECT.to_owned()),
+                ("$top", TOP.to_string()),
+            ],
             Kind::Policies => vec![],
         };
         self.inner.url(self.kind.endpoint(), &query)
@@ -239,6 +298,10 @@ impl ExportReader for Reader {
             if self.kind == Kind::Groups
                 && membership_only(&entry)
                 && !self.inner.complete_group(&mut entry).await?
+            {
+                continue;
+            }
+            if self.kind == Kind::Applications && !self.inner.fold_assignments(&mut entry).await?
             {
                 continue;
             }
@@ -307,7 +370,7 @@ impl Connector for Entra {
         let (endpoint, path) = match export {
             DataExportType::Users => (USERS_DELTA, "/v1.0/users"),
             DataExportType::Groups => (GROUPS_DELTA, "/v1.0/groups"),
-            DataExportType::Applications => (APPLICATIONS, APPLICATIONS),
+            DataExportType::Applications => (SERVICE_PRINCIPALS, SERVICE_PRINCIPALS),
             _ => (POLICIES, POLICIES),
         };
         let query = match export {

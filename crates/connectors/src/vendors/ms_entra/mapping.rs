@@ -1,6 +1,7 @@
 //! Microsoft Graph users and groups (delta entries: objects, `@removed` tombstones and
-//! `members@delta` membership changes), applications and conditional-access policies →
-//! the identity model (`docs/mapping.md` has the tables).
+//! `members@delta` membership changes), applications (service principals with the
+//! assignments the reader folded in) and conditional-access policies → the identity model
+//! (`docs/mapping.md` has the tables).
 
 use serde_json::Value;
 use tributary_model::idp::{
@@ -8,6 +9,7 @@ use tributary_model::idp::{
     MappedIdpApplication, MappedIdpGroup, MappedIdpPolicy, MappedIdpUser, Membership,
 };
 
+use super::endpoints::FOLDED;
 use crate::{
     mapping::{MapContext, MappingError},
     normalize::{self, idp},
@@ -148,33 +150,54 @@ pub fn group(raw: &Value, ctx: &MapContext) -> Result<MappedIdpGroup, MappingErr
     })
 }
 
+/// A list the reader folded in, whole (absent: not reported).
+fn folded(raw: &Value, name: &str) -> Option<Membership> {
+    let path = format!("{FOLDED}.{name}");
+    normalize::at(raw, &path)
+        .is_some()
+        .then(|| Membership::Replace(normalize::strings(raw, &path)))
+}
+
+/// An application is the tenant's service principal for it, keyed on its `appId` (the
+/// application's client id): the one id conditional-access policies and sign-ins name it
+/// by, the same for the app registration and its service principal.
 pub fn application(raw: &Value, ctx: &MapContext) -> Result<MappedIdpApplication, MappingError> {
     normalize::require_object(raw)?;
-    let id = normalize::require_id(raw, &["id"])?;
-    let mut a = idp::application(ctx, &id);
-    a.name = normalize::string(raw, "displayName");
-    // The application (client) id is how sign-in logs, service principals and
-    // conditional-access policies name the application.
-    a.labels = normalize::string(raw, "appId").into_iter().collect();
-    a.vendor_created_at = normalize::time(raw, "createdDateTime");
+    let app_id = normalize::require_id(raw, &["appId"])?;
+    let mut a = idp::application(ctx, &app_id);
+    a.name = normalize::string(raw, "displayName").or(normalize::string(raw, "appDisplayName"));
+    // Its other names: the identifier URIs among `servicePrincipalNames` (the client id
+    // is already `vendor_id`).
+    a.labels = normalize::strings(raw, "servicePrincipalNames")
+        .into_iter()
+        .filter(|n| *n != app_id)
+        .collect();
+    let enabled = normalize::boolean(raw, "accountEnabled");
+    a.vendor_status = enabled.map(|e| format!("accountEnabled: {e}"));
+    a.status = match enabled {
+        Some(true) => IdpApplicationStatus::Active,
+        Some(false) => IdpApplicationStatus::Inactive,
+        None => IdpApplicationStatus::Unknown,
+    };
     a.is_deleted = !raw.get("deletedDateTime").is_none_or(Value::is_null);
-    a.status = IdpApplicationStatus::Unknown;
     a.vendor_data = normalize::pick(
         raw,
         &[
-            "appId",
+            "id",
+            "servicePrincipalType",
+            "appOwnerOrganizationId",
+            "appRoleAssignmentRequired",
+            "preferredSingleSignOnMode",
             "signInAudience",
-            "publisherDomain",
-            "identifierUris",
+            "tags",
         ],
     );
     Ok(MappedIdpApplication {
-        vendor_id: id,
+        vendor_id: app_id,
+        // Service principals carry no modification time.
         vendor_updated_at: None,
-        // Assignments live on the application's service principal (app role
-        // assignments), which this sync does not read.
-        users: None,
-        groups: None,
+        users: folded(raw, "users"),
+        groups: folded(raw, "groups"),
         application: IdpObject::Present(a),
     })
 }
@@ -195,6 +218,16 @@ fn named_ids(raw: &Value, path: &str) -> Vec<String> {
     normalize::strings(raw, path)
         .into_iter()
         .filter(|id| !matches!(id.as_str(), "All" | "None" | "GuestsOrExternalUsers"))
+        .collect()
+}
+
+/// Graph's keywords among a policy's included applications (`All`, `None`, `Office365`,
+/// `MicrosoftAdminPortals`) name no one application; the rest are client ids (`appId`),
+/// which is how applications are keyed.
+fn named_apps(raw: &Value) -> Vec<String> {
+    normalize::strings(raw, "conditions.applications.includeApplications")
+        .into_iter()
+        .filter(|id| !matches!(id.as_str(), "All" | "None" | "Office365" | "MicrosoftAdminPortals"))
         .collect()
 }
 
@@ -222,8 +255,7 @@ pub fn policy(raw: &Value, ctx: &MapContext) -> Result<MappedIdpPolicy, MappingE
             raw,
             "conditions.users.includeUsers",
         ))),
-        // Policies name applications by application (client) id, not by object id.
-        applications: None,
+        applications: Some(Membership::Replace(named_apps(raw))),
         policy: IdpObject::Present(p),
     })
 }
@@ -302,5 +334,36 @@ mod tests {
             p.policy.present().unwrap().status,
             IdpPolicyStatus::ReportOnly
         );
+        assert_eq!(p.applications, Some(Membership::Replace(vec![])), "All");
+        let named = json!({"id": "p2", "conditions": {"applications": {
+            "includeApplications": ["Office365", "c1e1", "c2e2"]}}});
+        assert_eq!(
+            policy(&named, &ctx()).unwrap().applications,
+            Some(Membership::Replace(vec!["c1e1".into(), "c2e2".into()]))
+        );
+    }
+
+    #[test]
+    fn applications_are_service_principals_keyed_on_their_client_id() {
+        let raw = json!({"id": "sp1", "appId": "c1e1", "displayName": "Slack",
+            "accountEnabled": false, "servicePrincipalNames": ["c1e1", "api://c1e1"],
+            "servicePrincipalType": "Application",
+            "_tributary": {"users": ["u1"], "groups": ["g1", "g2"]}});
+        let a = application(&raw, &ctx()).unwrap();
+        assert_eq!(a.vendor_id, "c1e1");
+        assert_eq!(a.users, Some(Membership::Replace(vec!["u1".into()])));
+        assert_eq!(
+            a.groups,
+            Some(Membership::Replace(vec!["g1".into(), "g2".into()]))
+        );
+        let body = a.application.present().unwrap();
+        assert_eq!(body.labels, ["api://c1e1"]);
+        assert_eq!(body.status, IdpApplicationStatus::Inactive);
+        assert_eq!(
+            body.vendor_data,
+            json!({"id": "sp1", "servicePrincipalType": "Application"})
+        );
+        assert!(application(&json!({"id": "sp2"}), &ctx()).is_err(), "no appId");
+        assert_eq!(application(&json!({"appId": "c3"}), &ctx()).unwrap().users, None);
     }
 }

@@ -1,5 +1,6 @@
 //! Microsoft Entra ID through Microsoft Graph: users and groups (delta queries),
-//! applications and conditional-access policies.
+//! applications (service principals with their assigned users and groups) and
+//! conditional-access policies with the groups, users and applications they target.
 
 pub mod client;
 pub mod endpoints;
@@ -37,7 +38,7 @@ pub static SPEC: VendorSpec = VendorSpec {
         },
         ExportSpec {
             data_export_type: DataExportType::Applications,
-            endpoints: &[APPLICATIONS],
+            endpoints: &[SERVICE_PRINCIPALS, APP_ROLE_ASSIGNED_TO],
             permission: "the Application.Read.All application permission",
             map: |raw, ctx| {
                 Ok(Mapped::IdpApplication(Box::new(mapping::application(

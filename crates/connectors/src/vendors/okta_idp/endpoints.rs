@@ -11,6 +11,11 @@ pub const APPS: &str = "/api/v1/apps";
 pub const APP_USERS: &str = "/api/v1/apps/{id}/users";
 pub const APP_GROUPS: &str = "/api/v1/apps/{id}/groups";
 pub const POLICIES: &str = "/api/v1/policies";
+/// The apps mapped to a policy (only authentication policies, `ACCESS_POLICY`, have any).
+pub const POLICY_APPS: &str = "/api/v1/policies/{id}/app";
+
+/// The one policy type apps are mapped to: each app has exactly one authentication policy.
+pub const ACCESS_POLICY: &str = "ACCESS_POLICY";
 
 /// The policy types `GET /api/v1/policies?type=` lists (it takes exactly one).
 pub const POLICY_TYPES: [&str; 9] = [
@@ -33,7 +38,9 @@ pub const APPS_LIMIT: u32 = 200;
 pub const APP_USERS_LIMIT: u32 = 500;
 pub const APP_GROUPS_LIMIT: u32 = 200;
 pub const POLICIES_LIMIT: u32 = 200;
+pub const POLICY_APPS_LIMIT: u32 = 200;
 
 /// The key under which the reader folds what it fetched beside a record (a group's
-/// members, an app's assignments) into that record, for the mapping to read.
+/// members, an app's assignments, an authentication policy's apps) into that record, for
+/// the mapping to read.
 pub const FOLDED: &str = "_tributary";

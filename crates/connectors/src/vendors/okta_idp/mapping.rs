@@ -1,6 +1,6 @@
 //! Okta users, groups (with the members the reader folded in), apps (with their directly
 //! assigned users and assigned groups) and policies (with the groups and users their
-//! conditions include) → the identity model (`docs/mapping.md` has the tables).
+//! conditions include, and an authentication policy's apps) → the identity model (`docs/mapping.md` has the tables).
 
 use serde_json::{json, Value};
 use tributary_model::idp::{
@@ -8,7 +8,7 @@ use tributary_model::idp::{
     MappedIdpApplication, MappedIdpGroup, MappedIdpPolicy, MappedIdpUser, Membership,
 };
 
-use super::endpoints::FOLDED;
+use super::endpoints::{ACCESS_POLICY, FOLDED};
 use crate::{
     mapping::{MapContext, MappingError},
     normalize::{self, idp},
@@ -168,14 +168,20 @@ pub fn policy(raw: &Value, ctx: &MapContext) -> Result<MappedIdpPolicy, MappingE
     p.last_updated_at = normalize::watermark(raw, "lastUpdated")?;
     p.vendor_data = normalize::pick(raw, &["system", "conditions", "settings"]);
     // What the policy applies to: the people its conditions include (absent conditions
-    // include nobody by name).
+    // include nobody by name), and for an authentication policy the apps mapped to it
+    // (other types apply to no app in particular).
     let include = |path: &str| Some(Membership::Replace(normalize::strings(raw, path)));
+    let applications = if p.vendor_type.as_deref() == Some(ACCESS_POLICY) {
+        folded(raw, "applications")
+    } else {
+        Some(Membership::Replace(vec![]))
+    };
     Ok(MappedIdpPolicy {
         vendor_id: id,
         vendor_updated_at: p.last_updated_at,
         groups: include("conditions.people.groups.include"),
         users: include("conditions.people.users.include"),
-        applications: None,
+        applications,
         policy: IdpObject::Present(p),
     })
 }

@@ -1,5 +1,5 @@
 //! Okta (Workforce Identity): users, groups with their members, apps with their
-//! assignments, and policies of every type.
+//! assignments, and policies of every type (authentication policies with their apps).
 
 mod api;
 pub mod client;
@@ -46,7 +46,7 @@ pub static SPEC: VendorSpec = VendorSpec {
         },
         ExportSpec {
             data_export_type: DataExportType::Policies,
-            endpoints: &[POLICIES],
+            endpoints: &[POLICIES, POLICY_APPS],
             permission: "the okta.policies.read scope",
             map: |raw, ctx| Ok(Mapped::IdpPolicy(Box::new(mapping::policy(raw, ctx)?))),
         },

@@ -201,7 +201,8 @@ impl Reader {
     }
 
     /// Folds what Okta serves beside a record (a group's members, an app's directly
-    /// assigned users and assigned groups) into it, for the mapping.
+    /// assigned users and assigned groups, an authentication policy's apps) into it, for
+    /// the mapping.
     async fn fold(&self, records: &mut [Value]) -> Result<(), VendorError> {
         for r in records.iter_mut() {
             let Some(id) = r.get("id").and_then(Value::as_str).map(str::to_owned) else {
@@ -232,6 +233,14 @@ impl Reader {
                     );
                     let groups = self.api.all_ids(APP_GROUPS, url, |_| true).await?;
                     json!({"users": direct, "groups": groups})
+                }
+                Kind::Policies if r.get("type") == Some(&json!(ACCESS_POLICY)) => {
+                    let url = self.api.url(
+                        &path(POLICY_APPS),
+                        &[("limit", POLICY_APPS_LIMIT.to_string())],
+                    );
+                    let apps = self.api.all_ids(POLICY_APPS, url, |_| true).await?;
+                    json!({"applications": apps})
                 }
                 Kind::Users | Kind::Policies => continue,
             };

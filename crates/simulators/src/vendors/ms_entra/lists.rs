@@ -1,7 +1,8 @@
 //! Graph lists and objects: `GET /v1.0/users`, `/groups`, `/applications`,
 //! `/servicePrincipals`, `/identity/conditionalAccess/policies` (`$select`, `$top` 1–999,
-//! default 100, `@odata.nextLink` with an opaque `$skiptoken`), each object by id, and
-//! `/groups/{id}/members` and `/transitiveMembers` (no nested groups: the same users).
+//! default 100, `@odata.nextLink` with an opaque `$skiptoken`), each object by id,
+//! `/groups/{id}/members` and `/transitiveMembers` (no nested groups: the same users), and
+//! `/servicePrincipals/{id}/appRoleAssignedTo` (the users and groups assigned to an app).
 
 use std::sync::Arc;
 
@@ -11,11 +12,12 @@ use serde_json::{json, Value};
 use super::{
     errors::{bad_request, error, not_found},
     ids,
-    render::{self, Type},
+    render::{self, Principal, Type},
 };
 use crate::{
     dataset::{Dataset, Key, Order, RecordRef, TimeRange},
     idp::{
+        assignments::{app_direct_users, app_groups},
         collections::{applications, groups, policies, users},
         members::{members, Changes},
         profiles,
@@ -258,6 +260,63 @@ pub async fn members_of(sim: Arc<Sim>, id: String, uri: Uri, transitive: bool) -
     });
     page(
         format!("{}/v1.0/$metadata#directoryObjects", sim.base_url),
+        items,
+        next,
+    )
+}
+
+/// `GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo`: the users assigned to the app
+/// directly, then its groups (an assignment to a group covers its direct members, who are
+/// not listed). Paged by position.
+pub async fn assigned_to(sim: Arc<Sim>, id: String, uri: Uri) -> Response {
+    let now = sim.world.clock.now_ns();
+    let t = &render::APP_ROLE_ASSIGNMENT_TYPE;
+    let q = match parse(t, &uri, &["$select", "$top", "$skiptoken", "$count"]) {
+        Ok(q) => q,
+        Err(e) => return bad_request(now, &e),
+    };
+    let found = ids::decode(ids::SERVICE_PRINCIPAL, sim.seed(), &id)
+        .and_then(|i| applications(&sim.world).get(i));
+    let Some(r) = found else {
+        return not_found(now, &id);
+    };
+    let skip = match q.params.get("$skiptoken").map(Token::decode) {
+        None => 0,
+        Some(Some(Token::Offset(n))) => n as usize,
+        Some(_) => return bad_request(now, "Invalid $skiptoken."),
+    };
+    let world = &sim.world;
+    let app = profiles::application(world, &r);
+    let (user_data, group_data) = (users(world), groups(world));
+    let direct = app_direct_users(world, app.index, app.version);
+    let assigned = app_groups(world, app.index, app.version);
+    let total = direct.len() + assigned.len();
+    let items = (skip..total.min(skip + q.top as usize))
+        .filter_map(|k| {
+            let v = match k.checked_sub(direct.len()) {
+                None => user_data.get(direct[k]).map(|u| {
+                    let u = profiles::user(world, &u);
+                    render::app_role_assignment(world, &app, Principal::User(&u))
+                }),
+                Some(g) => group_data.get(assigned[g]).map(|g| {
+                    let g = profiles::group(world, &g);
+                    render::app_role_assignment(world, &app, Principal::Group(&g))
+                }),
+            }?;
+            Some(render::project(t, v, q.select.as_deref()))
+        })
+        .collect();
+    let end = skip + q.top as usize;
+    let next = (end < total).then(|| {
+        next_link(
+            &sim,
+            &format!("/v1.0/servicePrincipals/{id}/appRoleAssignedTo"),
+            &q.params,
+            &Token::Offset(end as u64).encode(),
+        )
+    });
+    page(
+        format!("{}/v1.0/$metadata#appRoleAssignments", sim.base_url),
         items,
         next,
     )

@@ -1,7 +1,8 @@
 //! Microsoft Entra ID through Microsoft Graph v1.0: the Entra login host
 //! (`POST /{tenant}/oauth2/v2.0/token`, scope `https://graph.microsoft.com/.default`,
 //! shared with Defender for Endpoint) and Graph's directory: users, groups and their
-//! members, app registrations, service principals and conditional-access policies
+//! members, app registrations, service principals and the users and groups assigned to
+//! them (`appRoleAssignedTo`), and conditional-access policies
 //! (`$select`, `$top`, `@odata.nextLink`), delta queries for users and groups with
 //! `@removed` and `members@delta`, Graph's error envelope, 429 with `Retry-After`.
 
@@ -113,6 +114,14 @@ fn routes() -> Router<Arc<Sim>> {
         .route("/v1.0/servicePrincipals", list(Set::ServicePrincipals))
         .route("/v1.0/servicePrincipals/{id}", one(Set::ServicePrincipals))
         .route(
+            "/v1.0/servicePrincipals/{id}/appRoleAssignedTo",
+            get(
+                |State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: Uri| {
+                    lists::assigned_to(sim, id, uri)
+                },
+            ),
+        )
+        .route(
             "/v1.0/identity/conditionalAccess/policies",
             list(Set::Policies),
         )
@@ -213,7 +222,9 @@ impl VendorApi for Entra {
         Some(match collection {
             USERS => Set::Users.id(seed, index),
             GROUPS => Set::Groups.id(seed, index),
-            APPLICATIONS => Set::Applications.id(seed, index),
+            // An application is named by its client id (`appId`), shared by the app
+            // registration and its service principal.
+            APPLICATIONS => ids::encode(ids::APP_ID, seed, index),
             POLICIES => Set::Policies.id(seed, index),
             MEMBERSHIPS => membership_id(sim, index),
             _ => return None,
@@ -225,7 +236,7 @@ impl VendorApi for Entra {
         let set = match collection {
             USERS => Set::Users,
             GROUPS => Set::Groups,
-            APPLICATIONS => Set::Applications,
+            APPLICATIONS => Set::ServicePrincipals,
             POLICIES => Set::Policies,
             MEMBERSHIPS => {
                 return Some(Arc::new(

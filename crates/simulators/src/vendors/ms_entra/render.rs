@@ -9,7 +9,7 @@ use super::ids::{self, APPLICATION, APP_ID, GROUP, POLICY, SERVICE_PRINCIPAL, US
 use crate::{
     fake::fmt_ts,
     idp::{
-        assignments::policy_groups,
+        assignments::{policy_apps, policy_groups},
         catalog::SignOn,
         profiles::{AppCore, GroupCore, GroupKind, PolicyCore, UserCore},
     },
@@ -149,6 +149,23 @@ pub const SERVICE_PRINCIPAL_TYPE: Type = Type {
         "appRoles",
         "keyCredentials",
         "passwordCredentials",
+    ],
+    defaults: None,
+};
+
+pub const APP_ROLE_ASSIGNMENT_TYPE: Type = Type {
+    name: "appRoleAssignment",
+    set: "appRoleAssignments",
+    properties: &[
+        "id",
+        "deletedDateTime",
+        "appRoleId",
+        "createdDateTime",
+        "principalDisplayName",
+        "principalId",
+        "principalType",
+        "resourceDisplayName",
+        "resourceId",
     ],
     defaults: None,
 };
@@ -350,6 +367,14 @@ pub fn policy(world: &World, p: &PolicyCore) -> Value {
         .into_iter()
         .map(|g| ids::encode(GROUP, world.seed, g))
         .collect();
+    // Policies name applications by client id (`appId`), or all of them by keyword.
+    let apps = match policy_apps(world, p.index, p.version) {
+        None => json!(["All"]),
+        Some(apps) => json!(apps
+            .into_iter()
+            .map(|a| ids::encode(APP_ID, world.seed, a))
+            .collect::<Vec<_>>()),
+    };
     let state = match (p.active, p.index % 4) {
         (false, _) => "disabled",
         (true, 3) => "enabledForReportingButNotEnforced",
@@ -363,10 +388,46 @@ pub fn policy(world: &World, p: &PolicyCore) -> Value {
         "state": state,
         "conditions": {
             "clientAppTypes": ["all"],
-            "applications": {"includeApplications": ["All"], "excludeApplications": []},
+            "applications": {"includeApplications": apps, "excludeApplications": []},
             "users": {"includeUsers": [], "excludeUsers": [], "includeGroups": groups, "excludeGroups": []},
         },
         "grantControls": {"operator": "OR", "builtInControls": if p.kind == "PASSWORD" { json!(["passwordChange"]) } else { json!(["mfa"]) }},
         "sessionControls": null,
+    })
+}
+
+/// Who an app role assignment is for.
+pub enum Principal<'a> {
+    User(&'a UserCore),
+    Group(&'a GroupCore),
+}
+
+/// Graph's default app role ("default access"), what an assignment names when the app
+/// defines no roles.
+pub const DEFAULT_ACCESS: &str = "00000000-0000-0000-0000-000000000000";
+
+/// An appRoleAssignment of `principal` to app `a`'s service principal. Its id is Graph's
+/// opaque 43-character key, fixed per (app, principal).
+pub fn app_role_assignment(world: &World, a: &AppCore, principal: Principal) -> Value {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let (kind, index, name, id, created) = match principal {
+        Principal::User(u) => ("User", u.index, u.display_name(), ids::encode(USER, world.seed, u.index), u.created),
+        Principal::Group(g) => ("Group", g.index, g.name.clone(), ids::encode(GROUP, world.seed, g.index), g.created),
+    };
+    let mut key = [0u8; 32];
+    let mut g = crate::fake::Rng::for_record(world.seed ^ a.index, if kind == "User" { 0xa55_0001 } else { 0xa55_0002 }, index);
+    for chunk in key.chunks_mut(8) {
+        chunk.copy_from_slice(&g.next_u64().to_le_bytes());
+    }
+    json!({
+        "id": URL_SAFE_NO_PAD.encode(key),
+        "deletedDateTime": null,
+        "appRoleId": DEFAULT_ACCESS,
+        "createdDateTime": ts(a.created.max(created)),
+        "principalDisplayName": name,
+        "principalId": id,
+        "principalType": kind,
+        "resourceDisplayName": a.label,
+        "resourceId": ids::encode(SERVICE_PRINCIPAL, world.seed, a.index),
     })
 }

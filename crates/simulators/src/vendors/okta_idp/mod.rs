@@ -1,5 +1,6 @@
 //! Okta Management API: `Authorization: SSWS <token>`, users, groups and their members,
-//! apps with their user and group assignments, and policies by type, as bare JSON arrays
+//! apps with their user and group assignments, and policies by type with the apps mapped to
+//! authentication policies, as bare JSON arrays
 //! paged by `limit` / `after` with `Link` headers; `filter` / `search` expressions for
 //! increments; per-endpoint `X-Rate-Limit-*` headers (429 `E0000047`); Okta's error
 //! objects (`E0000011` 401, `E0000006` 403, `E0000007` 404).
@@ -94,6 +95,7 @@ impl VendorApi for Okta {
             .route("/api/v1/apps/{id}/groups", get(apps::groups_of))
             .route("/api/v1/policies", get(policies::list))
             .route("/api/v1/policies/{id}", get(policies::get))
+            .route("/api/v1/policies/{id}/app", get(policies::apps_of))
             .layer(axum::middleware::from_fn(tag_bucket))
     }
 

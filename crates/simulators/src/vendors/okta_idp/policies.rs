@@ -1,8 +1,10 @@
 //! `GET /api/v1/policies?type=…` (`type` required: `OKTA_SIGN_ON`, `PASSWORD`,
 //! `MFA_ENROLL`, `IDP_DISCOVERY`, `ACCESS_POLICY`, `PROFILE_ENROLLMENT`,
 //! `POST_AUTH_SESSION`, `ENTITY_RISK`, `DEVICE_SIGNAL_COLLECTION`; `status`, `limit`,
-//! `after`), in priority order with the type's default policy last, and
-//! `GET /api/v1/policies/{id}`.
+//! `after`), in priority order with the type's default policy last,
+//! `GET /api/v1/policies/{id}`, and `GET /api/v1/policies/{id}/app` (the apps mapped to an
+//! authentication policy, `ACCESS_POLICY`: every app is mapped to exactly one; other
+//! types list none).
 
 use std::sync::Arc;
 
@@ -19,7 +21,12 @@ use super::{
     render,
 };
 use crate::{
-    idp::{catalog::POLICY_TYPES, collections::policies, profiles},
+    idp::{
+        assignments::access_policy_apps,
+        catalog::POLICY_TYPES,
+        collections::{applications, policies},
+        profiles,
+    },
     respond::{self, Params},
     sim::Sim,
 };
@@ -69,5 +76,28 @@ pub async fn get(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Respons
             &render::policy(&sim, &profiles::policy(&sim.world, &r)),
         ),
         None => not_found(&id, "Policy"),
+    }
+}
+
+pub async fn apps_of(State(sim): State<Arc<Sim>>, Path(id): Path<String>, uri: Uri) -> Response {
+    let params = match Params::parse(&uri) {
+        Ok(p) => p,
+        Err(e) => return validation("query", &e),
+    };
+    let found = ids::decode(POLICY, sim.seed(), &id).and_then(|i| policies(&sim.world).get(i));
+    let Some(r) = found else {
+        return not_found(&id, "Policy");
+    };
+    let policy = profiles::policy(&sim.world, &r);
+    let apps = applications(&sim.world);
+    let all = access_policy_apps(&sim.world, &policy)
+        .into_iter()
+        .filter_map(|a| apps.get(a))
+        .map(|a| render::app(&sim, &profiles::application(&sim.world, &a)))
+        .collect();
+    let page = paging::limit(&params, LIMITS).and_then(|limit| paging::slice(all, &params, limit));
+    match page {
+        Ok(page) => paging::respond(&sim, &format!("/api/v1/policies/{id}/app"), &params, page),
+        Err(e) => validation("after", &e),
     }
 }

@@ -209,6 +209,9 @@ pub fn policy(sim: &Sim, p: &PolicyCore) -> Value {
             "rules": href(sim, &format!("policies/{id}/rules")),
         },
     });
+    if p.kind == crate::idp::assignments::ACCESS_POLICY {
+        v["_links"]["applications"] = href(sim, &format!("policies/{id}/app"));
+    }
     if p.kind == "PASSWORD" {
         v["conditions"]["authProvider"] = json!({"provider": "OKTA"});
         v["settings"] = json!({"password": {

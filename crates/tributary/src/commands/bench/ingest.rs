@@ -5,7 +5,8 @@
 //! baseline: the same normalized alert (finding) rows written by the same store's page
 //! commit with no HTTP and no mapping in the timed part. Prints records/s of both, their
 //! ratio, and the process's peak RSS.
-//! `--vendor okta_idp` measures identity users the same way (`ingest_idp.rs`).
+//! `--vendor okta_idp` and `--vendor ms_entra` measure identity users the same way
+//! (`ingest_idp.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -31,9 +32,9 @@ pub struct IngestBenchArgs {
     #[arg(long, default_value_t = 100_000)]
     pub devices: u64,
     /// The simulator synced: SentinelOne (alerts and devices), Tenable (vulnerability
-    /// findings and assets, through its asynchronous exports) or Okta (identity users,
-    /// groups with members, apps and policies).
-    #[arg(long, default_value = "sentinelone", value_parser = ["sentinelone", "tenable", "okta_idp"])]
+    /// findings and assets, through its asynchronous exports), Okta or Entra ID (identity
+    /// users, groups with members, apps and policies).
+    #[arg(long, default_value = "sentinelone", value_parser = ["sentinelone", "tenable", "okta_idp", "ms_entra"])]
     pub vendor: String,
     /// Vulnerability findings (with `--vendor tenable`); the sync pulls the open ones.
     #[arg(long, default_value_t = 1_000_000)]
@@ -44,7 +45,7 @@ pub struct IngestBenchArgs {
     /// Benchmark PostgreSQL at this URL (a fresh schema) instead of a fresh SQLite file.
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
-    /// Users to sync (`--vendor okta_idp`).
+    /// Users to sync (`--vendor okta_idp` or `ms_entra`).
     #[arg(long, default_value_t = 100_000)]
     pub users: u64,
 }

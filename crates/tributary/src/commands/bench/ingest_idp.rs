@@ -1,8 +1,10 @@
-//! `tributary bench ingest --vendor okta_idp`: a full sync of an Okta org (N users, groups
-//! with their members, apps with their assignments, every policy type) from the Okta
-//! simulator over loopback HTTP, through the real engine (Link paging, rate-limit
-//! headers, members fetched per group, mapping, page commits with memberships, the
-//! reconciliation of a complete listing); then the users export alone over HTTP through
+//! `tributary bench ingest --vendor okta_idp|ms_entra`: a full sync of an Okta org or an
+//! Entra ID tenant (N users, groups with their members, apps with their assignments,
+//! policies) from its simulator over loopback HTTP, through the real engine (Okta: Link
+//! paging, rate-limit headers, members fetched per group; Entra: a client-credentials
+//! token, a first delta round with `members@delta`, service principals with their
+//! `appRoleAssignedTo`; then mapping, page commits with memberships, the reconciliation
+//! of a complete listing); then the users export alone over HTTP through
 //! the same connector and pipeline; next to a same-run baseline: the same users,
 //! normalized by the same mapping and written by the same store's page commits with no
 //! HTTP, timed inside the store only. Prints users/s of each, the ratio of the users
@@ -23,6 +25,10 @@ use crate::{
 };
 
 pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> {
+    let (sim_vendor, name, title, what) = match args.vendor.as_str() {
+        "ms_entra" => (SimVendor::MsEntra, "MS_ENTRA", "an Entra ID tenant", "service principals"),
+        _ => (SimVendor::OktaIdp, "OKTA_IDP", "an Okta org", "apps"),
+    };
     let backend = backend_name(args.postgres.as_deref());
     let mut config = config.clone();
     config.engine.poll_interval_ms = 100;
@@ -32,7 +38,7 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     // listings, 1,000 a minute, then stays out of the timed part), five memberships a user.
     let groups = (users / 200).max(1);
     let sim_config = || {
-        SimConfig::new(SimVendor::OktaIdp)
+        SimConfig::new(sim_vendor)
             .count("users", users)
             .count("groups", groups)
             .count("memberships", users * 5)
@@ -53,7 +59,7 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let conn = api
         .post(
             &format!("/provisioning/organizations/{org}/connections"),
-            json!({"vendor": "OKTA_IDP", "credentials": sim.credentials(), "timeout_secs": 86_400}),
+            json!({"vendor": name, "credentials": sim.credentials(), "timeout_secs": 86_400}),
         )
         .await?;
     let conn = conn["id"].as_str().context("connection id")?.to_owned();
@@ -75,9 +81,9 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let e2e_rate = users as f64 / e2e_secs;
     let rss_after_sync = peak_rss_mib();
 
-    // The users export alone, over HTTP through the Okta connector and the same pipeline
-    // (a job's reader, mapping and page commits), into a fresh connection.
-    let okta = Vendor::named("OKTA_IDP");
+    // The users export alone, over HTTP through the same connector and pipeline (a job's
+    // reader, mapping and page commits), into a fresh connection.
+    let okta = Vendor::named(name);
     let users_conn = fixtures::connection(&store, account, okta).await?;
     let alone = fixtures::sync_over_http(
         &store,
@@ -112,16 +118,17 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
 
     let ratio = alone_rate / raw_rate;
     println!(
-        "{backend}: an Okta org of {users} users, {groups} groups ({} memberships), {} apps, {} policies",
+        "{backend}: {title} of {users} users, {groups} groups ({} memberships), {} {what}, {} policies",
         users * 5,
         count("applications"),
         count("policies")
     );
     println!(
-        "  end to end (the whole sync: users, groups with members, apps with assignments, policies): {users} users in {e2e_secs:.1}s = {e2e_rate:.0} users/s"
+        "  end to end (the whole sync: users, groups with members, {what} with assignments, policies): {users} users in {e2e_secs:.1}s = {e2e_rate:.0} users/s"
     );
     println!(
-        "  the users export alone (HTTP paging and pacing, mapping, page commits): {users} users in {:.1}s = {alone_rate:.0} users/s",
+        "  the users export alone (HTTP paging{}, mapping, page commits): {users} users in {:.1}s = {alone_rate:.0} users/s",
+        if sim_vendor == SimVendor::OktaIdp { " and pacing" } else { ", a delta round" },
         alone.wall.as_secs_f64()
     );
     println!(

@@ -39,7 +39,7 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
                 args.postgres.as_deref(),
                 &["api", "worker", "scheduler"],
             );
-            let result = if args.vendor == "okta_idp" {
+            let result = if matches!(args.vendor.as_str(), "okta_idp" | "ms_entra") {
                 ingest_idp::run(&scratch.config, &args).await
             } else {
                 ingest::run(&scratch.config, &args).await
