@@ -29,7 +29,9 @@ pub trait ExportReader: Send {
     /// Whether this run lists everything the vendor has for the export (not only what
     /// changed since a watermark). After such a run ends without an error and without a
     /// quarantined record, the engine marks the export's stored records the run did not
-    /// list as deleted (identity exports). Asked once, before the first page. A reader
+    /// list as deleted (identity exports). Asked before the first page, and again after
+    /// it: a reader whose stored position the vendor refused on its first request (an
+    /// expired delta link) may start over and list everything. A reader
     /// that says so must end in an error, never quietly, when it could not list
     /// everything. False unless a reader says otherwise.
     fn full_listing(&self) -> bool {

@@ -55,6 +55,8 @@ struct Prepared {
     /// The stored form of the watermark the page allows.
     watermark: Option<String>,
     endpoint: &'static str,
+    /// Whether the reader vouched for a complete listing once it had read this page.
+    complete: bool,
 }
 
 /// What the export needs to know about its job.
@@ -84,7 +86,7 @@ pub async fn sync_export(
         connection_id: job.connection_id,
     };
     let fetcher = tokio::spawn(fetch(reader, export, ctx, tx));
-    let end = commit_pages(job, export, rx, stats, last_endpoint, seen.as_mut()).await;
+    let end = commit_pages(job, export, rx, stats, last_endpoint, &mut seen).await;
     fetcher.abort();
     let _ = fetcher.await;
     match (end, seen) {
@@ -112,23 +114,28 @@ async fn fetch(
                 return;
             }
         };
-        if tx.send(Ok(prepare(export, &ctx, page))).await.is_err() {
+        let mut prepared = prepare(export, &ctx, page);
+        prepared.complete = reader.full_listing();
+        if tx.send(Ok(prepared)).await.is_err() {
             return; // the committer stopped
         }
     }
 }
 
 /// The commit stage: one transaction per page, in order, until the pages end or fail.
-/// With `seen`, every committed record's id is added to it.
+/// With `seen`, every committed record's id is added to it; a reader that became a
+/// complete listing on its first page (it started over: a stored position the vendor
+/// refused) starts `seen` there.
 async fn commit_pages(
     job: &ExportJob,
     export: &'static ExportSpec,
     mut rx: mpsc::Receiver<Result<Prepared, VendorError>>,
     stats: &mut ExportStats,
     last_endpoint: &mut &'static str,
-    mut seen: Option<&mut Vec<Uuid>>,
+    seen: &mut Option<Vec<Uuid>>,
 ) -> ExportEnd {
     let export_type = export.data_export_type;
+    let mut first = true;
     loop {
         let Some(next) = rx.recv().await else {
             return ExportEnd::Done;
@@ -138,6 +145,9 @@ async fn commit_pages(
             Err(e) => return ExportEnd::Vendor(e),
         };
         *last_endpoint = page.endpoint;
+        if std::mem::take(&mut first) && page.complete && seen.is_none() {
+            *seen = Some(Vec::new());
+        }
         let ids = seen.is_some().then(|| page.records.ids());
         let commit = PageCommit {
             connection_id: job.connection_id,
@@ -164,7 +174,7 @@ async fn commit_pages(
             }
             Err(e) => return ExportEnd::Storage(e),
         }
-        if let (Some(seen), Some(ids)) = (seen.as_deref_mut(), ids) {
+        if let (Some(seen), Some(ids)) = (seen.as_mut(), ids) {
             seen.extend(ids);
         }
     }
@@ -222,6 +232,7 @@ fn prepare(export: &ExportSpec, ctx: &MapContext, page: RawPage) -> Prepared {
         quarantined,
         watermark: page.watermark.map(|w| w.to_stored()),
         endpoint: page.endpoint,
+        complete: false,
     }
 }
 

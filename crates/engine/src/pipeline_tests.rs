@@ -28,11 +28,17 @@ use super::*;
 struct Script {
     pages: VecDeque<Result<RawPage, VendorError>>,
     full: bool,
+    /// Becomes a complete listing with its first page (its stored position was refused
+    /// and it started over).
+    restarts: bool,
 }
 
 #[async_trait]
 impl ExportReader for Script {
     async fn next_page(&mut self) -> Result<Option<RawPage>, VendorError> {
+        if std::mem::take(&mut self.restarts) {
+            self.full = true;
+        }
         self.pages.pop_front().transpose()
     }
 
@@ -100,6 +106,7 @@ async fn run(
     let reader = Box::new(Script {
         pages: pages.into(),
         full,
+        restarts: false,
     });
     let mut stats = ExportStats::default();
     let mut endpoint = "/users";
@@ -155,6 +162,19 @@ async fn only_a_clean_complete_listing_marks_what_it_did_not_see() {
         assert!(matches!(end, ExportEnd::Done), "{end:?}");
         assert_eq!(stats.deleted, 1);
         assert_eq!(deleted(&job, account, &all).await, ["u3"]);
+
+        // A run that starts incremental and becomes a complete listing on its first page
+        // (the vendor refused its stored position): u2, not listed, is gone too.
+        let reader = Box::new(Script {
+            pages: vec![users(&["u1"])].into(),
+            full: false,
+            restarts: true,
+        });
+        let mut stats = ExportStats::default();
+        let end = sync_export(&job, &USERS, reader, &mut stats, &mut "/users").await;
+        assert!(matches!(end, ExportEnd::Done), "{end:?}");
+        assert_eq!(stats.deleted, 1);
+        assert_eq!(deleted(&job, account, &all).await, ["u2", "u3"]);
         store.close().await;
     }
 }

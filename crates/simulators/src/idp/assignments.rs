@@ -102,9 +102,8 @@ pub fn app_access_policy(world: &World, app: &RecordRef) -> Option<u64> {
         .filter(|r| POLICY_TYPES[(r.index % POLICY_TYPES.len() as u64) as usize] == ACCESS_POLICY)
         .map(|r| r.index)
         .collect();
-    let (default, custom): (Vec<u64>, Vec<u64>) = access
-        .iter()
-        .partition(|i| **i < POLICY_TYPES.len() as u64);
+    let (default, custom): (Vec<u64>, Vec<u64>) =
+        access.iter().partition(|i| **i < POLICY_TYPES.len() as u64);
     let mut g = Rng::for_record(
         world.seed ^ u64::from(app.version),
         stream::POLICY_APPS,

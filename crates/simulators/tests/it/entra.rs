@@ -166,7 +166,10 @@ async fn applications_service_principals_and_policies_page_to_the_end() {
         let include = &p["conditions"]["applications"]["includeApplications"];
         let include: Vec<String> = serde_json::from_value(include.clone()).unwrap();
         if include != ["All"] {
-            assert!(!include.is_empty() && include.iter().all(|a| app_ids.contains(a)), "{p}");
+            assert!(
+                !include.is_empty() && include.iter().all(|a| app_ids.contains(a)),
+                "{p}"
+            );
             named += 1;
         }
     }
@@ -187,7 +190,9 @@ async fn applications_service_principals_and_policies_page_to_the_end() {
             assert_eq!(a["appRoleId"], "00000000-0000-0000-0000-000000000000");
             assert_eq!(a["id"].as_str().unwrap().len(), 43);
             match a["principalType"].as_str().unwrap() {
-                "User" => assert!(user_ids.contains(&a["principalId"].as_str().unwrap().to_owned())),
+                "User" => {
+                    assert!(user_ids.contains(&a["principalId"].as_str().unwrap().to_owned()))
+                }
                 t => assert_eq!(t, "Group"),
             }
         }
@@ -198,7 +203,9 @@ async fn applications_service_principals_and_policies_page_to_the_end() {
     let selected = graph(
         &sim,
         &token,
-        &format!("/v1.0/servicePrincipals/{sp}/appRoleAssignedTo?$select=principalId,principalType"),
+        &format!(
+            "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo?$select=principalId,principalType"
+        ),
     )
     .await;
     assert_eq!(selected.status, 200);

@@ -160,7 +160,9 @@ async fn apps_assignments_and_policies_page_to_the_end() {
             if t != "ACCESS_POLICY" {
                 assert!(mapped.is_empty(), "{t}");
             }
-            assert!(mapped.iter().all(|a| a["id"].as_str().unwrap().starts_with("0oa")));
+            assert!(mapped
+                .iter()
+                .all(|a| a["id"].as_str().unwrap().starts_with("0oa")));
             mapped_apps.extend(strings(&mapped, "id"));
         }
     }
@@ -168,7 +170,10 @@ async fn apps_assignments_and_policies_page_to_the_end() {
     mapped_apps.sort();
     let mut all_apps = strings(&apps, "id");
     all_apps.sort();
-    assert_eq!(mapped_apps, all_apps, "every app has exactly one access policy");
+    assert_eq!(
+        mapped_apps, all_apps,
+        "every app has exactly one access policy"
+    );
     let missing = okta(&sim, "/api/v1/policies/00pnosuchpolicy/app").await;
     assert_eq!(missing.status, 404);
 }

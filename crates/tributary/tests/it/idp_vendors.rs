@@ -111,7 +111,13 @@ impl VendorClient {
                 .iter()
                 .filter_map(|v| v.to_str().ok())
                 .find(|l| l.contains("rel=\"next\""))
-                .map(|l| l.trim_start_matches('<').split('>').next().unwrap().to_owned());
+                .map(|l| {
+                    l.trim_start_matches('<')
+                        .split('>')
+                        .next()
+                        .unwrap()
+                        .to_owned()
+                });
             let body: Value = resp.json().await.unwrap();
             match self.vendor {
                 SimVendor::OktaIdp => {
@@ -136,8 +142,14 @@ async fn vendor_members(
     let api = VendorClient::new(sim, vendor).await;
     let mut out = BTreeMap::new();
     let (groups, members) = match vendor {
-        SimVendor::OktaIdp => ("/api/v1/groups?limit=1000", "/api/v1/groups/{id}/users?limit=1000"),
-        _ => ("/v1.0/groups?$top=999", "/v1.0/groups/{id}/members?$top=999"),
+        SimVendor::OktaIdp => (
+            "/api/v1/groups?limit=1000",
+            "/api/v1/groups/{id}/users?limit=1000",
+        ),
+        _ => (
+            "/v1.0/groups?$top=999",
+            "/v1.0/groups/{id}/members?$top=999",
+        ),
     };
     for g in api.all(groups).await {
         let id = g["id"].as_str().unwrap();
@@ -167,11 +179,11 @@ async fn vendor_assignments(
             for a in api.all("/api/v1/apps?limit=200").await {
                 let id = a["id"].as_str().unwrap();
                 let users = api.all(&format!("/api/v1/apps/{id}/users?limit=500")).await;
-                let groups = api.all(&format!("/api/v1/apps/{id}/groups?limit=200")).await;
-                let direct: Vec<Value> = users
-                    .into_iter()
-                    .filter(|u| u["scope"] == "USER")
-                    .collect();
+                let groups = api
+                    .all(&format!("/api/v1/apps/{id}/groups?limit=200"))
+                    .await;
+                let direct: Vec<Value> =
+                    users.into_iter().filter(|u| u["scope"] == "USER").collect();
                 let assigned = Assigned {
                     users: ids(&json!(direct)),
                     groups: ids(&json!(groups)),
@@ -211,9 +223,17 @@ async fn vendor_policy_apps(
     let mut out = BTreeMap::new();
     match vendor {
         SimVendor::OktaIdp => {
-            for t in ["OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "IDP_DISCOVERY", "ACCESS_POLICY",
-                "PROFILE_ENROLLMENT", "POST_AUTH_SESSION", "ENTITY_RISK", "DEVICE_SIGNAL_COLLECTION"]
-            {
+            for t in [
+                "OKTA_SIGN_ON",
+                "PASSWORD",
+                "MFA_ENROLL",
+                "IDP_DISCOVERY",
+                "ACCESS_POLICY",
+                "PROFILE_ENROLLMENT",
+                "POST_AUTH_SESSION",
+                "ENTITY_RISK",
+                "DEVICE_SIGNAL_COLLECTION",
+            ] {
                 for p in api.all(&format!("/api/v1/policies?type={t}")).await {
                     let id = p["id"].as_str().unwrap();
                     let apps = api.all(&format!("/api/v1/policies/{id}/app")).await;
@@ -310,7 +330,10 @@ async fn assignments_both_ways(app: &TestApp, conn: &str) -> BTreeMap<String, As
                 .idp_items(conn, &format!("applications/{id}/{what}?limit=1000"))
                 .await;
             let sub: BTreeSet<String> = vendor_ids(&sub).into_iter().collect();
-            assert_eq!(&sub, listed, "applications/{{id}}/{what} and the include agree");
+            assert_eq!(
+                &sub, listed,
+                "applications/{{id}}/{what} and the include agree"
+            );
         }
         for g in &assigned.groups {
             by_group.entry(g.clone()).or_default().insert(key.clone());
@@ -324,8 +347,14 @@ async fn assignments_both_ways(app: &TestApp, conn: &str) -> BTreeMap<String, As
         let served: BTreeSet<String> = vendor_ids(g["applications"].as_array().unwrap())
             .into_iter()
             .collect();
-        let expected = by_group.remove(g["vendor_id"].as_str().unwrap()).unwrap_or_default();
-        assert_eq!(served, expected, "the applications of group {}", g["vendor_id"]);
+        let expected = by_group
+            .remove(g["vendor_id"].as_str().unwrap())
+            .unwrap_or_default();
+        assert_eq!(
+            served, expected,
+            "the applications of group {}",
+            g["vendor_id"]
+        );
     }
     out
 }
@@ -407,17 +436,29 @@ async fn full_sync_is_exact(
     assert!(targeted > 0, "{ctx}: policies target groups");
     // Application assignments, both ways, as the vendor lists them.
     let assigned = assignments_both_ways(app, conn).await;
-    assert_eq!(assigned, vendor_assignments(sim, vendor).await, "{ctx}: assignments");
+    assert_eq!(
+        assigned,
+        vendor_assignments(sim, vendor).await,
+        "{ctx}: assignments"
+    );
     assert_eq!(assigned.len() as u64, APPS, "{ctx}");
     assert!(
-        assigned.values().any(|a| !a.users.is_empty()) && assigned.values().any(|a| !a.groups.is_empty()),
+        assigned.values().any(|a| !a.users.is_empty())
+            && assigned.values().any(|a| !a.groups.is_empty()),
         "{ctx}: apps have users and groups assigned: {assigned:?}"
     );
     // What policies target among applications, as the vendor lists it.
     let targets = policy_apps(app, conn).await;
-    assert_eq!(targets, vendor_policy_apps(sim, vendor).await, "{ctx}: policy apps");
+    assert_eq!(
+        targets,
+        vendor_policy_apps(sim, vendor).await,
+        "{ctx}: policy apps"
+    );
     let named = targets.values().filter(|a| !a.is_empty()).count();
-    assert!(named >= 2, "{ctx}: policies target applications: {targets:?}");
+    assert!(
+        named >= 2,
+        "{ctx}: policies target applications: {targets:?}"
+    );
 }
 
 fn export_of<'a>(job: &'a Value, kind: &str) -> &'a Value {
@@ -460,8 +501,14 @@ impl GraphState {
         };
         let groups = GROUP_SELECT.trim_end_matches(",members");
         GraphState {
-            users: by_id(api.all(&format!("/v1.0/users?$top=999&$select={USER_SELECT}")).await),
-            groups: by_id(api.all(&format!("/v1.0/groups?$top=999&$select={groups}")).await),
+            users: by_id(
+                api.all(&format!("/v1.0/users?$top=999&$select={USER_SELECT}"))
+                    .await,
+            ),
+            groups: by_id(
+                api.all(&format!("/v1.0/groups?$top=999&$select={groups}"))
+                    .await,
+            ),
             members: vendor_members(sim, SimVendor::MsEntra).await,
         }
     }
@@ -607,11 +654,7 @@ async fn identity_vendors_sync_fully_then_incrementally_with_deletions() {
                     let after = GraphState::read(&sim).await;
                     let visible = after.changed_users(&before);
                     assert!(visible > 0 && visible <= changed.len(), "{ctx}: {visible}");
-                    assert_eq!(
-                        upserted,
-                        (visible + gone_user.len()) as u64,
-                        "{ctx}: {inc}"
-                    );
+                    assert_eq!(upserted, (visible + gone_user.len()) as u64, "{ctx}: {inc}");
                     let groups = after.changed_groups(&before, &gone_user);
                     assert!(groups > 0, "{ctx}");
                     assert_eq!(
@@ -738,8 +781,8 @@ async fn an_expired_graph_delta_link_starts_a_new_round() {
         let first = app.first_job(&org, &conn).await;
         assert_eq!(first["health"], "HEALTHY", "{first}");
         // Graph no longer keeps the stored round: 410 resyncRequired on the next users call.
-        sim.control().fault("users:410x1").unwrap();
         let before = GraphState::read(&sim).await;
+        sim.control().fault("users:410x1").unwrap();
         let report = change_the_directory(&sim);
         let job = app.run_job(&org, &conn).await;
         let ctx = format!("{:?}: {job}", app.backend());

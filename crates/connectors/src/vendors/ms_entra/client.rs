@@ -206,10 +206,7 @@ impl Inner {
             }
         }
         if let Some(o) = entry.as_object_mut() {
-            o.insert(
-                FOLDED.to_owned(),
-                json!({"users": users, "groups": groups}),
-            );
+            o.insert(FOLDED.to_owned(), json!({"users": users, "groups": groups}));
         }
         Ok(true)
     }
@@ -279,8 +276,10 @@ impl ExportReader for Reader {
         let url = self.next.take().unwrap_or_else(|| self.first_url());
         let page = match self.inner.get::<ODataPage>(endpoint, &url).await {
             // A delta link older than Graph keeps (410 resyncRequired) or one it no
-            // longer knows: start a new round. Tombstones issued meanwhile are lost; the
-            // new round lists every object that exists.
+            // longer knows: start a new round. Tombstones issued meanwhile are lost, but
+            // the new round lists every object that exists and is a complete listing
+            // (the engine asks again after this first page), so what it does not list is
+            // marked deleted.
             Err(e)
                 if self.delta_link.is_some()
                     && e.kind == FailureKind::ClientError
@@ -301,8 +300,7 @@ impl ExportReader for Reader {
             {
                 continue;
             }
-            if self.kind == Kind::Applications && !self.inner.fold_assignments(&mut entry).await?
-            {
+            if self.kind == Kind::Applications && !self.inner.fold_assignments(&mut entry).await? {
                 continue;
             }
             records.push(entry);

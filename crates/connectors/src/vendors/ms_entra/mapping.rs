@@ -227,7 +227,12 @@ fn named_ids(raw: &Value, path: &str) -> Vec<String> {
 fn named_apps(raw: &Value) -> Vec<String> {
     normalize::strings(raw, "conditions.applications.includeApplications")
         .into_iter()
-        .filter(|id| !matches!(id.as_str(), "All" | "None" | "Office365" | "MicrosoftAdminPortals"))
+        .filter(|id| {
+            !matches!(
+                id.as_str(),
+                "All" | "None" | "Office365" | "MicrosoftAdminPortals"
+            )
+        })
         .collect()
 }
 
@@ -363,7 +368,13 @@ mod tests {
             body.vendor_data,
             json!({"id": "sp1", "servicePrincipalType": "Application"})
         );
-        assert!(application(&json!({"id": "sp2"}), &ctx()).is_err(), "no appId");
-        assert_eq!(application(&json!({"appId": "c3"}), &ctx()).unwrap().users, None);
+        assert!(
+            application(&json!({"id": "sp2"}), &ctx()).is_err(),
+            "no appId"
+        );
+        assert_eq!(
+            application(&json!({"appId": "c3"}), &ctx()).unwrap().users,
+            None
+        );
     }
 }

@@ -411,11 +411,31 @@ pub const DEFAULT_ACCESS: &str = "00000000-0000-0000-0000-000000000000";
 pub fn app_role_assignment(world: &World, a: &AppCore, principal: Principal) -> Value {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
     let (kind, index, name, id, created) = match principal {
-        Principal::User(u) => ("User", u.index, u.display_name(), ids::encode(USER, world.seed, u.index), u.created),
-        Principal::Group(g) => ("Group", g.index, g.name.clone(), ids::encode(GROUP, world.seed, g.index), g.created),
+        Principal::User(u) => (
+            "User",
+            u.index,
+            u.display_name(),
+            ids::encode(USER, world.seed, u.index),
+            u.created,
+        ),
+        Principal::Group(g) => (
+            "Group",
+            g.index,
+            g.name.clone(),
+            ids::encode(GROUP, world.seed, g.index),
+            g.created,
+        ),
     };
     let mut key = [0u8; 32];
-    let mut g = crate::fake::Rng::for_record(world.seed ^ a.index, if kind == "User" { 0xa55_0001 } else { 0xa55_0002 }, index);
+    let mut g = crate::fake::Rng::for_record(
+        world.seed ^ a.index,
+        if kind == "User" {
+            0xa55_0001
+        } else {
+            0xa55_0002
+        },
+        index,
+    );
     for chunk in key.chunks_mut(8) {
         chunk.copy_from_slice(&g.next_u64().to_le_bytes());
     }

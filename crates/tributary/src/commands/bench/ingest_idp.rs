@@ -26,7 +26,12 @@ use crate::{
 
 pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> {
     let (sim_vendor, name, title, what) = match args.vendor.as_str() {
-        "ms_entra" => (SimVendor::MsEntra, "MS_ENTRA", "an Entra ID tenant", "service principals"),
+        "ms_entra" => (
+            SimVendor::MsEntra,
+            "MS_ENTRA",
+            "an Entra ID tenant",
+            "service principals",
+        ),
         _ => (SimVendor::OktaIdp, "OKTA_IDP", "an Okta org", "apps"),
     };
     let backend = backend_name(args.postgres.as_deref());
