@@ -54,7 +54,8 @@ pub fn detection_host(world: &World, i: u64) -> u64 {
 }
 
 pub fn qid(p: &Plugin) -> u64 {
-    let i = PLUGINS.iter().position(|q| std::ptr::eq(q, p)).unwrap_or(0);
+    // By id: `PLUGINS` is a constant, so its rows have no fixed address to compare.
+    let i = PLUGINS.iter().position(|q| q.id == p.id).unwrap_or(0);
     QID_BASE + i as u64 * QID_STEP
 }
 
