@@ -357,7 +357,10 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
         let connect = |name: &str, label: &str, creds: Value| {
             let app = &app;
             let org = &org;
-            let body = json!({"vendor": name, "credentials": creds, "timeout_secs": 10,
+            // The hang is bounded by the job's timeout; every other case gets room to
+            // finish while a score of connections sync at once on a loaded machine.
+            let timeout = if label == "hung" { 10 } else { 120 };
+            let body = json!({"vendor": name, "credentials": creds, "timeout_secs": timeout,
                               "identifier": format!("{name}-{label}")});
             async move {
                 let conn = app.create_connection(org, body).await;
