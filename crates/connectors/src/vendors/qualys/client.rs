@@ -250,10 +250,9 @@ impl Reader {
                         e.take(&name, &value);
                     }
                 }
-                "RESPONSE" if name == "DATETIME" => {
-                    if self.answered_at.is_none() {
-                        self.answered_at = value.as_str().and_then(parse_time);
-                    }
+                // The first answer's time: what the watermark moves to at the end.
+                "RESPONSE" if name == "DATETIME" && self.answered_at.is_none() => {
+                    self.answered_at = value.as_str().and_then(parse_time);
                 }
                 "RESPONSE" if name == "WARNING" => {
                     batch.next = xml::text(&value, "URL").map(str::to_owned);

@@ -54,7 +54,7 @@ async fn detections_stream_one_element_at_a_time_whatever_the_read_size() {
     assert_eq!(d[0]["STATUS"], "Fixed");
     // Attributes and repeated elements.
     assert_eq!(d[0]["QDS"], json!({"@severity": "HIGH", "#text": "78"}));
-    assert_eq!(text(&d[0], "QDS"), Some("78"));
+    assert_eq!(text(d[0], "QDS"), Some("78"));
     assert_eq!(
         d[0]["QDS_FACTORS"]["QDS_FACTOR"],
         json!([{"@name": "CVSS", "#text": "8.1"}, {"@name": "epss", "#text": "0.41"}])

@@ -8,7 +8,7 @@ use axum::{
     response::Response,
 };
 
-use super::render::xml_time;
+use super::render::{escape, xml_time};
 
 pub const XML: &str = "text/xml;charset=UTF-8";
 
@@ -48,13 +48,6 @@ fn with_type(status: u16, content_type: &'static str, body: String) -> Response 
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
-}
-
-/// Text for an XML element.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// 409, code 1965: the API's calls for the window are spent; `wait` seconds to go, in the

@@ -5,7 +5,6 @@
 
 use serde_json::{json, Value};
 
-use super::errors::escape;
 use crate::{
     dataset::RecordRef,
     fake::{fmt_ts, parse_ts, DAY, MIN},
@@ -24,6 +23,13 @@ const UNIQUE_BASE: u64 = 7_300_000_000;
 /// QIDs: the catalogue's checks numbered from here.
 const QID_BASE: u64 = 370_101;
 const QID_STEP: u64 = 7;
+
+/// Text for an XML element.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
 
 /// Qualys' time form (whole seconds, `Z`).
 pub fn xml_time(ns: i64) -> String {
