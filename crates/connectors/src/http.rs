@@ -235,6 +235,11 @@ impl VendorHttp {
         self.backoff(attempt)
     }
 
+    /// Time one request may take; for a streamed body, the longest stall between chunks.
+    pub fn request_timeout(&self) -> Duration {
+        self.settings.request_timeout
+    }
+
     /// The longest single wait a vendor may ask for before the export fails instead.
     pub fn retry_max_wait(&self) -> Duration {
         self.settings.retry_max_wait

@@ -35,6 +35,9 @@ const REFUSALS: &[StatusCode] = &[
     StatusCode::FORBIDDEN,
     StatusCode::CONFLICT,
 ];
+/// The longest a streamed answer may take (a 1 GB Host List Detection reads for many
+/// minutes).
+const STREAMED_ANSWER_LIMIT: Duration = Duration::from_secs(24 * 3600);
 /// Containers of a KnowledgeBase answer.
 const KB_CONTAINERS: &[&str] = &[
     "KNOWLEDGE_BASE_VULN_LIST_OUTPUT",
@@ -99,6 +102,22 @@ impl Api {
     pub async fn get(&self, endpoint: &'static str, url: &str) -> Result<Response, VendorError> {
         self.call(endpoint, || self.authed(self.http.client.get(url)))
             .await
+    }
+
+    /// `GET url` whose body the caller streams: the client's request timeout (which
+    /// counts the whole body) would cut a long answer, so this request gets a day, and the
+    /// caller bounds each stall instead ([`VendorHttp::request_timeout`]); the job's own
+    /// timeout bounds the whole.
+    pub async fn get_streamed(
+        &self,
+        endpoint: &'static str,
+        url: &str,
+    ) -> Result<Response, VendorError> {
+        self.call(endpoint, || {
+            self.authed(self.http.client.get(url))
+                .timeout(STREAMED_ANSWER_LIMIT)
+        })
+        .await
     }
 
     /// `POST path` with a form body (long id lists do not fit a URL: Qualys answers 414).

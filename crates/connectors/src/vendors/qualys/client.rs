@@ -20,7 +20,7 @@ use std::{
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
-use futures::{Stream, TryStreamExt};
+use futures::{Stream, StreamExt};
 use serde_json::{Map, Value};
 use tokio_util::io::StreamReader;
 use tributary_model::{credentials::Credentials, DataExportType};
@@ -189,10 +189,26 @@ async fn start(
     url: String,
     skip: Option<(String, HashSet<String>)>,
 ) -> Result<Batch, VendorError> {
-    let resp = api.get(DETECTIONS, &url).await?;
-    let stream = resp
-        .bytes_stream()
-        .map_err(|e| std::io::Error::other(e.to_string()));
+    let resp = api.get_streamed(DETECTIONS, &url).await?;
+    let idle = api.http.request_timeout();
+    // Each chunk must arrive within the request timeout: a stalled answer is cut (and
+    // resumed), however long a flowing one takes.
+    let stream = futures::stream::unfold(resp.bytes_stream(), move |mut body| async move {
+        match tokio::time::timeout(idle, body.next()).await {
+            Ok(Some(chunk)) => Some((
+                chunk.map_err(|e| std::io::Error::other(e.to_string())),
+                body,
+            )),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no data for {} s", idle.as_secs()),
+                )),
+                body,
+            )),
+        }
+    });
     let body: Body = StreamReader::new(Box::pin(stream));
     Ok(Batch {
         url,

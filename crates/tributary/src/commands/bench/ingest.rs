@@ -113,6 +113,11 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let e2e_secs = job["duration_secs"].as_f64().context("duration")?;
     let e2e_rate = upserted as f64 / e2e_secs;
     let rss_after_sync = peak_rss_mib();
+    // The end-to-end figure first: it stands even if the baseline below fails.
+    eprintln!(
+        "  synced: {upserted} records in {e2e_secs:.1}s = {e2e_rate:.0} records/s; peak RSS so far {}",
+        rss_after_sync.map_or("n/a".to_owned(), |m| format!("{m:.0} MiB"))
+    );
     sim.shutdown().await?;
 
     // Baseline: the same normalized alerts (findings), written by the same store with
