@@ -194,6 +194,57 @@ impl VendorHttp {
         serde_json::from_slice(&bytes).map_err(|e| VendorError::malformed(endpoint, e))
     }
 
+    /// A refusal the caller read as throttling in the vendor's own terms (Qualys' 409
+    /// and its codes): waits `wait` (else the backoff for `attempt`) and returns Ok to
+    /// try again, or `error` once the retries, the longest wait or the job's retry budget
+    /// are spent.
+    pub async fn wait_to_retry(
+        &self,
+        attempt: u32,
+        wait: Option<Duration>,
+        error: VendorError,
+    ) -> Result<(), VendorError> {
+        let wait = wait.unwrap_or_else(|| self.backoff(attempt));
+        if attempt >= self.settings.max_retries
+            || wait > self.settings.retry_max_wait
+            || !self.take_budget()
+        {
+            return Err(error);
+        }
+        let reason = if error.kind == FailureKind::RateLimited {
+            "rate_limit"
+        } else {
+            "network"
+        };
+        metrics::counter!("tributary_vendor_retries_total", "vendor" => self.label(), "reason" => reason)
+            .increment(1);
+        tracing::debug!(
+            vendor = self.label(),
+            endpoint = error.endpoint,
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            reason,
+            "retrying vendor request"
+        );
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    /// The backoff before retry `attempt` (doubling, with jitter).
+    pub fn backoff_for(&self, attempt: u32) -> Duration {
+        self.backoff(attempt)
+    }
+
+    /// Time one request may take; for a streamed body, the longest stall between chunks.
+    pub fn request_timeout(&self) -> Duration {
+        self.settings.request_timeout
+    }
+
+    /// The longest single wait a vendor may ask for before the export fails instead.
+    pub fn retry_max_wait(&self) -> Duration {
+        self.settings.retry_max_wait
+    }
+
     fn take_budget(&self) -> bool {
         self.budget
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))

@@ -7,6 +7,7 @@ pub mod crowdstrike_spotlight;
 pub mod ms_defender_endpoint;
 pub mod ms_entra;
 pub mod okta_idp;
+pub mod qualys;
 pub mod sentinelone;
 pub mod tenable;
 
@@ -19,6 +20,7 @@ pub static BUILTIN: &[&VendorSpec] = &[
     &ms_defender_endpoint::SPEC,
     &ms_entra::SPEC,
     &okta_idp::SPEC,
+    &qualys::SPEC,
     &sentinelone::SPEC,
     &tenable::SPEC,
 ];

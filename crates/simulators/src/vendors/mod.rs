@@ -9,6 +9,7 @@ mod falcon;
 mod ms_defender_endpoint;
 mod ms_entra;
 mod okta_idp;
+mod qualys;
 mod sentinelone;
 mod tenable;
 
@@ -35,6 +36,8 @@ pub enum SimVendor {
     OktaIdp,
     /// Microsoft Entra ID through Microsoft Graph v1.0 (identity provider).
     MsEntra,
+    /// Qualys VMDR (XML Host List Detection and KnowledgeBase).
+    Qualys,
 }
 
 impl SimVendor {
@@ -47,6 +50,7 @@ impl SimVendor {
         SimVendor::CrowdstrikeSpotlight,
         SimVendor::OktaIdp,
         SimVendor::MsEntra,
+        SimVendor::Qualys,
     ];
 
     /// The vendor's implementation.
@@ -59,6 +63,7 @@ impl SimVendor {
             SimVendor::CrowdstrikeSpotlight => &crowdstrike_spotlight::Spotlight,
             SimVendor::OktaIdp => &okta_idp::Okta,
             SimVendor::MsEntra => &ms_entra::Entra,
+            SimVendor::Qualys => &qualys::Qualys,
         }
     }
 

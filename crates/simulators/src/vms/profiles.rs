@@ -176,8 +176,13 @@ fn pick_plugin(g: &mut Rng, family: Family, scope: Scope) -> &'static Plugin {
 
 /// The finding behind record `r` of the findings collection.
 pub fn finding(world: &World, r: &RecordRef, scope: Scope) -> FindingCore {
+    finding_on(world, r, scope, finding_asset(world, r.index))
+}
+
+/// The finding behind record `r`, on asset `asset_index` (vendors that place findings
+/// on assets their own way: Qualys lists detections host by host).
+pub fn finding_on(world: &World, r: &RecordRef, scope: Scope, asset_index: u64) -> FindingCore {
     let mut g = Rng::for_record(world.seed, stream::FINDING, r.index);
-    let asset_index = finding_asset(world, r.index);
     let family = asset_family(world, asset_index);
     let plugin = pick_plugin(&mut g, family, scope);
     let new = r.index >= findings(world).base_count();

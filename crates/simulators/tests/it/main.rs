@@ -10,6 +10,7 @@ mod faults;
 mod idp_sdk;
 mod idp_support;
 mod okta;
+mod qualys;
 mod samples;
 mod sdk;
 mod sentinelone;

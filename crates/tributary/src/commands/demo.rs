@@ -113,6 +113,13 @@ const CONNECTIONS: &[DemoConnection] = &[
         label: "no-vulnerabilities-scope",
         faults: &["vulnerabilities:403"],
     },
+    // Qualys VMDR: XML detections streamed by truncated batches, KnowledgeBase titles.
+    DemoConnection {
+        vendor: SimVendor::Qualys,
+        identifier: "qualys-prod",
+        label: "primary",
+        faults: &[],
+    },
     DemoConnection {
         vendor: SimVendor::OktaIdp,
         identifier: "okta-prod",
@@ -130,7 +137,7 @@ const CONNECTIONS: &[DemoConnection] = &[
 ];
 
 /// The simulators, in port order after the API's.
-const SIMULATED: [SimVendor; 7] = [
+const SIMULATED: [SimVendor; 8] = [
     SimVendor::Crowdstrike,
     SimVendor::Sentinelone,
     SimVendor::MsDefenderEndpoint,
@@ -138,6 +145,7 @@ const SIMULATED: [SimVendor; 7] = [
     SimVendor::CrowdstrikeSpotlight,
     SimVendor::OktaIdp,
     SimVendor::MsEntra,
+    SimVendor::Qualys,
 ];
 
 pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
@@ -166,10 +174,12 @@ pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
             )
         })?;
         let mut sim_config = match vendor {
-            SimVendor::Tenable | SimVendor::CrowdstrikeSpotlight => SimConfig::new(vendor)
-                .seed(SEED)
-                .count("assets", 120)
-                .count("findings", 1_200),
+            SimVendor::Tenable | SimVendor::CrowdstrikeSpotlight | SimVendor::Qualys => {
+                SimConfig::new(vendor)
+                    .seed(SEED)
+                    .count("assets", 120)
+                    .count("findings", 1_200)
+            }
             _ => SimConfig::new(vendor).seed(SEED).devices(120).alerts(600),
         };
         sim_config.advance_every = Some(Duration::from_secs(20));
@@ -276,6 +286,7 @@ fn vendor_name(v: SimVendor) -> &'static str {
         SimVendor::CrowdstrikeSpotlight => "CROWDSTRIKE_SPOTLIGHT",
         SimVendor::OktaIdp => "OKTA_IDP",
         SimVendor::MsEntra => "MS_ENTRA",
+        SimVendor::Qualys => "QUALYS",
     }
 }
 
@@ -310,11 +321,12 @@ async fn print_welcome(
             args.data_dir.display()
         );
     } else {
-        println!("  Eight connections are syncing from simulated CrowdStrike, SentinelOne,");
-        println!("  Defender for Endpoint, Tenable and Spotlight APIs: four healthy (Tenable's");
-        println!("  findings at /v2/vulnerability_findings), two UNAUTHORIZED through partial");
-        println!("  access (no permission on threats; a Spotlight client without the");
-        println!("  Vulnerabilities scope), one vendor outage (503), one throttled (429).");
+        println!("  Eleven connections are syncing from simulated CrowdStrike, SentinelOne,");
+        println!("  Defender for Endpoint, Tenable, Spotlight, Qualys, Okta and Entra ID APIs:");
+        println!("  six healthy (Tenable's and Qualys' findings at /v2/vulnerability_findings),");
+        println!("  three UNAUTHORIZED through partial access (no permission on threats; a");
+        println!("  Spotlight client without the Vulnerabilities scope; Entra ID without");
+        println!("  policies), one vendor outage (503), one throttled (429).");
     }
     println!();
     println!("  Try:");

@@ -58,7 +58,7 @@ async fn bad_requests_are_refused_with_locations_and_write_nothing() {
 
         let cases = [
             (
-                json!({"vendor": "QUALYS", "credentials": {}}),
+                json!({"vendor": "RAPID7", "credentials": {}}),
                 vec![(json!(["body", "vendor"]), "enum")],
             ),
             (
@@ -160,7 +160,7 @@ async fn bad_requests_are_refused_with_locations_and_write_nothing() {
             ("limit=abc", "limit"),
             ("excludeTotal=maybe", "excludeTotal"),
             ("healthStatusCodes=BROKEN", "healthStatusCodes"),
-            ("vendor=QUALYS", "vendor"),
+            ("vendor=RAPID7", "vendor"),
             ("cursor=forged", "cursor"),
         ] {
             let (s, e) = app.get(&format!("{conns}?{query}")).await;

@@ -15,7 +15,7 @@ struct Demo {
     info: Value,
 }
 
-/// Starts the demo on a free port (the simulators take the next five; retried on a clash).
+/// Starts the demo on a free port (the simulators take the next eight; retried on a clash).
 fn start_demo(data_dir: &std::path::Path) -> Demo {
     for _ in 0..5 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -112,6 +112,7 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
         ("mde-prod", "HEALTHY"),
         ("mde-throttled", "RATE_LIMIT_EXCEEDED"),
         ("okta-prod", "HEALTHY"),
+        ("qualys-prod", "HEALTHY"),
         ("s1-prod", "HEALTHY"),
         ("s1-viewer-missing-threats", "UNAUTHORIZED"),
         ("spotlight-missing-vulnerabilities-scope", "UNAUTHORIZED"),
@@ -146,21 +147,27 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     );
     assert_eq!(details[0]["http_status"], 403, "{spotlight}");
     assert_eq!(spotlight["health"]["resolution_owner"], "CUSTOMER");
-    let tenable = by_name("tenable-prod");
-    let findings: Value = client
-        .get(format!(
-            "{}/v2/vulnerability_findings?limit=5",
-            demo.info["api_url"].as_str().unwrap()
-        ))
-        .header("X-API-KEY", demo.info["api_key"].as_str().unwrap())
-        .header("X-CONNECTION-ID", tenable["id"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(findings["items"].as_array().unwrap().len(), 5, "{findings}");
+    for scanner in ["tenable-prod", "qualys-prod"] {
+        let conn = by_name(scanner);
+        let findings: Value = client
+            .get(format!(
+                "{}/v2/vulnerability_findings?limit=5",
+                demo.info["api_url"].as_str().unwrap()
+            ))
+            .header("X-API-KEY", demo.info["api_key"].as_str().unwrap())
+            .header("X-CONNECTION-ID", conn["id"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            findings["items"].as_array().unwrap().len(),
+            5,
+            "{scanner}: {findings}"
+        );
+    }
     let dashboard = client
         .get(demo.info["dashboard_url"].as_str().unwrap())
         .send()
@@ -175,6 +182,6 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     assert_eq!(demo.info["reused"], true);
     assert_ne!(demo.info["api_key"], first_key.as_str());
-    assert_eq!(connections(&client, &demo.info).await.len(), 10);
+    assert_eq!(connections(&client, &demo.info).await.len(), 11);
     stop(demo);
 }

@@ -1,4 +1,4 @@
-//! Vulnerability findings end to end: Tenable and Spotlight sync from their simulators
+//! Vulnerability findings end to end: Tenable, Spotlight and Qualys sync from their simulators
 //! over real HTTP, fully then incrementally, with exact counts; fixes and reopenings keep
 //! a finding's identity; `/v2/vulnerability_findings` serves them on both stores.
 
@@ -10,9 +10,10 @@ use tributary_simulators::{spawn, Change, RunningSimulator, SimConfig, SimVendor
 
 use crate::{support::*, sync::*};
 
-pub const VMS_VENDORS: [(SimVendor, &str); 2] = [
+pub const VMS_VENDORS: [(SimVendor, &str); 3] = [
     (SimVendor::Tenable, "TENABLE"),
     (SimVendor::CrowdstrikeSpotlight, "CROWDSTRIKE_SPOTLIGHT"),
+    (SimVendor::Qualys, "QUALYS"),
 ];
 
 pub async fn vms_sim(vendor: SimVendor, assets: u64, findings: u64) -> RunningSimulator {
@@ -119,6 +120,7 @@ pub async fn open_at_vendor(sim: &RunningSimulator, vendor: SimVendor) -> usize 
             }
             panic!("the export did not finish")
         }
+        SimVendor::Qualys => crate::vms_qualys::qualys_detections(sim, "").await.0,
         _ => {
             let token: Value = client
                 .post(format!("{}/oauth2/token", sim.base_url()))

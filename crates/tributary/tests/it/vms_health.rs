@@ -1,8 +1,9 @@
-//! The VMS health fault matrix (docs/health.md, docs/vms.md): for Tenable and Spotlight,
-//! on every store, each failure the EDR matrix covers plus each protocol's own (Tenable's
+//! The VMS health fault matrix (docs/health.md, docs/vms.md): for Tenable, Spotlight and
+//! Qualys, on every store, each failure the EDR matrix covers plus each protocol's own (Tenable's
 //! export `ERROR`/`CANCELLED`, failed and expired chunks, the 409 naming a running
 //! duplicate, the 429 when too many exports run; Spotlight's errors inside a 200 and its
-//! expiring `after` token), driven through the simulators over real HTTP; then recovery.
+//! expiring `after` token; Qualys' error envelopes inside a 200, 409 codes 1965 and 1960,
+//! and answers cut mid-stream), driven through the simulators over real HTTP; then recovery.
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -50,7 +51,14 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
     // The simulator's endpoint names: the findings', and the first export's.
     let (vulns, first) = match vendor {
         SimVendor::Tenable => ("vulns", "assets"),
+        SimVendor::Qualys => ("detections", "detections"),
         _ => ("vulnerabilities", "vulnerabilities"),
+    };
+    // Qualys throttles with 409 (an injected 429 is served as its 409, code 1965).
+    let throttled_status = if vendor == SimVendor::Qualys {
+        409
+    } else {
+        429
     };
     let all = exports(vendor);
     let case = |label, faults: &[&str], health, owner, failing: Vec<&'static str>| Case {
@@ -95,7 +103,7 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
                 "LEEN",
                 v(),
             ),
-            429,
+            throttled_status,
         ),
         case(
             "briefly-throttled",
@@ -185,6 +193,66 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
             );
             busy.setup = Setup::TooManyRunning;
             rows.extend([duplicate, busy]);
+        }
+        SimVendor::Qualys => {
+            rows.extend([
+                // An error envelope inside a 200 (an expired account) is never healthy.
+                with_status(
+                    case(
+                        "error-in-200",
+                        &["detections:error_in_200"],
+                        "UNAUTHORIZED",
+                        "CUSTOMER",
+                        v(),
+                    ),
+                    200,
+                ),
+                with_status(
+                    case(
+                        "kb-error-in-200",
+                        &["knowledge_base:error_in_200"],
+                        "UNAUTHORIZED",
+                        "CUSTOMER",
+                        v(),
+                    ),
+                    200,
+                ),
+                // 409 code 1965 asking for hours: no job waits that long.
+                with_status(
+                    case(
+                        "rate-limit-1965",
+                        &["detections:rate_limited"],
+                        "RATE_LIMIT_EXCEEDED",
+                        "LEEN",
+                        v(),
+                    ),
+                    409,
+                ),
+                // 409 code 1960 twice: the running call ends, the retry goes through.
+                case(
+                    "concurrency-1960",
+                    &["detections:concurrency_limitedx2"],
+                    "HEALTHY",
+                    "LEEN",
+                    vec![],
+                ),
+                // Cut once: resumed from the host being read, every finding once.
+                case(
+                    "cut-once",
+                    &["detections:cut_mid_streamx1"],
+                    "HEALTHY",
+                    "LEEN",
+                    vec![],
+                ),
+                // Cut on every answer: the retries run out, the vendor's side.
+                case(
+                    "cut-always",
+                    &["detections:cut_mid_stream"],
+                    "VENDOR_SERVER_ERROR",
+                    "VENDOR",
+                    v(),
+                ),
+            ]);
         }
         _ => {
             rows.push(with_status(
@@ -289,7 +357,10 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
         let connect = |name: &str, label: &str, creds: Value| {
             let app = &app;
             let org = &org;
-            let body = json!({"vendor": name, "credentials": creds, "timeout_secs": 10,
+            // The hang is bounded by the job's timeout; every other case gets room to
+            // finish while a score of connections sync at once on a loaded machine.
+            let timeout = if label == "hung" { 10 } else { 120 };
+            let body = json!({"vendor": name, "credentials": creds, "timeout_secs": timeout,
                               "identifier": format!("{name}-{label}")});
             async move {
                 let conn = app.create_connection(org, body).await;
@@ -374,6 +445,7 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
                     "duplicate-export" => assert!(answered(409, "/vulns/export"), "{ctx}"),
                     "chunk-expired-once" => assert!(answered(404, "/chunks/"), "{ctx}"),
                     "after-expired" => assert!(answered(404, "/spotlight/"), "{ctx}"),
+                    "concurrency-1960" => assert!(answered(409, "/detection/"), "{ctx}"),
                     _ => {}
                 }
                 if case.label == "after-expired" {

@@ -1,6 +1,7 @@
 //! `tributary bench ingest`: a full sync of N alerts and M devices from the SentinelOne
 //! simulator (or, with `--vendor tenable`, N findings on M assets from the Tenable
-//! simulator's exports) over loopback HTTP, through the real engine (paging or export
+//! simulator's exports; with `--vendor qualys`, N detections on M hosts from the Qualys
+//! simulator in ONE streamed Host List Detection answer) over loopback HTTP, through the real engine (paging or export
 //! chunks, mapping, page commits, watermarks) into a fresh store, next to a same-run
 //! baseline: the same normalized alert (finding) rows written by the same store's page
 //! commit with no HTTP and no mapping in the timed part. Prints records/s of both, their
@@ -32,14 +33,16 @@ pub struct IngestBenchArgs {
     #[arg(long, default_value_t = 100_000)]
     pub devices: u64,
     /// The simulator synced: SentinelOne (alerts and devices), Tenable (vulnerability
-    /// findings and assets, through its asynchronous exports), Okta or Entra ID (identity
-    /// users, groups with members, apps and policies).
-    #[arg(long, default_value = "sentinelone", value_parser = ["sentinelone", "tenable", "okta_idp", "ms_entra"])]
+    /// findings and assets, through its asynchronous exports), Qualys (detections in one
+    /// XML answer, streamed), Okta or Entra ID (identity users, groups with members, apps
+    /// and policies).
+    #[arg(long, default_value = "sentinelone", value_parser = ["sentinelone", "tenable", "qualys", "okta_idp", "ms_entra"])]
     pub vendor: String,
-    /// Vulnerability findings (with `--vendor tenable`); the sync pulls the open ones.
+    /// Vulnerability findings (with `--vendor tenable` or `qualys`); the sync pulls the
+    /// open ones.
     #[arg(long, default_value_t = 1_000_000)]
     pub findings: u64,
-    /// Assets the findings are on (with `--vendor tenable`).
+    /// Assets (Qualys: hosts) the findings are on (with `--vendor tenable` or `qualys`).
     #[arg(long, default_value_t = 100_000)]
     pub assets: u64,
     /// Benchmark PostgreSQL at this URL (a fresh schema) instead of a fresh SQLite file.
@@ -55,19 +58,29 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let mut config = config.clone();
     config.engine.poll_interval_ms = 100;
     config.engine.schedule_interval_ms = 200;
-    let tenable = args.vendor == "tenable";
-    let sim_config = || {
-        if tenable {
-            SimConfig::new(SimVendor::Tenable)
-                .count("assets", args.assets)
-                .count("findings", args.findings)
-        } else {
-            SimConfig::new(SimVendor::Sentinelone)
-                .devices(args.devices)
-                .alerts(args.alerts)
-        }
+    // A scanner's findings (Tenable's exports, Qualys' detections), else EDR alerts.
+    let scanner = match args.vendor.as_str() {
+        "tenable" => Some((SimVendor::Tenable, "TENABLE")),
+        "qualys" => Some((SimVendor::Qualys, "QUALYS")),
+        _ => None,
     };
-    let vendor = if tenable { "TENABLE" } else { "SENTINELONE" };
+    let findings_bench = scanner.is_some();
+    let sim_config = || match scanner {
+        Some((sim, _)) => SimConfig::new(sim)
+            .count("assets", args.assets)
+            .count("findings", args.findings),
+        None => SimConfig::new(SimVendor::Sentinelone)
+            .devices(args.devices)
+            .alerts(args.alerts),
+    };
+    let vendor = scanner.map_or("SENTINELONE", |(_, name)| name);
+    // Qualys: every host in one answer, so the sync reads a single response of all the
+    // detections (the bounded-memory case), not many small batches.
+    let options = if vendor == "QUALYS" {
+        json!({"hosts_per_batch": 1_000_000})
+    } else {
+        json!({})
+    };
     let sim = spawn(sim_config()).await?;
     let app = App::start(&config, None).await?;
     let base = app.base_url().context("the API serves")?;
@@ -85,7 +98,8 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let conn = api
         .post(
             &format!("/provisioning/organizations/{org}/connections"),
-            json!({"vendor": vendor, "credentials": sim.credentials(), "timeout_secs": 86_400}),
+            json!({"vendor": vendor, "credentials": sim.credentials(), "timeout_secs": 86_400,
+                   "options": options}),
         )
         .await?;
     let conn = conn["id"].as_str().context("connection id")?.to_owned();
@@ -100,12 +114,17 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     let e2e_secs = job["duration_secs"].as_f64().context("duration")?;
     let e2e_rate = upserted as f64 / e2e_secs;
     let rss_after_sync = peak_rss_mib();
+    // The end-to-end figure first: it stands even if the baseline below fails.
+    eprintln!(
+        "  synced: {upserted} records in {e2e_secs:.1}s = {e2e_rate:.0} records/s; peak RSS so far {}",
+        rss_after_sync.map_or("n/a".to_owned(), |m| format!("{m:.0} MiB"))
+    );
     sim.shutdown().await?;
 
     // Baseline: the same normalized alerts (findings), written by the same store with
     // nothing else in the timed part.
     let baseline_conn = fixtures::connection(&store, account, Vendor::named(vendor)).await?;
-    let loaded = if tenable {
+    let loaded = if findings_bench {
         fixtures::load_findings(&store, account, baseline_conn, sim_config(), args.findings).await?
     } else {
         fixtures::load_alerts(&store, account, baseline_conn, sim_config(), args.alerts).await?
@@ -114,7 +133,7 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
     app.stop().await;
 
     let ratio = e2e_rate / raw_rate;
-    if tenable {
+    if findings_bench {
         let findings = job["exports"]
             .as_array()
             .and_then(|e| {
@@ -123,12 +142,23 @@ pub async fn run(config: &Config, args: &IngestBenchArgs) -> anyhow::Result<()> 
             })
             .and_then(|x| x["records_upserted"].as_u64())
             .unwrap_or(0);
+        let (what, how) = if vendor == "QUALYS" {
+            (
+                "detections in one streamed XML answer, on hosts from the Qualys",
+                "one HLD answer streamed, KnowledgeBase, mapping, page commits, watermarks",
+            )
+        } else {
+            (
+                "findings on assets from the Tenable",
+                "export jobs, chunks, mapping, page commits, watermarks",
+            )
+        };
         println!(
-            "{backend}: {} findings ({findings} open, which a first sync pulls) on {} assets from the Tenable simulator",
+            "{backend}: {} findings ({findings} open, which a first sync pulls) on {} assets: {what} simulator",
             args.findings, args.assets
         );
         println!(
-            "  end to end (export jobs, chunks, mapping, page commits, watermarks): {upserted} records in {e2e_secs:.1}s = {e2e_rate:.0} records/s"
+            "  end to end ({how}): {upserted} records in {e2e_secs:.1}s = {e2e_rate:.0} records/s"
         );
         println!(
             "  raw page commits of the same normalized finding rows:               {} rows in {:.1}s = {raw_rate:.0} rows/s",
