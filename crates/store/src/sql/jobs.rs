@@ -82,14 +82,18 @@ impl SqlStore {
         due_by: Option<i64>,
     ) -> Result<Option<Uuid>> {
         let id = Uuid::now_v7();
-        let due = if due_by.is_some() {
-            " AND c.next_run_at IS NOT NULL AND c.next_run_at <= $6"
+        // A scheduled job was due at the connection's next_run_at; a requested one, now.
+        let (due_at, due) = if due_by.is_some() {
+            (
+                "c.next_run_at",
+                " AND c.next_run_at IS NOT NULL AND c.next_run_at <= $6",
+            )
         } else {
-            ""
+            ("$5", "")
         };
         let mut q = Query::new(format!(
-            "INSERT INTO jobs (id, account_id, connection_id, status, trigger, created_at) \
-             SELECT $1, $2, c.id, 'QUEUED', $4, $5 FROM connections c \
+            "INSERT INTO jobs (id, account_id, connection_id, status, trigger, created_at, due_at) \
+             SELECT $1, $2, c.id, 'QUEUED', $4, $5, {due_at} FROM connections c \
              WHERE c.id = $3 AND c.account_id = $2 AND c.state = 'ACTIVE'{due}"
         ))
         .bind(id)
