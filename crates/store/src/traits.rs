@@ -103,6 +103,8 @@ pub trait JobStore {
     /// Queues a SCHEDULE job for every ACTIVE connection due at `now` without an
     /// active job; returns the new job ids.
     async fn enqueue_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>>;
+    /// When the next connection without a job in flight is due (None: none scheduled).
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
     /// Leases the oldest queued job to `worker`, until `lease_until`.
     async fn claim_job(
         &self,
@@ -341,7 +343,7 @@ pub trait WebhookStore {
 pub trait AuditStore {
     /// Records one audited change (its id and time are assigned here).
     async fn record_audit(&self, event: NewAuditEvent) -> Result<AuditEvent>;
-    /// Newest first. Kept as long as job history is (no expiry).
+    /// Newest first. Never pruned: retention bounds job and health history, not this.
     async fn list_audit(
         &self,
         account_id: Uuid,

@@ -61,6 +61,14 @@ pub struct FleetBenchArgs {
     /// saturation point: the highest jobs/s whose start lag p99 stays under 2 s.
     #[arg(long, value_delimiter = ',')]
     pub sweep: Vec<u64>,
+    /// Compressed time: run this many simulated days (`--day-secs` real seconds each)
+    /// with retention keeping one simulated day, and print the history tables' rows and
+    /// the database's size at the end of each day.
+    #[arg(long)]
+    pub simulate_days: Option<u32>,
+    /// Real seconds per simulated day (with `--simulate-days`).
+    #[arg(long, default_value_t = 20)]
+    pub day_secs: u64,
 }
 
 /// One run's figures.
@@ -78,6 +86,8 @@ struct Figures {
     rows_per_1000: f64,
     api: (measure::Spread, usize),
     secs: f64,
+    /// With `--simulate-days`: rows per history table and database bytes, per day.
+    days: Vec<(Vec<(&'static str, i64)>, i64)>,
 }
 
 pub async fn run(config: Config, args: &FleetBenchArgs) -> anyhow::Result<()> {
@@ -134,6 +144,16 @@ async fn run_one(config: &Config, args: &FleetBenchArgs, n: u64) -> anyhow::Resu
     config.engine.max_retries = 1;
     config.engine.retry_base_ms = 200;
     config.engine.retry_max_wait_secs = 1;
+    let measured = match args.simulate_days {
+        Some(days) => {
+            // One simulated day of history is kept; passes four times a simulated day.
+            config.retention.max_age_days = 1.0 / 86_400.0 * args.day_secs as f64;
+            config.retention.interval_secs = (args.day_secs / 4).max(1);
+            config.retention.pause_ms = 10;
+            u64::from(days) * args.day_secs
+        }
+        None => args.duration,
+    };
     eprintln!("fleet of {n}: starting simulators and creating connections…");
     let sims = setup::Simulators::start().await?;
     let app = App::start(&config, None).await?;
@@ -187,7 +207,20 @@ async fn run_one(config: &Config, args: &FleetBenchArgs, n: u64) -> anyhow::Resu
         Duration::from_millis(250),
         stop_probe.clone(),
     ));
-    tokio::time::sleep(Duration::from_secs(args.duration)).await;
+    let mut days = Vec::new();
+    if args.simulate_days.is_some() {
+        for day in 1..=measured / args.day_secs.max(1) {
+            tokio::time::sleep(Duration::from_secs(args.day_secs)).await;
+            let sizes = (store.table_rows().await?, store.database_bytes().await?);
+            eprintln!(
+                "  day {day}: {} history rows",
+                sizes.0.iter().map(|(_, n)| n).sum::<i64>()
+            );
+            days.push(sizes);
+        }
+    } else {
+        tokio::time::sleep(Duration::from_secs(measured)).await;
+    }
     stop_probe.cancel();
     let api = probe.await?;
     let secs = clock.elapsed().as_secs_f64();
@@ -229,6 +262,7 @@ async fn run_one(config: &Config, args: &FleetBenchArgs, n: u64) -> anyhow::Resu
         lag,
         api,
         secs,
+        days,
     })
 }
 
@@ -294,6 +328,26 @@ fn print(f: &Figures, args: &FleetBenchArgs) {
         f.growth_per_1000 / 1024.0,
         f.rows_per_1000
     );
+    if !f.days.is_empty() {
+        println!(
+            "  retention keeping one simulated day ({}s each); rows and size at each day's end:",
+            args.day_secs
+        );
+        let names: Vec<&str> = f.days[0].0.iter().map(|(t, _)| *t).collect();
+        println!("    day  {}  database", names.join("  "));
+        for (i, (rows, bytes)) in f.days.iter().enumerate() {
+            let cells: Vec<String> = rows
+                .iter()
+                .map(|(t, n)| format!("{n:>w$}", w = t.len()))
+                .collect();
+            println!(
+                "    {:>3}  {}  {:>6.1} MiB",
+                i + 1,
+                cells.join("  "),
+                *bytes as f64 / 1_048_576.0
+            );
+        }
+    }
     let (api, errors) = &f.api;
     println!(
         "  List Connections ?healthStatusCodes= (large organization, {} calls): p50 {:.1}ms  p99 {:.1}ms  max {:.1}ms{}",
