@@ -229,13 +229,31 @@ impl Engine {
         })
     }
 
-    /// One scheduler pass: queue due connections, recover expired leases, publish queue gauges.
-    pub async fn schedule_once(&self) -> Result<usize, StoreError> {
+    /// Queues every connection due now, a batch per transaction, repeating while
+    /// batches come back full (up to [`MAX_BATCHES_PER_PASS`]): the scheduler keeps up
+    /// with any number of due connections instead of a fixed number per pass.
+    pub async fn enqueue_due(&self) -> Result<usize, StoreError> {
         let now = Utc::now();
-        let queued = self.store.enqueue_due(now, 500).await?;
-        if !queued.is_empty() {
-            self.wake.notify_waiters();
+        let batch = self.settings.schedule_batch.max(1);
+        let mut total = 0;
+        for _ in 0..MAX_BATCHES_PER_PASS {
+            let queued = self.store.enqueue_due(now, batch).await?;
+            total += queued.len();
+            if !queued.is_empty() {
+                self.wake.notify_waiters();
+            }
+            if (queued.len() as i64) < batch {
+                break;
+            }
         }
+        Ok(total)
+    }
+
+    /// One full scheduler pass: queue due connections, recover expired leases, publish
+    /// queue gauges.
+    pub async fn schedule_once(&self) -> Result<usize, StoreError> {
+        let queued = self.enqueue_due().await?;
+        let now = Utc::now();
         let expired = self
             .store
             .requeue_expired(now, self.settings.max_attempts)
@@ -251,7 +269,7 @@ impl Engine {
         metrics::gauge!("tributary_jobs_queued").set(stats.queued as f64);
         metrics::gauge!("tributary_jobs_running").set(stats.running as f64);
         metrics::gauge!("tributary_job_queue_lag_seconds").set(stats.oldest_queued_secs);
-        Ok(queued.len())
+        Ok(queued)
     }
 
     /// A job that lost its worker too often is finished as INTERNAL_ERROR.
@@ -308,6 +326,11 @@ impl Engine {
                 engine.scheduler_loop(token).await;
                 Ok(())
             });
+            let (engine, token) = (self.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                engine.retention_loop(token).await;
+                Ok(())
+            });
         }
     }
 
@@ -350,18 +373,51 @@ impl Engine {
         crate::webhooks::deliver_due(self, &format!("{}-webhooks-step", self.id), 100).await
     }
 
+    /// Full passes every `schedule_interval`; in between, passes that only queue due
+    /// connections, each as soon as the next connection is due (not sooner than
+    /// `schedule_min_interval`), so a job starts close to its time at any fleet size.
     async fn scheduler_loop(&self, shutdown: CancellationToken) {
+        let mut last_full: Option<Instant> = None;
         while !shutdown.is_cancelled() {
-            if let Err(e) = self.schedule_once().await {
+            let full = last_full.is_none_or(|t| t.elapsed() >= self.settings.schedule_interval);
+            let pass = if full {
+                last_full = Some(Instant::now());
+                self.schedule_once().await
+            } else {
+                self.enqueue_due().await
+            };
+            if let Err(e) = pass {
                 tracing::error!(error = %e, "scheduler pass failed");
             }
+            let wait = self.until_next_pass().await;
             tokio::select! {
-                _ = tokio::time::sleep(self.settings.schedule_interval) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = shutdown.cancelled() => {}
             }
         }
     }
+
+    /// Until the next connection is due, within the scheduler's shortest and longest waits.
+    async fn until_next_pass(&self) -> std::time::Duration {
+        let longest = self.settings.schedule_interval;
+        let shortest = self.settings.schedule_min_interval.min(longest);
+        match self.store.next_due_at().await {
+            Ok(Some(at)) => (at - Utc::now())
+                .to_std()
+                .unwrap_or_default()
+                .clamp(shortest, longest),
+            Ok(None) => longest,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read when the next connection is due");
+                longest
+            }
+        }
+    }
 }
+
+/// A scheduler pass queues at most this many batches (500,000 jobs at the default
+/// batch): bounded, and far beyond any fleet's due work in one pass.
+const MAX_BATCHES_PER_PASS: usize = 1_000;
 
 /// Which loops a process runs.
 #[derive(Debug, Clone, Copy, Default)]

@@ -7,6 +7,7 @@ pub mod invites;
 pub mod keyring;
 pub mod pipeline;
 pub mod probe;
+pub mod retention;
 mod run;
 pub mod settings;
 pub mod uptime;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tributary_connectors::http::HttpSettings;
 
-use crate::webhooks::WebhookSettings;
+use crate::{retention::RetentionSettings, webhooks::WebhookSettings};
 
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -12,8 +12,15 @@ pub struct EngineSettings {
     pub workers: usize,
     /// How often idle workers look for jobs queued by another process.
     pub poll_interval: Duration,
-    /// How often the scheduler queues due connections and re-queues expired leases.
+    /// How often the scheduler re-queues expired leases and publishes queue gauges, and
+    /// the longest it waits between passes that queue due connections.
     pub schedule_interval: Duration,
+    /// The shortest wait between passes: the scheduler sleeps until the next connection
+    /// is due, but not less than this.
+    pub schedule_min_interval: Duration,
+    /// Due connections queued per transaction; a pass repeats full batches until none
+    /// is due.
+    pub schedule_batch: i64,
     /// How long a lease lasts without a heartbeat.
     pub lease: Duration,
     /// A job whose worker died this many times is failed instead of re-queued.
@@ -24,6 +31,8 @@ pub struct EngineSettings {
     pub http: HttpSettings,
     /// Webhook delivery and flap control.
     pub webhooks: WebhookSettings,
+    /// How much history to keep, and how pruning runs.
+    pub retention: RetentionSettings,
 }
 
 impl Default for EngineSettings {
@@ -32,11 +41,14 @@ impl Default for EngineSettings {
             workers: 4,
             poll_interval: Duration::from_secs(2),
             schedule_interval: Duration::from_secs(5),
+            schedule_min_interval: Duration::from_millis(200),
+            schedule_batch: 500,
             lease: Duration::from_secs(60),
             max_attempts: 5,
             schedule_jitter: 0.1,
             http: HttpSettings::default(),
             webhooks: WebhookSettings::default(),
+            retention: RetentionSettings::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ mod idp;
 pub mod invites;
 mod listing;
 pub mod models;
+pub mod retention;
 mod sql;
 pub mod time;
 mod traits;

@@ -145,6 +145,10 @@ pub struct JobRecord {
     pub attempts: u32,
     pub health_name: Option<HealthName>,
     pub error: Option<String>,
+    /// When the job was due: the connection's `next_run_at` for a scheduled job, the
+    /// request time otherwise (None for jobs queued before this was recorded). A job's
+    /// start lag is `started_at - due_at`.
+    pub due_at: Option<DateTime<Utc>>,
     pub exports: Vec<ExportResult>,
 }
 

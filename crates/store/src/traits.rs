@@ -11,6 +11,7 @@ use crate::{
     audit::{AuditEvent, AuditFilter, DashboardSession, NewAuditEvent},
     invites::{Invite, NewInvite},
     models::*,
+    retention::{JobTiming, PruneCursor, PruneStep, RetentionPolicy},
     window::{ListPage, ListWindow},
     Dialect, StoreError,
 };
@@ -102,6 +103,8 @@ pub trait JobStore {
     /// Queues a SCHEDULE job for every ACTIVE connection due at `now` without an
     /// active job; returns the new job ids.
     async fn enqueue_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>>;
+    /// When the next connection without a job in flight is due (None: none scheduled).
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
     /// Leases the oldest queued job to `worker`, until `lease_until`.
     async fn claim_job(
         &self,
@@ -340,7 +343,7 @@ pub trait WebhookStore {
 pub trait AuditStore {
     /// Records one audited change (its id and time are assigned here).
     async fn record_audit(&self, event: NewAuditEvent) -> Result<AuditEvent>;
-    /// Newest first. Kept as long as job history is (no expiry).
+    /// Newest first. Never pruned: retention bounds job and health history, not this.
     async fn list_audit(
         &self,
         account_id: Uuid,
@@ -387,6 +390,28 @@ pub trait InviteStore {
     async fn revoke_invite(&self, account_id: Uuid, id: Uuid) -> Result<bool>;
 }
 
+/// Bounded history and the figures about it.
+#[async_trait]
+pub trait MaintenanceStore {
+    /// One small pruning step under `policy` at time `now`: at most `batch` rows of each
+    /// table by age, and the count rule over the next `batch / 10` connections (at least
+    /// one) after `cursor`. Short transactions: syncs interleave between steps.
+    async fn prune_step(
+        &self,
+        policy: &RetentionPolicy,
+        now: DateTime<Utc>,
+        batch: i64,
+        cursor: PruneCursor,
+    ) -> Result<PruneStep>;
+    /// Rows in each table of [`crate::retention::RETAINED_TABLES`], in that order.
+    async fn table_rows(&self) -> Result<Vec<(&'static str, i64)>>;
+    /// Bytes the database holds in use (SQLite: pages in use; PostgreSQL: the schema's
+    /// tables with their indexes and TOAST).
+    async fn database_bytes(&self) -> Result<i64>;
+    /// Timings of the jobs that started at or after `since` (the fleet benchmark).
+    async fn job_timings(&self, since: DateTime<Utc>) -> Result<Vec<JobTiming>>;
+}
+
 /// Everything Tributary stores, on SQLite or PostgreSQL.
 #[async_trait]
 pub trait Store:
@@ -402,6 +427,7 @@ pub trait Store:
     + AuditStore
     + SessionStore
     + InviteStore
+    + MaintenanceStore
     + Send
     + Sync
     + 'static

@@ -76,7 +76,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         // The simulator needs no configuration, store or logging setup of ours.
         Command::Simulate(args) => return tributary_simulators::run_simulate(args).await,
         Command::Bench(cmd) => {
-            let config = Config::load(cli.config.clone())?;
+            let mut config = Config::load(cli.config.clone())?;
+            // A fleet logs every job start and finish at info: hundreds of lines a second.
+            if matches!(cmd, BenchCommand::Fleet(_))
+                && std::env::var_os("TRIBUTARY_LOG_LEVEL").is_none()
+            {
+                config.log_level = "warn".into();
+            }
             runtime::init_logging(&config);
             return commands::bench::run(config, cmd).await;
         }

@@ -82,14 +82,18 @@ impl SqlStore {
         due_by: Option<i64>,
     ) -> Result<Option<Uuid>> {
         let id = Uuid::now_v7();
-        let due = if due_by.is_some() {
-            " AND c.next_run_at IS NOT NULL AND c.next_run_at <= $6"
+        // A scheduled job was due at the connection's next_run_at; a requested one, now.
+        let (due_at, due) = if due_by.is_some() {
+            (
+                "c.next_run_at",
+                " AND c.next_run_at IS NOT NULL AND c.next_run_at <= $6",
+            )
         } else {
-            ""
+            ("$5", "")
         };
         let mut q = Query::new(format!(
-            "INSERT INTO jobs (id, account_id, connection_id, status, trigger, created_at) \
-             SELECT $1, $2, c.id, 'QUEUED', $4, $5 FROM connections c \
+            "INSERT INTO jobs (id, account_id, connection_id, status, trigger, created_at, due_at) \
+             SELECT $1, $2, c.id, 'QUEUED', $4, $5, {due_at} FROM connections c \
              WHERE c.id = $3 AND c.account_id = $2 AND c.state = 'ACTIVE'{due}"
         ))
         .bind(id)
@@ -149,25 +153,56 @@ impl JobStore for SqlStore {
         )
         .bind(to_micros(now))
         .bind(limit);
-        let due: Vec<Due> = self.db.writer().fetch_all(q).await?;
+        let mut due: Vec<Due> = self.db.writer().fetch_all(q).await?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The same order in every scheduler, so two inserting at once cannot deadlock.
+        due.sort_by_key(|d| d.id);
+        // One transaction for the batch (one commit, not one per job). A connection
+        // another scheduler or a request queued meanwhile hits the one-active-job index
+        // and is skipped; one no longer due (a job just finished) is skipped too.
+        let mut tx = self.db.begin().await?;
         let mut queued = Vec::with_capacity(due.len());
         for d in due {
-            match self
-                .insert_job(
-                    d.account_id,
-                    d.id,
-                    JobTrigger::Schedule,
-                    Some(to_micros(now)),
-                )
-                .await
-            {
-                Ok(Some(id)) => queued.push(id),
-                // Another scheduler (or a manual run) got there first.
-                Ok(None) | Err(StoreError::JobAlreadyActive(_)) => {}
-                Err(e) => return Err(e),
+            let id = Uuid::now_v7();
+            let q = Query::new(
+                "INSERT INTO jobs (id, account_id, connection_id, status, trigger, created_at, due_at) \
+                 SELECT $1, c.account_id, c.id, 'QUEUED', $3, $4, c.next_run_at FROM connections c \
+                 WHERE c.id = $2 AND c.account_id = $5 AND c.state = 'ACTIVE' \
+                 AND c.next_run_at IS NOT NULL AND c.next_run_at <= $6 \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(d.id)
+            .bind(JobTrigger::Schedule.as_str())
+            .bind(now_micros())
+            .bind(d.account_id)
+            .bind(to_micros(now));
+            if tx.exec().execute(q).await? == 1 {
+                queued.push(id);
             }
         }
+        tx.commit().await?;
         Ok(queued)
+    }
+
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            next_run_at: i64,
+        }
+        // Walks the due index from its start; connections with a job in flight (at most
+        // the queue's length) are skipped on the way.
+        let q = Query::new(
+            "SELECT c.next_run_at FROM connections c \
+             WHERE c.state = 'ACTIVE' AND c.next_run_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = c.id \
+                             AND j.status IN ('QUEUED', 'RUNNING')) \
+             ORDER BY c.next_run_at LIMIT 1",
+        );
+        let row: Option<Row> = self.db.reader().fetch_optional(q).await?;
+        Ok(row.map(|r| crate::time::from_micros(r.next_run_at)))
     }
 
     async fn claim_job(
@@ -195,11 +230,13 @@ impl JobStore for SqlStore {
         let Some(claimed): Option<IdRow> = self.db.writer().fetch_optional(q).await? else {
             return Ok(None);
         };
-        let row = fetch_job(self.db.writer(), claimed.id, None)
+        // Read back on a reader: the claim is committed, and SQLite's one writer
+        // connection is the bottleneck every job's writes queue for.
+        let row = fetch_job(self.db.reader(), claimed.id, None)
             .await?
             .ok_or_else(|| StoreError::Corrupt("claimed job vanished".into()))?;
         let job = self.job_record(row).await?;
-        let connection = fetch_connection(self.db.writer(), job.account_id, job.connection_id)
+        let connection = fetch_connection(self.db.reader(), job.account_id, job.connection_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("job without connection".into()))?;
         Ok(Some(ClaimedJob { job, connection }))

@@ -16,6 +16,7 @@ mod organizations;
 mod postgres;
 mod reconcile;
 mod records;
+mod retention;
 mod rows;
 mod sqlite;
 mod upsert;

@@ -177,7 +177,7 @@ impl TryFrom<ConnectionRow> for ConnectionRecord {
 
 pub(super) const JOB_COLUMNS: &str = "j.id, j.account_id, j.connection_id, j.status, \
     j.trigger, j.created_at, j.started_at, j.finished_at, j.lease_owner, j.lease_expires_at, \
-    j.attempts, j.health_name, j.error";
+    j.attempts, j.health_name, j.error, j.due_at";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct JobRow {
@@ -194,6 +194,7 @@ pub(super) struct JobRow {
     pub attempts: i64,
     pub health_name: Option<String>,
     pub error: Option<String>,
+    pub due_at: Option<i64>,
 }
 
 impl JobRow {
@@ -212,6 +213,7 @@ impl JobRow {
             attempts: self.attempts.clamp(0, u32::MAX as i64) as u32,
             health_name: parse_opt::<HealthName>("job health", self.health_name.as_deref())?,
             error: self.error,
+            due_at: opt_from_micros(self.due_at),
             exports,
         })
     }

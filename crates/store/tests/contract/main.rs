@@ -11,5 +11,6 @@ mod invites;
 mod jobs;
 mod reconcile;
 mod records;
+mod retention;
 mod support;
 mod webhooks;

@@ -55,6 +55,39 @@ pub struct Config {
     pub dashboard: DashboardConfig,
     pub engine: EngineConfig,
     pub webhooks: WebhookConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How much history to keep: finished jobs (with per-export results), health events,
+/// quarantined records, finished webhook deliveries. A connection's most recent finished
+/// job and health event, its open failure, queued and running jobs and pending
+/// deliveries are always kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Keep history this many days (fractions allowed; 0: no age limit).
+    pub max_age_days: f64,
+    /// Keep at most this many finished jobs, health events and quarantined records per
+    /// connection (0: no count limit).
+    pub keep_per_connection: u64,
+    /// Seconds between pruning passes (also how often table-size gauges refresh).
+    pub interval_secs: u64,
+    /// Rows deleted per table per step; each step is a few short transactions.
+    pub batch_size: u64,
+    /// Milliseconds between steps, so syncs get the database in between.
+    pub pause_ms: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            max_age_days: 30.0,
+            keep_per_connection: 500,
+            interval_secs: 300,
+            batch_size: 500,
+            pause_ms: 50,
+        }
+    }
 }
 
 /// Webhook delivery and flap control.
@@ -103,8 +136,14 @@ pub struct EngineConfig {
     pub workers: usize,
     /// How often idle workers look for queued jobs (another process may have queued one).
     pub poll_interval_ms: u64,
-    /// How often the scheduler looks for due connections.
+    /// The longest the scheduler waits between passes (it re-queues expired leases
+    /// and publishes queue gauges this often).
     pub schedule_interval_ms: u64,
+    /// The shortest wait between scheduler passes: it wakes when the next connection
+    /// is due, but not sooner than this.
+    pub schedule_min_interval_ms: u64,
+    /// Due connections queued per transaction (a pass repeats full batches).
+    pub schedule_batch: u32,
     /// A job lease lasts this long without a heartbeat before another worker may take it.
     pub lease_secs: u64,
     /// A job whose worker died this many times is failed instead of re-queued.
@@ -127,6 +166,8 @@ impl Default for EngineConfig {
             workers: 4,
             poll_interval_ms: 2_000,
             schedule_interval_ms: 5_000,
+            schedule_min_interval_ms: 200,
+            schedule_batch: 500,
             lease_secs: 60,
             max_attempts: 5,
             max_retries: 4,
@@ -164,6 +205,7 @@ impl Default for Config {
             dashboard: DashboardConfig::default(),
             engine: EngineConfig::default(),
             webhooks: WebhookConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -206,6 +248,7 @@ const ENV_KEYS: &[&str] = &[
     "dashboard",
     "engine",
     "webhooks",
+    "retention",
 ];
 
 impl Config {
@@ -282,6 +325,11 @@ impl Config {
         if !(0.0..=0.5).contains(&e.schedule_jitter) {
             problems.push("engine.schedule_jitter must be between 0 and 0.5".into());
         }
+        if e.schedule_batch == 0 || e.schedule_min_interval_ms == 0 {
+            problems.push(
+                "engine.schedule_batch and engine.schedule_min_interval_ms must be positive".into(),
+            );
+        }
         if e.poll_interval_ms == 0 || e.schedule_interval_ms == 0 || e.request_timeout_secs == 0 {
             problems.push("engine intervals and timeouts must be positive".into());
         }
@@ -293,6 +341,14 @@ impl Config {
         }
         if self.webhooks.down_after_failures == 0 {
             problems.push("webhooks.down_after_failures must be at least 1".into());
+        }
+        let r = &self.retention;
+        if !(r.max_age_days >= 0.0 && r.max_age_days.is_finite()) {
+            problems.push("retention.max_age_days must be 0 (no age limit) or more".into());
+        }
+        if r.interval_secs == 0 || r.batch_size == 0 {
+            problems
+                .push("retention.interval_secs and retention.batch_size must be positive".into());
         }
         if self.body_limit_bytes < 1024 {
             problems.push("body_limit_bytes must be at least 1024".into());
@@ -318,6 +374,8 @@ impl Config {
             workers: e.workers,
             poll_interval: Duration::from_millis(e.poll_interval_ms),
             schedule_interval: Duration::from_millis(e.schedule_interval_ms),
+            schedule_min_interval: Duration::from_millis(e.schedule_min_interval_ms),
+            schedule_batch: i64::from(e.schedule_batch),
             lease: Duration::from_secs(e.lease_secs),
             max_attempts: e.max_attempts,
             schedule_jitter: e.schedule_jitter,
@@ -329,6 +387,23 @@ impl Config {
                 ..Default::default()
             },
             webhooks: self.webhook_settings(),
+            retention: self.retention_settings(),
+        }
+    }
+
+    fn retention_settings(&self) -> tributary_engine::retention::RetentionSettings {
+        let r = &self.retention;
+        let max_age = (r.max_age_days > 0.0)
+            .then(|| chrono::Duration::milliseconds((r.max_age_days * 86_400_000.0) as i64));
+        tributary_engine::retention::RetentionSettings {
+            policy: tributary_store::retention::RetentionPolicy {
+                max_age,
+                keep_per_connection: (r.keep_per_connection > 0)
+                    .then(|| r.keep_per_connection.min(i64::MAX as u64) as i64),
+            },
+            interval: Duration::from_secs(r.interval_secs),
+            batch: r.batch_size.min(10_000) as i64,
+            pause: Duration::from_millis(r.pause_ms),
         }
     }
 

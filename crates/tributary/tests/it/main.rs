@@ -21,6 +21,7 @@ mod ops;
 mod process;
 mod provisioning;
 mod receiver;
+mod retention;
 mod scale_out;
 mod secrets;
 pub mod security;

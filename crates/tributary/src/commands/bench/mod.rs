@@ -3,6 +3,7 @@
 
 mod api;
 mod fixtures;
+mod fleet;
 mod ingest;
 mod ingest_idp;
 
@@ -12,6 +13,7 @@ use clap::Subcommand;
 use uuid::Uuid;
 
 pub use api::ApiBenchArgs;
+pub use fleet::FleetBenchArgs;
 pub use ingest::IngestBenchArgs;
 
 use crate::config::Config;
@@ -23,6 +25,9 @@ pub enum BenchCommand {
     /// End-to-end sync from a simulator into the store, against a same-run raw insert
     /// of the same normalized rows; peak memory.
     Ingest(IngestBenchArgs),
+    /// A fleet of connections (default 10,000) on one node or a PostgreSQL cluster of
+    /// workers: job start lag, jobs/s, CPU, memory, database growth, API latency.
+    Fleet(FleetBenchArgs),
 }
 
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
@@ -47,6 +52,8 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
             scratch.finish();
             result
         }
+        // Each fleet size runs in a scratch store of its own.
+        BenchCommand::Fleet(args) => fleet::run(config, &args).await,
     }
 }
 
