@@ -90,8 +90,9 @@ async fn every_identity_failure_gets_its_health() {
     for db in backends("idp_health_matrix") {
         let dir = tempfile::tempdir().unwrap();
         let mut config = test_config(&db, dir.path());
-        // An HTTP timeout longer than the job's, so a hang is the job's timeout.
-        config.engine.request_timeout_secs = 30;
+        // An HTTP timeout longer than the job's, so a hang is the job's timeout; the job's
+        // is generous, as fourteen connections sync at once on a shared machine.
+        config.engine.request_timeout_secs = 60;
         config.engine.retry_max_wait_secs = 1;
         let app = TestApp::spawn_with(db, dir, config).await;
         let org = app.create_org("idp-matrix").await;
@@ -110,7 +111,7 @@ async fn every_identity_failure_gets_its_health() {
                 let conn = app
                     .create_connection(
                         &org,
-                        json!({"vendor": name, "credentials": creds, "timeout_secs": 10,
+                        json!({"vendor": name, "credentials": creds, "timeout_secs": 30,
                                "identifier": format!("{name}-{}", case.label)}),
                     )
                     .await;
