@@ -7,6 +7,7 @@ mod crowdstrike;
 mod crowdstrike_spotlight;
 mod falcon;
 mod ms_defender_endpoint;
+mod ms_defender_vms;
 mod ms_entra;
 mod okta_idp;
 mod sentinelone;
@@ -35,6 +36,8 @@ pub enum SimVendor {
     OktaIdp,
     /// Microsoft Entra ID through Microsoft Graph v1.0 (identity provider).
     MsEntra,
+    /// Microsoft Defender Vulnerability Management.
+    MsDefenderVms,
 }
 
 impl SimVendor {
@@ -47,6 +50,7 @@ impl SimVendor {
         SimVendor::CrowdstrikeSpotlight,
         SimVendor::OktaIdp,
         SimVendor::MsEntra,
+        SimVendor::MsDefenderVms,
     ];
 
     /// The vendor's implementation.
@@ -59,6 +63,7 @@ impl SimVendor {
             SimVendor::CrowdstrikeSpotlight => &crowdstrike_spotlight::Spotlight,
             SimVendor::OktaIdp => &okta_idp::Okta,
             SimVendor::MsEntra => &ms_entra::Entra,
+            SimVendor::MsDefenderVms => &ms_defender_vms::DefenderVms,
         }
     }
 

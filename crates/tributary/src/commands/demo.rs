@@ -1,9 +1,9 @@
-//! `tributary demo`: Tributary with embedded SQLite and seven vendor simulators in-process
-//! (three EDR, two vulnerability scanners, Okta and Entra ID), an account, an organization
+//! `tributary demo`: Tributary with embedded SQLite and eight vendor simulators in-process
+//! (three EDR, three vulnerability scanners, Okta and Entra ID), an account, an organization
 //! with healthy and failing connections, and the dashboard — a newcomer's first minute,
 //! with no vendor account and no setup.
 //!
-//! The simulators listen on the seven ports after the API's, with a fixed seed, so their
+//! The simulators listen on the eight ports after the API's, with a fixed seed, so their
 //! URLs and credentials are the same on every run and the saved connections keep working
 //! when the demo restarts on the same data directory.
 
@@ -25,7 +25,7 @@ use crate::{
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// API and dashboard address; the simulators take the next seven ports.
+    /// API and dashboard address; the simulators take the next eight ports.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Where the demo keeps its SQLite database and key (reused by the next run).
@@ -113,6 +113,14 @@ const CONNECTIONS: &[DemoConnection] = &[
         label: "no-vulnerabilities-scope",
         faults: &["vulnerabilities:403"],
     },
+    // Defender Vulnerability Management: a full snapshot each job; findings the next
+    // snapshot no longer lists (the simulator fixes some every 20 s) become FIXED.
+    DemoConnection {
+        vendor: SimVendor::MsDefenderVms,
+        identifier: "defender-vms-prod",
+        label: "primary",
+        faults: &[],
+    },
     DemoConnection {
         vendor: SimVendor::OktaIdp,
         identifier: "okta-prod",
@@ -130,7 +138,7 @@ const CONNECTIONS: &[DemoConnection] = &[
 ];
 
 /// The simulators, in port order after the API's.
-const SIMULATED: [SimVendor; 7] = [
+const SIMULATED: [SimVendor; 8] = [
     SimVendor::Crowdstrike,
     SimVendor::Sentinelone,
     SimVendor::MsDefenderEndpoint,
@@ -138,6 +146,7 @@ const SIMULATED: [SimVendor; 7] = [
     SimVendor::CrowdstrikeSpotlight,
     SimVendor::OktaIdp,
     SimVendor::MsEntra,
+    SimVendor::MsDefenderVms,
 ];
 
 pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
@@ -166,10 +175,12 @@ pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
             )
         })?;
         let mut sim_config = match vendor {
-            SimVendor::Tenable | SimVendor::CrowdstrikeSpotlight => SimConfig::new(vendor)
-                .seed(SEED)
-                .count("assets", 120)
-                .count("findings", 1_200),
+            SimVendor::Tenable | SimVendor::CrowdstrikeSpotlight | SimVendor::MsDefenderVms => {
+                SimConfig::new(vendor)
+                    .seed(SEED)
+                    .count("assets", 120)
+                    .count("findings", 1_200)
+            }
             _ => SimConfig::new(vendor).seed(SEED).devices(120).alerts(600),
         };
         sim_config.advance_every = Some(Duration::from_secs(20));
@@ -276,6 +287,7 @@ fn vendor_name(v: SimVendor) -> &'static str {
         SimVendor::CrowdstrikeSpotlight => "CROWDSTRIKE_SPOTLIGHT",
         SimVendor::OktaIdp => "OKTA_IDP",
         SimVendor::MsEntra => "MS_ENTRA",
+        SimVendor::MsDefenderVms => "MS_DEFENDER_VMS",
     }
 }
 

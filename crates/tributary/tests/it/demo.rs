@@ -106,6 +106,7 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     let client = reqwest::Client::new();
     let want: Vec<(String, Option<String>)> = [
+        ("defender-vms-prod", "HEALTHY"),
         ("entra-no-policies", "UNAUTHORIZED"),
         ("falcon-eu-outage", "VENDOR_SERVER_ERROR"),
         ("falcon-prod", "HEALTHY"),
@@ -161,6 +162,24 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
         .await
         .unwrap();
     assert_eq!(findings["items"].as_array().unwrap().len(), 5, "{findings}");
+    // Defender's snapshot syncs as findings too.
+    let defender = by_name("defender-vms-prod");
+    let findings: Value = client
+        .get(format!(
+            "{}/v2/vulnerability_findings?limit=5",
+            demo.info["api_url"].as_str().unwrap()
+        ))
+        .header("X-API-KEY", demo.info["api_key"].as_str().unwrap())
+        .header("X-CONNECTION-ID", defender["id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = findings["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5, "{findings}");
+    assert_eq!(items[0]["vendor"], "ms_defender_vms", "{findings}");
     let dashboard = client
         .get(demo.info["dashboard_url"].as_str().unwrap())
         .send()
@@ -175,6 +194,6 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     assert_eq!(demo.info["reused"], true);
     assert_ne!(demo.info["api_key"], first_key.as_str());
-    assert_eq!(connections(&client, &demo.info).await.len(), 10);
+    assert_eq!(connections(&client, &demo.info).await.len(), 11);
     stop(demo);
 }

@@ -29,6 +29,7 @@ mod sync;
 mod vms;
 mod vms_api;
 mod vms_dashboard;
+mod vms_defender;
 mod vms_health;
 #[allow(dead_code)] // used by the dashboard browser tests
 mod webdriver;

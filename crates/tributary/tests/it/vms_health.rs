@@ -1,8 +1,10 @@
-//! The VMS health fault matrix (docs/health.md, docs/vms.md): for Tenable and Spotlight,
-//! on every store, each failure the EDR matrix covers plus each protocol's own (Tenable's
-//! export `ERROR`/`CANCELLED`, failed and expired chunks, the 409 naming a running
-//! duplicate, the 429 when too many exports run; Spotlight's errors inside a 200 and its
-//! expiring `after` token), driven through the simulators over real HTTP; then recovery.
+//! The VMS health fault matrix (docs/health.md, docs/vms.md): for Tenable, Spotlight and
+//! Defender Vulnerability Management, on every store, each failure the EDR matrix covers
+//! plus each protocol's own (Tenable's export `ERROR`/`CANCELLED`, failed and expired
+//! chunks, the 409 naming a running duplicate, the 429 when too many exports run;
+//! Spotlight's errors inside a 200 and its expiring `after` token; Defender's snapshot
+//! failing halfway and its catalogue refused), driven through the simulators over real
+//! HTTP; then recovery.
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -13,6 +15,15 @@ use crate::{support::*, sync::*, vms::*};
 
 const ASSETS: u64 = 12;
 const FINDINGS: u64 = 80;
+/// Enough findings for Defender's snapshot to take two pages of 5,000.
+const TWO_PAGES: u64 = 8_000;
+
+/// The scanners the matrix covers.
+const MATRIX_VENDORS: [(SimVendor, &str); 3] = [
+    VMS_VENDORS[0],
+    VMS_VENDORS[1],
+    (SimVendor::MsDefenderVms, "MS_DEFENDER_VMS"),
+];
 
 /// Something done at the vendor before the connection syncs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -50,6 +61,8 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
     // The simulator's endpoint names: the findings', and the first export's.
     let (vulns, first) = match vendor {
         SimVendor::Tenable => ("vulns", "assets"),
+        // Defender reads its CVE catalogue first, then the snapshot.
+        SimVendor::MsDefenderVms => ("machine_vulnerabilities", "vulnerabilities"),
         _ => ("vulnerabilities", "vulnerabilities"),
     };
     let all = exports(vendor);
@@ -186,6 +199,40 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
             busy.setup = Setup::TooManyRunning;
             rows.extend([duplicate, busy]);
         }
+        SimVendor::MsDefenderVms => {
+            // A later page of the snapshot fails: the job fails, nothing is marked fixed.
+            let mut fails = with_status(
+                case(
+                    "snapshot-fails",
+                    &["machine_vulnerabilities:snapshot_fails"],
+                    "VENDOR_SERVER_ERROR",
+                    "VENDOR",
+                    v(),
+                ),
+                500,
+            );
+            fails.findings = TWO_PAGES;
+            let mut cut = case(
+                "snapshot-cut",
+                &["machine_vulnerabilities:snapshot_cut"],
+                "VENDOR_SERVER_ERROR",
+                "VENDOR",
+                v(),
+            );
+            cut.findings = TWO_PAGES;
+            // Without Vulnerability.Read.All the catalogue is refused first.
+            let catalogue = with_status(
+                case(
+                    "catalogue-forbidden",
+                    &["vulnerabilities:403"],
+                    "UNAUTHORIZED",
+                    "CUSTOMER",
+                    v(),
+                ),
+                403,
+            );
+            rows.extend([fails, cut, catalogue]);
+        }
         _ => {
             rows.push(with_status(
                 case(
@@ -297,7 +344,7 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
             }
         };
         let (mut runs, mut later) = (Vec::new(), Vec::new());
-        for (vendor, name) in VMS_VENDORS {
+        for (vendor, name) in MATRIX_VENDORS {
             for case in cases(vendor) {
                 // A simulator per case: Tenable's export limits are per container, so
                 // cases sharing one would adopt or crowd out each other's exports.
@@ -350,6 +397,12 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
             );
             assert_eq!(h["name"], case.health, "{ctx}");
             assert_eq!(h["resolution_owner"], case.owner, "{ctx}");
+            if run.vendor == SimVendor::MsDefenderVms && case.health == "UNAUTHORIZED" {
+                // The runbook names the permission and how it is granted.
+                let resolution = h["resolution"].as_str().unwrap_or_default();
+                assert!(resolution.contains("Vulnerability.Read.All"), "{ctx}");
+                assert!(resolution.contains("Grant admin consent"), "{ctx}");
+            }
             assert_eq!(job["health"], case.health, "{ctx}");
             if case.failing.is_empty() {
                 assert_eq!(h["details"], Value::Null, "{ctx}");
@@ -448,7 +501,7 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
             ))
             .await;
         assert_eq!(s, StatusCode::OK, "{list}");
-        assert_eq!(list["total"], VMS_VENDORS.len(), "{list}");
+        assert_eq!(list["total"], MATRIX_VENDORS.len(), "{list}");
         for run in runs {
             run.sim.shutdown().await.unwrap();
         }
