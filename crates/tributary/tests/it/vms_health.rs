@@ -34,6 +34,9 @@ enum Setup {
     DuplicateRunning,
     /// Ten exports with other filters run (Tenable answers 429 with `retry-after`).
     TooManyRunning,
+    /// Nothing at the vendor, but the case syncs thousands of findings: it runs on its
+    /// own after the others, so its load does not push theirs past their timeout.
+    Alone,
 }
 
 /// One row: faults on a fresh credential and the health they must produce.
@@ -212,6 +215,7 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
                 500,
             );
             fails.findings = TWO_PAGES;
+            fails.setup = Setup::Alone;
             let mut cut = case(
                 "snapshot-cut",
                 &["machine_vulnerabilities:snapshot_cut"],
@@ -220,6 +224,7 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
                 v(),
             );
             cut.findings = TWO_PAGES;
+            cut.setup = Setup::Alone;
             // Without Vulnerability.Read.All the catalogue is refused first.
             let catalogue = with_status(
                 case(
@@ -285,7 +290,7 @@ async fn start_export(sim: &RunningSimulator, body: Value) -> String {
 
 async fn prepare(sim: &RunningSimulator, setup: Setup) {
     match setup {
-        Setup::None => {}
+        Setup::None | Setup::Alone => {}
         Setup::DuplicateRunning => {
             // An older running export with other filters: adopting "whatever runs"
             // would read fixed findings instead of open ones.
