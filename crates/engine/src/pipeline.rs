@@ -4,8 +4,8 @@
 //! next page downloads while this one is written and memory stays flat whatever the
 //! export's size. No transaction spans a vendor call. A run the reader vouches is a
 //! complete listing ends with the store reconciling what it did not see (records gone at
-//! the vendor). Jobs run it with a vendor's reader; `tributary bench ingest` runs the
-//! same pipeline with a reader of its own.
+//! the vendor: identity records deleted, findings fixed). Jobs run it with a vendor's
+//! reader; `tributary bench ingest` runs the same pipeline with a reader of its own.
 
 use std::sync::Arc;
 
@@ -36,6 +36,8 @@ pub struct ExportStats {
     pub commit_time: std::time::Duration,
     /// Records a complete listing no longer had, marked deleted.
     pub deleted: u64,
+    /// Findings a complete snapshot no longer had, marked FIXED.
+    pub fixed: u64,
 }
 
 /// How an export run ended.
@@ -198,12 +200,16 @@ async fn reconcile(
     match job.store.reconcile_listing(listing).await {
         Ok(done) => {
             stats.deleted += done.deleted;
+            stats.fixed += done.fixed;
             let label = export_type.as_str();
             metrics::counter!("tributary_records_deleted_total", "export" => label)
                 .increment(done.deleted);
-            if done.deleted > 0 {
+            metrics::counter!("tributary_findings_fixed_total", "export" => label)
+                .increment(done.fixed);
+            if done.deleted + done.fixed > 0 {
                 tracing::info!(connection = %job.connection_id, export = label,
-                    deleted = done.deleted, "a complete listing no longer has these records");
+                    deleted = done.deleted, fixed = done.fixed,
+                    "a complete listing no longer has these records");
             }
             ExportEnd::Done
         }

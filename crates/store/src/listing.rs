@@ -21,6 +21,8 @@ pub struct CompleteListing {
 /// What a reconciliation changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reconciled {
-    /// Records the listing no longer had, now marked deleted.
+    /// Records the listing no longer had, now marked deleted (identity exports).
     pub deleted: u64,
+    /// Findings the listing no longer had, now FIXED (vulnerability findings).
+    pub fixed: u64,
 }

@@ -165,9 +165,10 @@ pub trait RecordStore {
     /// watermark in one transaction. Refused with `LeaseLost` if the worker lost the job.
     async fn commit_page(&self, page: PageCommit) -> Result<PageCommitted>;
     /// After a complete listing of `listing.export` (see [`CompleteListing`]): marks the
-    /// export's records the listing did not see as gone, in one transaction. Refused with
-    /// `LeaseLost` if the worker lost the job, and with `Invalid` for an export whose
-    /// records cannot be reconciled yet (only identity exports can).
+    /// export's records the listing did not see as gone (identity records deleted,
+    /// vulnerability findings FIXED), in one transaction. Refused with `LeaseLost` if the
+    /// worker lost the job, and with `Invalid` for an export whose records cannot be
+    /// reconciled (devices, alerts, assets).
     async fn reconcile_listing(&self, listing: CompleteListing) -> Result<Reconciled>;
     async fn get_watermark(
         &self,

@@ -5,6 +5,7 @@
 pub mod crowdstrike;
 pub mod crowdstrike_spotlight;
 pub mod ms_defender_endpoint;
+pub mod ms_defender_vms;
 pub mod ms_entra;
 pub mod okta_idp;
 pub mod qualys;
@@ -18,6 +19,7 @@ pub static BUILTIN: &[&VendorSpec] = &[
     &crowdstrike::SPEC,
     &crowdstrike_spotlight::SPEC,
     &ms_defender_endpoint::SPEC,
+    &ms_defender_vms::SPEC,
     &ms_entra::SPEC,
     &okta_idp::SPEC,
     &qualys::SPEC,

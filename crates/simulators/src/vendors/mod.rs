@@ -7,6 +7,7 @@ mod crowdstrike;
 mod crowdstrike_spotlight;
 mod falcon;
 mod ms_defender_endpoint;
+mod ms_defender_vms;
 mod ms_entra;
 mod okta_idp;
 mod qualys;
@@ -38,6 +39,8 @@ pub enum SimVendor {
     MsEntra,
     /// Qualys VMDR (XML Host List Detection and KnowledgeBase).
     Qualys,
+    /// Microsoft Defender Vulnerability Management.
+    MsDefenderVms,
 }
 
 impl SimVendor {
@@ -51,6 +54,7 @@ impl SimVendor {
         SimVendor::OktaIdp,
         SimVendor::MsEntra,
         SimVendor::Qualys,
+        SimVendor::MsDefenderVms,
     ];
 
     /// The vendor's implementation.
@@ -64,6 +68,7 @@ impl SimVendor {
             SimVendor::OktaIdp => &okta_idp::Okta,
             SimVendor::MsEntra => &ms_entra::Entra,
             SimVendor::Qualys => &qualys::Qualys,
+            SimVendor::MsDefenderVms => &ms_defender_vms::DefenderVms,
         }
     }
 

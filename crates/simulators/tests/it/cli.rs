@@ -91,10 +91,20 @@ fn counts_name_collections() {
 #[tokio::test]
 async fn vms_vendors_print_their_credentials_and_take_counts() {
     for (vendor, keys) in [
-        ("tenable", ["access_key", "base_url", "secret_key"]),
+        ("tenable", vec!["access_key", "base_url", "secret_key"]),
         (
             "crowdstrike_spotlight",
-            ["base_url", "client_id", "client_secret"],
+            vec!["base_url", "client_id", "client_secret"],
+        ),
+        (
+            "ms_defender_vms",
+            vec![
+                "api_base_url",
+                "client_id",
+                "client_secret",
+                "login_base_url",
+                "tenant_id",
+            ],
         ),
     ] {
         let cli = Cli::try_parse_from([
@@ -116,7 +126,14 @@ async fn vms_vendors_print_their_credentials_and_take_counts() {
         // JSON objects keep their insertion order: compare the set of keys.
         got.sort();
         assert_eq!(got, keys, "{v}");
-        assert_eq!(v["credentials"]["base_url"], v["base_url"]);
+        let url = match vendor {
+            "ms_defender_vms" => {
+                assert_eq!(v["login_base_url"], v["base_url"], "{v}");
+                &v["credentials"]["api_base_url"]
+            }
+            _ => &v["credentials"]["base_url"],
+        };
+        assert_eq!(url, &v["base_url"]);
         assert_eq!(
             sim.control().collection_counts(),
             vec![("assets", 100), ("findings", 1000)]

@@ -5,6 +5,7 @@ mod collections;
 mod control;
 mod crowdstrike;
 mod defender;
+mod defender_vms;
 mod entra;
 mod faults;
 mod idp_sdk;

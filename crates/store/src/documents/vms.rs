@@ -3,7 +3,11 @@
 //! it is kept apart as a snapshot) and rendered back with the synced asset in place of
 //! the snapshot when Tributary has it, and with Tributary's own `updated_at`.
 
-use tributary_model::{micros, vms::MappedFinding};
+use chrono::{DateTime, Utc};
+use tributary_model::{
+    micros,
+    vms::{Finding, FindingState, MappedFinding},
+};
 
 use super::{
     edr::UNKNOWN_TIME,
@@ -14,9 +18,8 @@ use crate::{
     time::from_micros,
 };
 
-/// A finding's row.
-pub fn finding_row(m: &MappedFinding) -> FindingRow {
-    let f = &m.finding;
+/// A finding's stored document: its JSON without `resource` and `updated_at`.
+fn document(f: &Finding) -> String {
     let mut without = f.clone();
     without.resource = None;
     without.updated_at = None;
@@ -24,7 +27,38 @@ pub fn finding_row(m: &MappedFinding) -> FindingRow {
     if let Some(map) = value.as_object_mut() {
         map.remove("resource");
     }
-    let data = value.to_string();
+    value.to_string()
+}
+
+/// The content hash of a finding's stored parts.
+fn finding_hash(data: &str, snapshot: Option<&str>) -> i64 {
+    content_hash(&[data, snapshot.unwrap_or("")])
+}
+
+/// A stored document whose state Tributary changes itself (a complete snapshot no longer
+/// lists the finding, or lists it again): `state`, `state_updated_at` and `fixed_at`
+/// (set only when FIXED) rewritten, and the new content hash. The document is parsed as
+/// a finding and written back exactly as a mapping's would be, so an unchanged finding
+/// synced again hashes the same. None when the stored text is not a finding.
+pub fn restate(
+    data: &str,
+    snapshot: Option<&str>,
+    state: FindingState,
+    at: Option<DateTime<Utc>>,
+) -> Option<(String, i64)> {
+    let mut f: Finding = serde_json::from_str(data).ok()?;
+    f.state = state;
+    f.state_updated_at = at;
+    f.fixed_at = (state == FindingState::Fixed).then_some(at).flatten();
+    let data = document(&f);
+    let hash = finding_hash(&data, snapshot);
+    Some((data, hash))
+}
+
+/// A finding's row.
+pub fn finding_row(m: &MappedFinding) -> FindingRow {
+    let f = &m.finding;
+    let data = document(f);
     let snapshot = f.resource.as_ref().map(|d| {
         let mut d = d.clone();
         d.device_groups = None;
@@ -44,7 +78,7 @@ pub fn finding_row(m: &MappedFinding) -> FindingRow {
         first_seen_key: key(f.first_seen),
         last_seen_key: key(f.last_seen),
         state_updated_key: key(f.state_updated_at),
-        content_hash: content_hash(&[&data, snapshot.as_deref().unwrap_or("")]),
+        content_hash: finding_hash(&data, snapshot.as_deref()),
         data,
         resource_snapshot: snapshot,
     }

@@ -1,21 +1,127 @@
-//! Vulnerability findings: upserts from page commits, and the keyset-paginated,
-//! filtered reads of `/v2/vulnerability_findings` (the affected asset joined from
-//! `devices`).
+//! Vulnerability findings: upserts from page commits (a finding found again after it
+//! was fixed is REOPENED, whatever the vendor calls it), FIXED marks from a complete
+//! snapshot's reconciliation, and the keyset-paginated, filtered reads of
+//! `/v2/vulnerability_findings` (the affected asset joined from `devices`).
+
+use std::{borrow::Cow, collections::HashMap};
 
 use async_trait::async_trait;
+use tributary_model::vms::FindingState;
 use uuid::Uuid;
 
 use super::{
     listing::scoped_where,
-    upsert::{insert_chunk, values_sql},
+    upsert::{insert_chunk, values_sql, IN_CHUNK},
     SqlStore,
 };
 use crate::{
     db::{Query, Tx},
+    documents::{edr::UNKNOWN_TIME, vms::restate},
     models::{FindingQuery, FindingRow, StoredFinding},
+    time::from_micros,
     traits::{FindingStore, Result},
     window::{finish_page, Keyset, ListPage},
 };
+
+#[derive(sqlx::FromRow)]
+struct StateRow {
+    id: Uuid,
+    state: String,
+    state_updated_key: i64,
+}
+
+/// The page's rows with the state model applied: a row the vendor reports OPEN whose
+/// stored finding is FIXED becomes REOPENED now; one already REOPENED stays REOPENED
+/// since its reopening (a snapshot vendor lists what is found, fixed or not before).
+pub(super) async fn carry_state<'a>(
+    tx: &mut Tx,
+    rows: &'a [FindingRow],
+    now: i64,
+) -> Result<Cow<'a, [FindingRow]>> {
+    let open: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.state == FindingState::Open.as_str())
+        .map(|r| r.id)
+        .collect();
+    let mut stored = HashMap::new();
+    for chunk in open.chunks(IN_CHUNK) {
+        let mut q = Query::new("");
+        let ps = q.push_ids(chunk);
+        q.sql = format!(
+            "SELECT id, state, state_updated_key FROM vulnerability_findings \
+             WHERE id IN ({ps}) AND state IN ('FIXED', 'REOPENED')"
+        )
+        .into();
+        let found: Vec<StateRow> = tx.exec().fetch_all(q).await?;
+        stored.extend(found.into_iter().map(|r| (r.id, r)));
+    }
+    if stored.is_empty() {
+        return Ok(Cow::Borrowed(rows));
+    }
+    let mut out = rows.to_vec();
+    for row in out.iter_mut() {
+        let Some(s) = stored.get(&row.id).filter(|_| row.state == "OPEN") else {
+            continue;
+        };
+        let since =
+            if s.state == FindingState::Fixed.as_str() || s.state_updated_key == UNKNOWN_TIME {
+                now
+            } else {
+                s.state_updated_key
+            };
+        let snapshot = row.resource_snapshot.as_deref();
+        let reopened = FindingState::Reopened;
+        if let Some((data, hash)) = restate(&row.data, snapshot, reopened, Some(from_micros(since)))
+        {
+            row.state = reopened.as_str().to_owned();
+            row.state_updated_key = since;
+            row.data = data;
+            row.content_hash = hash;
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+#[derive(sqlx::FromRow)]
+struct DocumentRow {
+    id: Uuid,
+    data: String,
+    resource_snapshot: Option<String>,
+}
+
+/// Marks `ids` FIXED now (their documents say so too, with `fixed_at`); returns how many.
+pub(super) async fn mark_fixed(tx: &mut Tx, ids: &[Uuid], now: i64) -> Result<u64> {
+    let fixed = FindingState::Fixed;
+    let mut marked = 0;
+    for chunk in ids.chunks(IN_CHUNK) {
+        let mut q = Query::new("");
+        let ps = q.push_ids(chunk);
+        q.sql = format!(
+            "SELECT id, data, resource_snapshot FROM vulnerability_findings WHERE id IN ({ps})"
+        )
+        .into();
+        let docs: Vec<DocumentRow> = tx.exec().fetch_all(q).await?;
+        for doc in docs {
+            let at = Some(from_micros(now));
+            let Some((data, hash)) =
+                restate(&doc.data, doc.resource_snapshot.as_deref(), fixed, at)
+            else {
+                continue; // not a finding document: left as it is
+            };
+            let q = Query::new(
+                "UPDATE vulnerability_findings SET state = $1, state_updated_key = $2, \
+                 updated_at = $2, data = $3, content_hash = $4 WHERE id = $5",
+            )
+            .bind(fixed.as_str())
+            .bind(now)
+            .bind(data)
+            .bind(hash)
+            .bind(doc.id);
+            marked += tx.exec().execute(q).await?;
+        }
+    }
+    Ok(marked)
+}
 
 /// Writes new and changed findings.
 pub(super) async fn upsert(

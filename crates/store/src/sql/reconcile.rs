@@ -1,11 +1,11 @@
 //! Reconciling a complete listing: the records of the export that the listing did not
-//! see are gone at the vendor. Identity records are marked `is_deleted` (and their
-//! memberships end), in one transaction under the job's lease. Exports whose records have
-//! no such state yet are refused; vulnerability findings absent from a complete snapshot
-//! are the next to join (as FIXED), as one more arm here.
+//! see are gone at the vendor, in one transaction under the job's lease. Identity records
+//! are marked `is_deleted` (and their memberships end); vulnerability findings become
+//! FIXED (a snapshot vendor's only fix signal is absence). Other exports are refused.
 
 use std::collections::HashSet;
 
+use tributary_model::{vms::FindingState, DataExportType};
 use uuid::Uuid;
 
 use super::{idp::mark_deleted, upsert::hold_lease};
@@ -22,31 +22,60 @@ struct LiveRow {
     id: Uuid,
 }
 
-/// Marks what `listing` did not see; refused with `LeaseLost` if the worker lost the job.
-pub(super) async fn run(db: &Db, listing: CompleteListing) -> Result<Reconciled> {
-    let Some(kind) = IdpKind::of(listing.export) else {
-        return Err(StoreError::Invalid(format!(
-            "a complete listing of `{}` cannot be reconciled: only identity exports \
-             (users, groups, applications, policies) mark unseen records deleted",
-            listing.export
-        )));
-    };
-    let now = now_micros();
-    let mut tx = db.begin().await?;
-    hold_lease(&mut tx, listing.job_id, &listing.lease_owner).await?;
-    let q = Query::new(format!(
-        "SELECT id FROM {} WHERE connection_id = $1 AND is_deleted = FALSE",
-        kind.table()
-    ))
-    .bind(listing.connection_id);
+/// The records `listing` did not see, of those `live_sql` selects (bound to the connection).
+async fn unseen(
+    tx: &mut crate::db::Tx,
+    live_sql: String,
+    listing: &CompleteListing,
+) -> Result<Vec<Uuid>> {
+    let q = Query::new(live_sql).bind(listing.connection_id);
     let live: Vec<LiveRow> = tx.exec().fetch_all(q).await?;
-    let seen: HashSet<Uuid> = listing.seen.into_iter().collect();
-    let gone: Vec<Uuid> = live
+    let seen: HashSet<Uuid> = listing.seen.iter().copied().collect();
+    Ok(live
         .into_iter()
         .map(|r| r.id)
         .filter(|id| !seen.contains(id))
-        .collect();
-    let deleted = mark_deleted(&mut tx, listing.connection_id, kind, &gone, now).await?;
+        .collect())
+}
+
+/// Marks what `listing` did not see; refused with `LeaseLost` if the worker lost the job.
+pub(super) async fn run(db: &Db, listing: CompleteListing) -> Result<Reconciled> {
+    let kind = IdpKind::of(listing.export);
+    if kind.is_none() && listing.export != DataExportType::Vulnerabilities {
+        return Err(StoreError::Invalid(format!(
+            "a complete listing of `{}` cannot be reconciled: only identity exports \
+             (users, groups, applications, policies) mark unseen records deleted, and \
+             vulnerability findings mark them fixed",
+            listing.export
+        )));
+    }
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    hold_lease(&mut tx, listing.job_id, &listing.lease_owner).await?;
+    let done = match kind {
+        Some(kind) => {
+            let sql = format!(
+                "SELECT id FROM {} WHERE connection_id = $1 AND is_deleted = FALSE",
+                kind.table()
+            );
+            let gone = unseen(&mut tx, sql, &listing).await?;
+            Reconciled {
+                deleted: mark_deleted(&mut tx, listing.connection_id, kind, &gone, now).await?,
+                fixed: 0,
+            }
+        }
+        None => {
+            let sql = format!(
+                "SELECT id FROM vulnerability_findings WHERE connection_id = $1 AND state <> '{}'",
+                FindingState::Fixed.as_str()
+            );
+            let gone = unseen(&mut tx, sql, &listing).await?;
+            Reconciled {
+                deleted: 0,
+                fixed: super::findings::mark_fixed(&mut tx, &gone, now).await?,
+            }
+        }
+    };
     tx.commit().await?;
-    Ok(Reconciled { deleted })
+    Ok(done)
 }

@@ -207,6 +207,8 @@ impl RecordStore for SqlStore {
                 done.inserted = inserted;
             }
             PageRecords::Findings(rows) => {
+                let rows = super::findings::carry_state(&mut tx, rows, now).await?;
+                let rows = rows.as_ref();
                 let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
                 let existing = existing_hashes(tx.exec(), "vulnerability_findings", &ids).await?;
                 let (write, inserted) = changed(rows, |r| r.id, |r| r.content_hash, &existing);

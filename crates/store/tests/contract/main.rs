@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod connections;
 mod findings;
+mod findings_reconcile;
 mod idp;
 mod idp_support;
 mod invites;

@@ -1,6 +1,6 @@
 //! Reconciling a complete listing on both stores: what the listing did not see is marked
-//! deleted (memberships end), once, under the job's lease; exports that cannot be
-//! reconciled yet are refused.
+//! deleted (memberships end), once, under the job's lease; exports whose records have no
+//! gone state are refused (findings reconcile as FIXED: `findings_reconcile.rs`).
 
 use tributary_model::DataExportType;
 use tributary_store::{models::*, StoreError};
@@ -90,7 +90,7 @@ async fn exports_without_a_deleted_state_are_refused() {
         for export in [
             DataExportType::Alerts,
             DataExportType::Devices,
-            DataExportType::Vulnerabilities,
+            DataExportType::Assets,
         ] {
             let err = store
                 .reconcile_listing(listing(&s, export, vec![], "w"))

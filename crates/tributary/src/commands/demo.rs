@@ -1,9 +1,9 @@
-//! `tributary demo`: Tributary with embedded SQLite and seven vendor simulators in-process
-//! (three EDR, two vulnerability scanners, Okta and Entra ID), an account, an organization
+//! `tributary demo`: Tributary with embedded SQLite and eight vendor simulators in-process
+//! (three EDR, three vulnerability scanners, Okta and Entra ID), an account, an organization
 //! with healthy and failing connections, and the dashboard — a newcomer's first minute,
 //! with no vendor account and no setup.
 //!
-//! The simulators listen on the seven ports after the API's, with a fixed seed, so their
+//! The simulators listen on the eight ports after the API's, with a fixed seed, so their
 //! URLs and credentials are the same on every run and the saved connections keep working
 //! when the demo restarts on the same data directory.
 
@@ -25,7 +25,7 @@ use crate::{
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// API and dashboard address; the simulators take the next seven ports.
+    /// API and dashboard address; the simulators take the next eight ports.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Where the demo keeps its SQLite database and key (reused by the next run).
@@ -117,6 +117,11 @@ const CONNECTIONS: &[DemoConnection] = &[
     DemoConnection {
         vendor: SimVendor::Qualys,
         identifier: "qualys-prod",
+    // Defender Vulnerability Management: a full snapshot each job; findings the next
+    // snapshot no longer lists (the simulator fixes some every 20 s) become FIXED.
+    DemoConnection {
+        vendor: SimVendor::MsDefenderVms,
+        identifier: "defender-vms-prod",
         label: "primary",
         faults: &[],
     },
@@ -137,7 +142,7 @@ const CONNECTIONS: &[DemoConnection] = &[
 ];
 
 /// The simulators, in port order after the API's.
-const SIMULATED: [SimVendor; 8] = [
+const SIMULATED: [SimVendor; 9] = [
     SimVendor::Crowdstrike,
     SimVendor::Sentinelone,
     SimVendor::MsDefenderEndpoint,
@@ -146,6 +151,7 @@ const SIMULATED: [SimVendor; 8] = [
     SimVendor::OktaIdp,
     SimVendor::MsEntra,
     SimVendor::Qualys,
+    SimVendor::MsDefenderVms,
 ];
 
 pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
@@ -174,7 +180,10 @@ pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
             )
         })?;
         let mut sim_config = match vendor {
-            SimVendor::Tenable | SimVendor::CrowdstrikeSpotlight | SimVendor::Qualys => {
+            SimVendor::Tenable
+            | SimVendor::CrowdstrikeSpotlight
+            | SimVendor::Qualys
+            | SimVendor::MsDefenderVms => {
                 SimConfig::new(vendor)
                     .seed(SEED)
                     .count("assets", 120)
@@ -287,6 +296,7 @@ fn vendor_name(v: SimVendor) -> &'static str {
         SimVendor::OktaIdp => "OKTA_IDP",
         SimVendor::MsEntra => "MS_ENTRA",
         SimVendor::Qualys => "QUALYS",
+        SimVendor::MsDefenderVms => "MS_DEFENDER_VMS",
     }
 }
 

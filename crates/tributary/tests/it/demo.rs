@@ -106,6 +106,7 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     let client = reqwest::Client::new();
     let want: Vec<(String, Option<String>)> = [
+        ("defender-vms-prod", "HEALTHY"),
         ("entra-no-policies", "UNAUTHORIZED"),
         ("falcon-eu-outage", "VENDOR_SERVER_ERROR"),
         ("falcon-prod", "HEALTHY"),
@@ -147,7 +148,7 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     );
     assert_eq!(details[0]["http_status"], 403, "{spotlight}");
     assert_eq!(spotlight["health"]["resolution_owner"], "CUSTOMER");
-    for scanner in ["tenable-prod", "qualys-prod"] {
+    for scanner in ["tenable-prod", "qualys-prod", "defender-vms-prod"] {
         let conn = by_name(scanner);
         let findings: Value = client
             .get(format!(
@@ -167,6 +168,10 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
             5,
             "{scanner}: {findings}"
         );
+        // Defender's snapshot syncs as findings too, under its own vendor name.
+        if scanner == "defender-vms-prod" {
+            assert_eq!(findings["items"][0]["vendor"], "ms_defender_vms", "{findings}");
+        }
     }
     let dashboard = client
         .get(demo.info["dashboard_url"].as_str().unwrap())
@@ -182,6 +187,6 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
     let demo = start_demo(&data);
     assert_eq!(demo.info["reused"], true);
     assert_ne!(demo.info["api_key"], first_key.as_str());
-    assert_eq!(connections(&client, &demo.info).await.len(), 11);
+    assert_eq!(connections(&client, &demo.info).await.len(), 12);
     stop(demo);
 }

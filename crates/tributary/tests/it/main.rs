@@ -30,6 +30,7 @@ mod sync;
 mod vms;
 mod vms_api;
 mod vms_dashboard;
+mod vms_defender;
 mod vms_health;
 mod vms_qualys;
 #[allow(dead_code)] // used by the dashboard browser tests

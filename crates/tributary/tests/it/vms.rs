@@ -121,6 +121,7 @@ pub async fn open_at_vendor(sim: &RunningSimulator, vendor: SimVendor) -> usize 
             panic!("the export did not finish")
         }
         SimVendor::Qualys => crate::vms_qualys::qualys_detections(sim, "").await.0,
+        SimVendor::MsDefenderVms => crate::vms_defender::defender_snapshot(sim).await.len(),
         _ => {
             let token: Value = client
                 .post(format!("{}/oauth2/token", sim.base_url()))

@@ -1,9 +1,10 @@
 //! The VMS health fault matrix (docs/health.md, docs/vms.md): for Tenable, Spotlight and
-//! Qualys, on every store, each failure the EDR matrix covers plus each protocol's own (Tenable's
-//! export `ERROR`/`CANCELLED`, failed and expired chunks, the 409 naming a running
-//! duplicate, the 429 when too many exports run; Spotlight's errors inside a 200 and its
-//! expiring `after` token; Qualys' error envelopes inside a 200, 409 codes 1965 and 1960,
-//! and answers cut mid-stream), driven through the simulators over real HTTP; then recovery.
+//! Qualys and Defender Vulnerability Management, on every store, each failure the EDR matrix
+//! covers plus each protocol's own (Tenable's export `ERROR`/`CANCELLED`, failed and expired
+//! chunks, the 409 naming a running duplicate, the 429 when too many exports run; Spotlight's
+//! errors inside a 200 and its expiring `after` token; Qualys' error envelopes inside a 200,
+//! 409 codes 1965 and 1960, and answers cut mid-stream; Defender's snapshot failing halfway
+//! and its catalogue refused), driven through the simulators over real HTTP; then recovery.
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -14,6 +15,16 @@ use crate::{support::*, sync::*, vms::*};
 
 const ASSETS: u64 = 12;
 const FINDINGS: u64 = 80;
+/// Enough findings for Defender's snapshot to take two pages of 5,000.
+const TWO_PAGES: u64 = 8_000;
+
+/// The scanners the matrix covers.
+const MATRIX_VENDORS: [(SimVendor, &str); 4] = [
+    VMS_VENDORS[0],
+    VMS_VENDORS[1],
+    VMS_VENDORS[2],
+    (SimVendor::MsDefenderVms, "MS_DEFENDER_VMS"),
+];
 
 /// Something done at the vendor before the connection syncs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,6 +35,9 @@ enum Setup {
     DuplicateRunning,
     /// Ten exports with other filters run (Tenable answers 429 with `retry-after`).
     TooManyRunning,
+    /// Nothing at the vendor, but the case syncs thousands of findings: it runs on its
+    /// own after the others, so its load does not push theirs past their timeout.
+    Alone,
 }
 
 /// One row: faults on a fresh credential and the health they must produce.
@@ -52,6 +66,8 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
     let (vulns, first) = match vendor {
         SimVendor::Tenable => ("vulns", "assets"),
         SimVendor::Qualys => ("detections", "detections"),
+        // Defender reads its CVE catalogue first, then the snapshot.
+        SimVendor::MsDefenderVms => ("machine_vulnerabilities", "vulnerabilities"),
         _ => ("vulnerabilities", "vulnerabilities"),
     };
     // Qualys throttles with 409 (an injected 429 is served as its 409, code 1965).
@@ -254,6 +270,42 @@ fn cases(vendor: SimVendor) -> Vec<Case> {
                 ),
             ]);
         }
+        SimVendor::MsDefenderVms => {
+            // A later page of the snapshot fails: the job fails, nothing is marked fixed.
+            let mut fails = with_status(
+                case(
+                    "snapshot-fails",
+                    &["machine_vulnerabilities:snapshot_fails"],
+                    "VENDOR_SERVER_ERROR",
+                    "VENDOR",
+                    v(),
+                ),
+                500,
+            );
+            fails.findings = TWO_PAGES;
+            fails.setup = Setup::Alone;
+            let mut cut = case(
+                "snapshot-cut",
+                &["machine_vulnerabilities:snapshot_cut"],
+                "VENDOR_SERVER_ERROR",
+                "VENDOR",
+                v(),
+            );
+            cut.findings = TWO_PAGES;
+            cut.setup = Setup::Alone;
+            // Without Vulnerability.Read.All the catalogue is refused first.
+            let catalogue = with_status(
+                case(
+                    "catalogue-forbidden",
+                    &["vulnerabilities:403"],
+                    "UNAUTHORIZED",
+                    "CUSTOMER",
+                    v(),
+                ),
+                403,
+            );
+            rows.extend([fails, cut, catalogue]);
+        }
         _ => {
             rows.push(with_status(
                 case(
@@ -306,7 +358,7 @@ async fn start_export(sim: &RunningSimulator, body: Value) -> String {
 
 async fn prepare(sim: &RunningSimulator, setup: Setup) {
     match setup {
-        Setup::None => {}
+        Setup::None | Setup::Alone => {}
         Setup::DuplicateRunning => {
             // An older running export with other filters: adopting "whatever runs"
             // would read fixed findings instead of open ones.
@@ -368,7 +420,7 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
             }
         };
         let (mut runs, mut later) = (Vec::new(), Vec::new());
-        for (vendor, name) in VMS_VENDORS {
+        for (vendor, name) in MATRIX_VENDORS {
             for case in cases(vendor) {
                 // A simulator per case: Tenable's export limits are per container, so
                 // cases sharing one would adopt or crowd out each other's exports.
@@ -421,6 +473,12 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
             );
             assert_eq!(h["name"], case.health, "{ctx}");
             assert_eq!(h["resolution_owner"], case.owner, "{ctx}");
+            if run.vendor == SimVendor::MsDefenderVms && case.health == "UNAUTHORIZED" {
+                // The runbook names the permission and how it is granted.
+                let resolution = h["resolution"].as_str().unwrap_or_default();
+                assert!(resolution.contains("Vulnerability.Read.All"), "{ctx}");
+                assert!(resolution.contains("Grant admin consent"), "{ctx}");
+            }
             assert_eq!(job["health"], case.health, "{ctx}");
             if case.failing.is_empty() {
                 assert_eq!(h["details"], Value::Null, "{ctx}");
@@ -520,7 +578,7 @@ async fn every_scanner_failure_gets_its_health_and_recovery_clears_it() {
             ))
             .await;
         assert_eq!(s, StatusCode::OK, "{list}");
-        assert_eq!(list["total"], VMS_VENDORS.len(), "{list}");
+        assert_eq!(list["total"], MATRIX_VENDORS.len(), "{list}");
         for run in runs {
             run.sim.shutdown().await.unwrap();
         }

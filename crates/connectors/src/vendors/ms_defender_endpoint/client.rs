@@ -8,35 +8,29 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use tributary_model::{credentials::Credentials, DataExportType, Secret};
+use tributary_model::{credentials::Credentials, DataExportType};
 use url::Url;
 
-use super::endpoints::{ALERTS, DEFAULT_API_BASE_URL, DEFAULT_LOGIN_BASE_URL, MACHINES, TOKEN};
+use super::endpoints::{ALERTS, DEFAULT_API_BASE_URL, MACHINES, SCOPE};
 use crate::{
     connector::{Connector, ExportReader, RawPage},
     error::{FailureKind, VendorError},
     http::{read_body, VendorHttp},
-    oauth::{send_with_token, token_refused, TokenCache, TokenResponse},
+    oauth::microsoft::{host, ClientCredentials},
     watermark::{self, Watermark},
 };
 
 /// Records per page: the API allows 10,000, but alerts with evidence are large and
 /// smaller pages keep memory flat.
 const PAGE_SIZE: usize = 1000;
-/// The resource the token is for (the documented scope).
-const SCOPE: &str = "https://api.securitycenter.microsoft.com/.default";
 
 pub struct Defender {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    login_base_url: String,
     api_base_url: String,
-    tenant_id: String,
-    client_id: String,
-    client_secret: Secret,
-    tokens: TokenCache,
+    login: ClientCredentials,
     http: VendorHttp,
 }
 
@@ -54,21 +48,10 @@ pub fn connect(creds: &Credentials, options: &Value, http: VendorHttp) -> Arc<dy
 
 impl Defender {
     pub fn new(creds: &Credentials, _options: &Value, http: VendorHttp) -> Self {
-        let host = |name, default: &str| {
-            creds
-                .get(name)
-                .unwrap_or(default)
-                .trim_end_matches('/')
-                .to_owned()
-        };
         Defender {
             inner: Arc::new(Inner {
-                login_base_url: host("login_base_url", DEFAULT_LOGIN_BASE_URL),
-                api_base_url: host("api_base_url", DEFAULT_API_BASE_URL),
-                tenant_id: creds.get("tenant_id").unwrap_or_default().to_owned(),
-                client_id: creds.get("client_id").unwrap_or_default().to_owned(),
-                client_secret: creds.secret("client_secret").unwrap_or_default(),
-                tokens: TokenCache::default(),
+                api_base_url: host(creds, "api_base_url", DEFAULT_API_BASE_URL),
+                login: ClientCredentials::new(creds, SCOPE),
                 http,
             }),
         }
@@ -76,40 +59,18 @@ impl Defender {
 }
 
 impl Inner {
-    async fn fetch_token(&self) -> Result<TokenResponse, VendorError> {
-        let url = format!(
-            "{}/{}/oauth2/v2.0/token",
-            self.login_base_url, self.tenant_id
-        );
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose()),
-            ("scope", SCOPE),
-        ];
-        let resp = self
-            .http
-            .send(TOKEN, || self.http.client.post(&url).form(&form))
-            .await
-            .map_err(token_refused)?;
-        let body = read_body(TOKEN, resp).await?;
-        serde_json::from_slice(&body).map_err(|e| VendorError::malformed(TOKEN, e))
-    }
-
     /// GETs `url` (a page of `endpoint`); `None` for the documented 404 "no recent machines".
     async fn page(
         &self,
         endpoint: &'static str,
         url: &str,
     ) -> Result<Option<ODataPage>, VendorError> {
-        let sent = send_with_token(
-            &self.http,
-            &self.tokens,
-            endpoint,
-            || self.fetch_token(),
-            |token| self.http.client.get(url).bearer_auth(token),
-        )
-        .await;
+        let sent = self
+            .login
+            .send(&self.http, endpoint, |token| {
+                self.http.client.get(url).bearer_auth(token)
+            })
+            .await;
         let resp = match sent {
             Err(e)
                 if e.kind == FailureKind::ClientError

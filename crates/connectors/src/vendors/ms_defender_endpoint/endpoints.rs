@@ -5,11 +5,13 @@ use tributary_model::Vendor;
 
 pub const VENDOR: Vendor = Vendor::named("MS_DEFENDER_ENDPOINT");
 
-/// Microsoft Entra ID's public-cloud sign-in host.
-pub const DEFAULT_LOGIN_BASE_URL: &str = "https://login.microsoftonline.com";
+pub use crate::oauth::microsoft::{DEFAULT_LOGIN_BASE_URL, TOKEN};
+
 /// The classic Defender for Endpoint API host.
 pub const DEFAULT_API_BASE_URL: &str = "https://api.securitycenter.microsoft.com";
+/// The resource the token is for (the documented scope; Defender Vulnerability
+/// Management's API is the same resource).
+pub const SCOPE: &str = "https://api.securitycenter.microsoft.com/.default";
 
-pub const TOKEN: &str = "/{tenant_id}/oauth2/v2.0/token";
 pub const MACHINES: &str = "/api/machines";
 pub const ALERTS: &str = "/api/alerts";

@@ -1,5 +1,5 @@
-//! Microsoft Graph for Entra ID: a client-credentials token (`oauth.rs`, as for Defender
-//! for Endpoint), `@odata.nextLink` paging, and delta queries for users and groups: the
+//! Microsoft Graph for Entra ID: a client-credentials token (`oauth/microsoft.rs`, as for
+//! the Defender vendors), `@odata.nextLink` paging, and delta queries for users and groups: the
 //! first round lists everything (a complete listing) and ends with an
 //! `@odata.deltaLink`, stored as the watermark; later runs follow it and get what changed,
 //! deletions as `@removed` entries and group membership changes as `members@delta`.
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tributary_model::{credentials::Credentials, DataExportType, Secret};
+use tributary_model::{credentials::Credentials, DataExportType};
 use url::Url;
 
 use super::endpoints::*;
@@ -21,7 +21,7 @@ use crate::{
     connector::{Connector, ExportReader, RawPage},
     error::{FailureKind, VendorError},
     http::{read_body, VendorHttp},
-    oauth::{send_with_token, token_refused, TokenCache, TokenResponse},
+    oauth::microsoft::{host, ClientCredentials},
     watermark::Watermark,
 };
 
@@ -30,12 +30,8 @@ pub struct Entra {
 }
 
 struct Inner {
-    login_base_url: String,
     graph_base_url: String,
-    tenant_id: String,
-    client_id: String,
-    client_secret: Secret,
-    tokens: TokenCache,
+    login: ClientCredentials,
     http: VendorHttp,
 }
 
@@ -52,61 +48,28 @@ struct ODataPage {
 
 /// The connector for parsed credentials (the spec's `connect`).
 pub fn connect(creds: &Credentials, _options: &Value, http: VendorHttp) -> Arc<dyn Connector> {
-    let host = |name, default: &str| {
-        creds
-            .get(name)
-            .unwrap_or(default)
-            .trim_end_matches('/')
-            .to_owned()
-    };
     Arc::new(Entra {
         inner: Arc::new(Inner {
-            login_base_url: host("login_base_url", DEFAULT_LOGIN_BASE_URL),
-            graph_base_url: host("graph_base_url", DEFAULT_GRAPH_BASE_URL),
-            tenant_id: creds.get("tenant_id").unwrap_or_default().to_owned(),
-            client_id: creds.get("client_id").unwrap_or_default().to_owned(),
-            client_secret: creds.secret("client_secret").unwrap_or_default(),
-            tokens: TokenCache::default(),
+            graph_base_url: host(creds, "graph_base_url", DEFAULT_GRAPH_BASE_URL),
+            login: ClientCredentials::new(creds, SCOPE),
             http,
         }),
     })
 }
 
 impl Inner {
-    async fn fetch_token(&self) -> Result<TokenResponse, VendorError> {
-        let url = format!(
-            "{}/{}/oauth2/v2.0/token",
-            self.login_base_url, self.tenant_id
-        );
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose()),
-            ("scope", SCOPE),
-        ];
-        let resp = self
-            .http
-            .send(TOKEN, || self.http.client.post(&url).form(&form))
-            .await
-            .map_err(token_refused)?;
-        let body = read_body(TOKEN, resp).await?;
-        serde_json::from_slice(&body).map_err(|e| VendorError::malformed(TOKEN, e))
-    }
-
     /// GETs `url` (on `endpoint`, a path template) with the bearer token.
     async fn get<T: serde::de::DeserializeOwned>(
         &self,
         endpoint: &'static str,
         url: &str,
     ) -> Result<T, VendorError> {
-        let resp = send_with_token(
-            &self.http,
-            &self.tokens,
-            endpoint,
-            || self.fetch_token(),
-            |token| self.http.client.get(url).bearer_auth(token),
-        )
-        .await?;
+        let resp = self
+            .login
+            .send(&self.http, endpoint, |token| {
+                self.http.client.get(url).bearer_auth(token)
+            })
+            .await?;
         let body = read_body(endpoint, resp).await?;
         serde_json::from_slice(&body).map_err(|e| VendorError::malformed(endpoint, e))
     }

@@ -5,14 +5,13 @@ use tributary_model::Vendor;
 
 pub const VENDOR: Vendor = Vendor::named("MS_ENTRA");
 
-/// Microsoft Entra ID's public-cloud sign-in host.
-pub const DEFAULT_LOGIN_BASE_URL: &str = "https://login.microsoftonline.com";
+pub use crate::oauth::microsoft::{DEFAULT_LOGIN_BASE_URL, TOKEN};
+
 /// Microsoft Graph's global endpoint.
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.microsoft.com";
 /// The resource the token is for.
 pub const SCOPE: &str = "https://graph.microsoft.com/.default";
 
-pub const TOKEN: &str = "/{tenant_id}/oauth2/v2.0/token";
 pub const USERS_DELTA: &str = "/v1.0/users/delta";
 pub const GROUPS_DELTA: &str = "/v1.0/groups/delta";
 pub const GROUP: &str = "/v1.0/groups/{id}";

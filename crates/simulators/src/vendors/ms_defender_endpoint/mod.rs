@@ -4,10 +4,12 @@
 //! `@odata.nextLink`), single entities by id, errors `{"error": {code, message, target}}`
 //! and `Retry-After` (seconds) on 429.
 
-mod data;
-mod errors;
+// Defender Vulnerability Management is the same API: it shares the machine ids, the
+// error body and the OData filter.
+pub(super) mod data;
+pub(super) mod errors;
 mod lists;
-mod odata;
+pub(super) mod odata;
 
 use std::sync::Arc;
 

@@ -1,6 +1,8 @@
-//! OAuth2 client-credentials tokens (CrowdStrike, Defender for Endpoint): cached until
-//! shortly before expiry, and refreshed once when the API answers 401 before a 401 is
-//! believed (a token can be revoked or rotated early).
+//! OAuth2 client-credentials tokens (CrowdStrike, and every Microsoft vendor through
+//! [`microsoft`]): cached until shortly before expiry, and refreshed once when the API
+//! answers 401 before a 401 is believed (a token can be revoked or rotated early).
+
+pub mod microsoft;
 
 use std::{
     future::Future,
