@@ -1,6 +1,7 @@
 //! The sync engine: scheduler, workers with leases, the connector runs and health
 //! derivation; plus the keyring that seals credentials.
 
+pub mod advisories;
 mod engine;
 pub mod health;
 pub mod invites;

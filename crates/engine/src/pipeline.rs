@@ -36,6 +36,10 @@ pub struct ExportStats {
     pub commit_time: std::time::Duration,
     /// Records a complete listing no longer had, marked deleted.
     pub deleted: u64,
+    /// Records the vendor sent (normalized or quarantined).
+    pub received: u64,
+    /// The reader listed everything the vendor has (not only changes since a watermark).
+    pub full_listing: bool,
 }
 
 /// How an export run ended.
@@ -55,6 +59,8 @@ struct Prepared {
     /// The stored form of the watermark the page allows.
     watermark: Option<String>,
     endpoint: &'static str,
+    /// Records the vendor sent on this page.
+    received: u64,
 }
 
 /// What the export needs to know about its job.
@@ -78,7 +84,8 @@ pub async fn sync_export(
     last_endpoint: &mut &'static str,
 ) -> ExportEnd {
     // Ids are collected only for a complete listing: other runs stay flat in memory.
-    let mut seen = reader.full_listing().then(Vec::new);
+    stats.full_listing = reader.full_listing();
+    let mut seen = stats.full_listing.then(Vec::new);
     let (tx, rx) = mpsc::channel::<Result<Prepared, VendorError>>(PIPELINE_DEPTH);
     let ctx = MapContext {
         connection_id: job.connection_id,
@@ -138,6 +145,7 @@ async fn commit_pages(
             Err(e) => return ExportEnd::Vendor(e),
         };
         *last_endpoint = page.endpoint;
+        let received = page.received;
         let ids = seen.is_some().then(|| page.records.ids());
         let commit = PageCommit {
             connection_id: job.connection_id,
@@ -156,6 +164,7 @@ async fn commit_pages(
                 stats.upserted += done.upserted;
                 stats.quarantined += done.quarantined;
                 stats.pages += 1;
+                stats.received += received;
                 let label = export_type.as_str();
                 metrics::counter!("tributary_records_upserted_total", "export" => label)
                     .increment(done.upserted);
@@ -222,6 +231,7 @@ fn prepare(export: &ExportSpec, ctx: &MapContext, page: RawPage) -> Prepared {
         quarantined,
         watermark: page.watermark.map(|w| w.to_stored()),
         endpoint: page.endpoint,
+        received: page.records.len() as u64,
     }
 }
 

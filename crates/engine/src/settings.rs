@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tributary_connectors::http::HttpSettings;
 
-use crate::webhooks::WebhookSettings;
+use crate::{advisories::AdvisoryThresholds, webhooks::WebhookSettings};
 
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -24,6 +24,8 @@ pub struct EngineSettings {
     pub http: HttpSettings,
     /// Webhook delivery and flap control.
     pub webhooks: WebhookSettings,
+    /// When advisories are raised (docs/health.md).
+    pub advisories: AdvisoryThresholds,
 }
 
 impl Default for EngineSettings {
@@ -37,6 +39,7 @@ impl Default for EngineSettings {
             schedule_jitter: 0.1,
             http: HttpSettings::default(),
             webhooks: WebhookSettings::default(),
+            advisories: AdvisoryThresholds::default(),
         }
     }
 }

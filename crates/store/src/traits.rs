@@ -182,11 +182,13 @@ pub trait RecordStore {
         query: &RecordQuery,
     ) -> Result<ListPage<StoredDevice>>;
     async fn record_counts(&self, account_id: Uuid, connection_id: Uuid) -> Result<RecordCounts>;
-    /// Raw records kept because they could not be normalized, newest first.
+    /// Raw records kept because they could not be normalized, newest first (of one
+    /// export, or of all).
     async fn list_quarantine(
         &self,
         account_id: Uuid,
         connection_id: Uuid,
+        export: Option<DataExportType>,
         limit: i64,
     ) -> Result<Vec<QuarantineEntry>>;
 }
@@ -275,6 +277,13 @@ pub trait HealthStore {
         account_id: Uuid,
         connection_id: Uuid,
     ) -> Result<Option<Health>>;
+    /// The exports of the connection's last `jobs` finished jobs, newest first.
+    async fn export_history(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        jobs: i64,
+    ) -> Result<Vec<ExportRun>>;
 }
 
 #[async_trait]

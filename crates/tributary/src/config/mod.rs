@@ -329,6 +329,7 @@ impl Config {
                 ..Default::default()
             },
             webhooks: self.webhook_settings(),
+            advisories: Default::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Integration tests of the whole application over real HTTP.
 
+mod advisories;
 mod audit;
 mod bad_input;
 mod connect_page;
