@@ -351,9 +351,20 @@ impl Engine {
     }
 
     async fn scheduler_loop(&self, shutdown: CancellationToken) {
+        let mut last_probe = Instant::now();
         while !shutdown.is_cancelled() {
             if let Err(e) = self.schedule_once().await {
                 tracing::error!(error = %e, "scheduler pass failed");
+            }
+            // Probes run a few times per interval, so each connection is probed about
+            // once per interval; a pass only probes the connections that are due.
+            if last_probe.elapsed()
+                >= (self.settings.probe_interval / 4).max(self.settings.schedule_interval)
+            {
+                last_probe = Instant::now();
+                if let Err(e) = self.probe_once().await {
+                    tracing::error!(error = %e, "probe pass failed");
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.settings.schedule_interval) => {}

@@ -8,6 +8,7 @@ pub mod invites;
 pub mod keyring;
 pub mod pipeline;
 pub mod probe;
+pub mod probes;
 mod run;
 pub mod settings;
 pub mod uptime;

@@ -26,6 +26,8 @@ pub struct EngineSettings {
     pub webhooks: WebhookSettings,
     /// When advisories are raised (docs/health.md).
     pub advisories: AdvisoryThresholds,
+    /// How often each connection is probed between jobs (one request per export).
+    pub probe_interval: Duration,
 }
 
 impl Default for EngineSettings {
@@ -40,6 +42,7 @@ impl Default for EngineSettings {
             http: HttpSettings::default(),
             webhooks: WebhookSettings::default(),
             advisories: AdvisoryThresholds::default(),
+            probe_interval: Duration::from_secs(600),
         }
     }
 }

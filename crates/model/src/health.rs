@@ -217,6 +217,18 @@ pub struct HealthDetail {
     pub http_status: Option<u16>,
     /// What went wrong, in words safe to show a customer (never a secret).
     pub message: String,
+    /// What saw it: a `job`, or a `probe` between jobs (one cheap request per export).
+    #[serde(default)]
+    pub source: HealthSource,
+}
+
+/// What observed a failure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthSource {
+    #[default]
+    Job,
+    Probe,
 }
 
 /// A connection's health, derived from its most recent finished job.

@@ -28,6 +28,6 @@ pub use advisory::{Advisory, AdvisoryChange, AdvisoryCode};
 pub use category::Category;
 pub use connection::{Connection, ConnectionState};
 pub use export::DataExportType;
-pub use health::{Health, HealthDetail, HealthName, HealthStatus, ResolutionOwner};
+pub use health::{Health, HealthDetail, HealthName, HealthSource, HealthStatus, ResolutionOwner};
 pub use secret::Secret;
 pub use vendor::{SourceVendor, Vendor};

@@ -629,3 +629,21 @@ pub struct AttemptOutcome {
     pub status: DeliveryStatus,
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
+
+/// What a probe between jobs leaves: always its time; a new health when it changed.
+#[derive(Debug, Clone)]
+pub struct ProbeRecord {
+    pub connection_id: Uuid,
+    /// When the probe started: a job that finished since then wins, the probe is dropped.
+    pub started_at: DateTime<Utc>,
+    pub update: Option<ProbeHealth>,
+}
+
+/// The health a probe sets (the connection's failure streak and schedule stay the jobs').
+#[derive(Debug, Clone)]
+pub struct ProbeHealth {
+    pub health: Health,
+    pub event: NewHealthEvent,
+    pub webhook_events: Vec<NewWebhookEvent>,
+    pub notified_health: Option<Health>,
+}

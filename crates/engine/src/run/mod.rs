@@ -12,7 +12,7 @@ use tributary_connectors::{
 };
 use tributary_model::{
     job::{ExportResult, JobStatus},
-    DataExportType, HealthDetail, HealthName,
+    DataExportType, HealthDetail, HealthName, HealthSource,
 };
 use tributary_store::models::{ClaimedJob, ConnectionHealthUpdate, JobFinish, NewHealthEvent};
 
@@ -88,19 +88,27 @@ impl Engine {
         claimed: &ClaimedJob,
     ) -> Result<(Arc<dyn Connector>, Arc<RateLimitTally>), String> {
         let conn = &claimed.connection;
+        let creds = self.stored_credentials(spec, conn)?;
+        let http = self.vendor_http(spec, self.settings.http.clone());
+        let tally = http.rate_limits();
+        let options = conn.options.as_ref().unwrap_or(&serde_json::Value::Null);
+        Ok(((spec.connect)(&creds, options, http), tally))
+    }
+
+    /// A connection's stored credentials, opened and parsed.
+    pub(crate) fn stored_credentials(
+        &self,
+        spec: &'static VendorSpec,
+        conn: &tributary_store::models::ConnectionRecord,
+    ) -> Result<tributary_model::credentials::Credentials, String> {
         let plain = self
             .keyring
             .open(conn.id, &conn.sealed_credentials)
             .map_err(|e| format!("stored credentials cannot be opened: {e}"))?;
         let json: serde_json::Value = serde_json::from_slice(&plain)
             .map_err(|_| "stored credentials are unreadable".to_owned())?;
-        let creds = spec
-            .parse_credentials(&json)
-            .map_err(|_| "stored credentials do not match the vendor's schema".to_owned())?;
-        let http = self.vendor_http(spec, self.settings.http.clone());
-        let tally = http.rate_limits();
-        let options = conn.options.as_ref().unwrap_or(&serde_json::Value::Null);
-        Ok(((spec.connect)(&creds, options, http), tally))
+        spec.parse_credentials(&json)
+            .map_err(|_| "stored credentials do not match the vendor's schema".to_owned())
     }
 
     pub(crate) fn connector_with(
@@ -227,6 +235,7 @@ impl Engine {
                     name: f.name,
                     http_status: f.http_status,
                     message: f.message.clone(),
+                    source: HealthSource::Job,
                 });
             }
             exports.push(ExportResult {

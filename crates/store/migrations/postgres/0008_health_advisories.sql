@@ -23,3 +23,7 @@ ALTER TABLE job_exports ADD COLUMN rate_limit_wait_ms BIGINT NOT NULL DEFAULT 0;
 -- health name, which did not change).
 ALTER TABLE health_events ADD COLUMN advisory_change TEXT;
 ALTER TABLE health_events ADD COLUMN advisory TEXT;
+
+-- When the engine last probed the connection between jobs (one cheap authenticated
+-- request per export; docs/health.md, "Probes between jobs").
+ALTER TABLE connections ADD COLUMN last_probe_at BIGINT;

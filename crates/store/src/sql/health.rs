@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{rows::*, SqlStore};
 use crate::{
     db::{Query, Tx},
-    models::{ExportRun, HealthEvent, JobFinish},
+    models::{ConnectionRecord, ExportRun, HealthEvent, JobFinish, ProbeRecord},
     time::to_micros,
     traits::{HealthStore, Result},
     window::{finish_page, Keyset, ListPage, ListWindow},
@@ -103,6 +103,74 @@ impl HealthStore for SqlStore {
             .get_connection_inner(account_id, connection_id)
             .await?
             .and_then(|c| c.health))
+    }
+
+    async fn probe_candidates(
+        &self,
+        probed_before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ConnectionRecord>> {
+        let q = Query::new(format!(
+            "SELECT {CONNECTION_COLUMNS} FROM connections c \
+             JOIN organizations o ON o.id = c.organization_id \
+             WHERE c.state = 'ACTIVE' AND c.health IS NOT NULL \
+             AND (c.last_probe_at IS NULL OR c.last_probe_at < $1) \
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = c.id \
+                             AND j.status IN ('QUEUED', 'RUNNING')) \
+             ORDER BY c.last_probe_at NULLS FIRST, c.id LIMIT $2"
+        ))
+        .bind(to_micros(probed_before))
+        .bind(limit);
+        let rows: Vec<ConnectionRow> = self.db.reader().fetch_all(q).await?;
+        rows.into_iter().map(ConnectionRecord::try_from).collect()
+    }
+
+    async fn record_probe(&self, probe: ProbeRecord) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        let q = Query::new(
+            "UPDATE connections SET last_probe_at = $2 WHERE id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = $1 \
+                 AND (j.status IN ('QUEUED', 'RUNNING') OR j.finished_at >= $2))",
+        )
+        .bind(probe.connection_id)
+        .bind(to_micros(probe.started_at));
+        if tx.exec().execute(q).await? == 0 {
+            return Ok(false);
+        }
+        if let Some(u) = &probe.update {
+            let q = Query::new(
+                "UPDATE connections SET health = $2, health_name = $3, unhealthy_since = $4 \
+                 WHERE id = $1",
+            )
+            .bind(probe.connection_id)
+            .bind(serde_json::to_string(&u.health)?)
+            .bind(u.health.name.as_str())
+            .bind(u.health.unhealthy_since.map(to_micros));
+            tx.exec().execute(q).await?;
+            let q = Query::new(
+                "INSERT INTO health_events (id, account_id, connection_id, job_id, from_name, \
+                 to_name, at, health) SELECT $1, account_id, id, NULL, $3, $4, $5, $6 \
+                 FROM connections WHERE id = $2",
+            )
+            .bind(Uuid::now_v7())
+            .bind(probe.connection_id)
+            .bind(u.event.from.map(|h| h.as_str()))
+            .bind(u.event.to.as_str())
+            .bind(to_micros(u.event.at))
+            .bind(serde_json::to_string(&u.health)?);
+            tx.exec().execute(q).await?;
+            for event in &u.webhook_events {
+                super::webhooks::insert_event(&mut tx, event).await?;
+            }
+            if let Some(notified) = &u.notified_health {
+                let q = Query::new("UPDATE connections SET notified_health = $2 WHERE id = $1")
+                    .bind(probe.connection_id)
+                    .bind(serde_json::to_string(notified)?);
+                tx.exec().execute(q).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn export_history(

@@ -19,6 +19,7 @@ mod idp_vendors;
 mod invites;
 mod new_vendor;
 mod ops;
+mod probes;
 mod process;
 mod provisioning;
 mod receiver;
