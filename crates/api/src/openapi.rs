@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
 use tributary_connectors::Registry;
-use tributary_model::{Category, HealthName};
+use tributary_model::{AdvisoryCode, Category, HealthName};
 use utoipa::{
     openapi::{
         security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -180,6 +180,13 @@ fn list_filters() -> Vec<(&'static str, Vec<String>)> {
             HealthName::ALL
                 .iter()
                 .map(|h| h.as_str().to_owned())
+                .collect(),
+        ),
+        (
+            "advisoryCodes",
+            AdvisoryCode::ALL
+                .iter()
+                .map(|c| c.as_str().to_owned())
                 .collect(),
         ),
         (

@@ -3,6 +3,7 @@
 //! exports and how its records map is its [`crate::spec::VendorSpec`].
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tributary_model::DataExportType;
 
@@ -49,4 +50,11 @@ pub trait Connector: Send + Sync {
 
     /// One minimal request for `export`: do these credentials work and may they read it?
     async fn probe(&self, export: DataExportType) -> Result<(), VendorError>;
+
+    /// When the vendor says the credential expires, where it says so (SentinelOne API
+    /// tokens carry an expiry); None when it does not (the default). Read after a job's
+    /// exports, for the CREDENTIAL_EXPIRING advisory.
+    async fn credential_expiry(&self) -> Result<Option<DateTime<Utc>>, VendorError> {
+        Ok(None)
+    }
 }

@@ -4,7 +4,7 @@
 
 use std::{
     sync::{
-        atomic::{AtomicU32, Ordering},
+        atomic::{AtomicU32, AtomicU64, Ordering},
         Arc,
     },
     time::Duration,
@@ -86,6 +86,32 @@ pub struct VendorHttp {
     settings: Arc<HttpSettings>,
     pacer: Arc<Pacer>,
     budget: Arc<AtomicU32>,
+    rate_limits: Arc<RateLimitTally>,
+}
+
+/// The 429s a job's calls met and retried, and the time spent waiting on them: the
+/// figures of the RATE_LIMITED advisory. Shared by every clone of one [`VendorHttp`];
+/// the engine reads it before and after each export.
+#[derive(Debug, Default)]
+pub struct RateLimitTally {
+    responses: AtomicU32,
+    wait_ms: AtomicU64,
+}
+
+impl RateLimitTally {
+    /// (429 answers retried, milliseconds waited on them) so far.
+    pub fn snapshot(&self) -> (u32, u64) {
+        (
+            self.responses.load(Ordering::Relaxed),
+            self.wait_ms.load(Ordering::Relaxed),
+        )
+    }
+
+    fn add(&self, wait: Duration) {
+        self.responses.fetch_add(1, Ordering::Relaxed);
+        self.wait_ms
+            .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+    }
 }
 
 impl VendorHttp {
@@ -104,8 +130,14 @@ impl VendorHttp {
             label: vendor.source().as_str().into(),
             budget: Arc::new(AtomicU32::new(settings.job_retry_budget)),
             pacer: Arc::new(Pacer::new(limits)),
+            rate_limits: Arc::default(),
             settings,
         }
+    }
+
+    /// The 429s this job's calls met and retried.
+    pub fn rate_limits(&self) -> Arc<RateLimitTally> {
+        self.rate_limits.clone()
     }
 
     fn label(&self) -> String {
@@ -167,6 +199,7 @@ impl VendorHttp {
             metrics::counter!("tributary_vendor_retries_total", "vendor" => self.label(), "reason" => retry.reason)
                 .increment(1);
             if retry.reason == "rate_limit" {
+                self.rate_limits.add(retry.wait);
                 metrics::counter!("tributary_vendor_rate_limit_wait_seconds_total", "vendor" => self.label())
                     .increment(retry.wait.as_secs());
             }
@@ -191,7 +224,12 @@ impl VendorHttp {
     ) -> Result<T, VendorError> {
         let resp = self.send(endpoint, build).await?;
         let bytes = read_body(endpoint, resp).await?;
-        serde_json::from_slice(&bytes).map_err(|e| VendorError::malformed(endpoint, e))
+        serde_json::from_slice(&bytes).map_err(|e| {
+            // Not the page expected: the vendor's own error envelope inside a 2xx is the
+            // failure it reports, classified by its code; anything else is unreadable.
+            crate::envelope::error_inside_2xx(endpoint, &bytes)
+                .unwrap_or_else(|| VendorError::malformed(endpoint, e))
+        })
     }
 
     /// A refusal the caller read as throttling in the vendor's own terms (Qualys' 409

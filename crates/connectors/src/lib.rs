@@ -5,6 +5,7 @@
 //! normalization helpers.
 
 pub mod connector;
+pub mod envelope;
 pub mod error;
 pub mod guard;
 pub mod http;

@@ -378,6 +378,7 @@ impl Engine {
     /// `schedule_min_interval`), so a job starts close to its time at any fleet size.
     async fn scheduler_loop(&self, shutdown: CancellationToken) {
         let mut last_full: Option<Instant> = None;
+        let mut last_probe = Instant::now();
         while !shutdown.is_cancelled() {
             let full = last_full.is_none_or(|t| t.elapsed() >= self.settings.schedule_interval);
             let pass = if full {
@@ -388,6 +389,16 @@ impl Engine {
             };
             if let Err(e) = pass {
                 tracing::error!(error = %e, "scheduler pass failed");
+            }
+            // Probes run a few times per interval, so each connection is probed about
+            // once per interval; a pass only probes the connections that are due.
+            if last_probe.elapsed()
+                >= (self.settings.probe_interval / 4).max(self.settings.schedule_interval)
+            {
+                last_probe = Instant::now();
+                if let Err(e) = self.probe_once().await {
+                    tracing::error!(error = %e, "probe pass failed");
+                }
             }
             let wait = self.until_next_pass().await;
             tokio::select! {

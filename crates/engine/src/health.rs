@@ -97,6 +97,7 @@ mod tests {
             name,
             http_status: None,
             message: "m".into(),
+            source: Default::default(),
         }
     }
 

@@ -1,12 +1,14 @@
 //! The sync engine: scheduler, workers with leases, the connector runs and health
 //! derivation; plus the keyring that seals credentials.
 
+pub mod advisories;
 mod engine;
 pub mod health;
 pub mod invites;
 pub mod keyring;
 pub mod pipeline;
 pub mod probe;
+pub mod probes;
 pub mod retention;
 mod run;
 pub mod settings;

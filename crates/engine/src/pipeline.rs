@@ -38,6 +38,10 @@ pub struct ExportStats {
     pub deleted: u64,
     /// Findings a complete snapshot no longer had, marked FIXED.
     pub fixed: u64,
+    /// Records the vendor sent (normalized or quarantined).
+    pub received: u64,
+    /// The reader listed everything the vendor has (not only changes since a watermark).
+    pub full_listing: bool,
 }
 
 /// How an export run ended.
@@ -59,6 +63,8 @@ struct Prepared {
     endpoint: &'static str,
     /// Whether the reader vouched for a complete listing once it had read this page.
     complete: bool,
+    /// Records the vendor sent on this page.
+    received: u64,
 }
 
 /// What the export needs to know about its job.
@@ -82,7 +88,8 @@ pub async fn sync_export(
     last_endpoint: &mut &'static str,
 ) -> ExportEnd {
     // Ids are collected only for a complete listing: other runs stay flat in memory.
-    let mut seen = reader.full_listing().then(Vec::new);
+    stats.full_listing = reader.full_listing();
+    let mut seen = stats.full_listing.then(Vec::new);
     let (tx, rx) = mpsc::channel::<Result<Prepared, VendorError>>(PIPELINE_DEPTH);
     let ctx = MapContext {
         connection_id: job.connection_id,
@@ -149,7 +156,9 @@ async fn commit_pages(
         *last_endpoint = page.endpoint;
         if std::mem::take(&mut first) && page.complete && seen.is_none() {
             *seen = Some(Vec::new());
+            stats.full_listing = true;
         }
+        let received = page.received;
         let ids = seen.is_some().then(|| page.records.ids());
         let commit = PageCommit {
             connection_id: job.connection_id,
@@ -168,6 +177,7 @@ async fn commit_pages(
                 stats.upserted += done.upserted;
                 stats.quarantined += done.quarantined;
                 stats.pages += 1;
+                stats.received += received;
                 let label = export_type.as_str();
                 metrics::counter!("tributary_records_upserted_total", "export" => label)
                     .increment(done.upserted);
@@ -239,6 +249,7 @@ fn prepare(export: &ExportSpec, ctx: &MapContext, page: RawPage) -> Prepared {
         watermark: page.watermark.map(|w| w.to_stored()),
         endpoint: page.endpoint,
         complete: false,
+        received: page.records.len() as u64,
     }
 }
 

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use tributary_connectors::http::HttpSettings;
 
-use crate::{retention::RetentionSettings, webhooks::WebhookSettings};
+use crate::{
+    advisories::AdvisoryThresholds, retention::RetentionSettings, webhooks::WebhookSettings,
+};
 
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -33,6 +35,10 @@ pub struct EngineSettings {
     pub webhooks: WebhookSettings,
     /// How much history to keep, and how pruning runs.
     pub retention: RetentionSettings,
+    /// When advisories are raised (docs/health.md).
+    pub advisories: AdvisoryThresholds,
+    /// How often each connection is probed between jobs (one request per export).
+    pub probe_interval: Duration,
 }
 
 impl Default for EngineSettings {
@@ -49,6 +55,8 @@ impl Default for EngineSettings {
             http: HttpSettings::default(),
             webhooks: WebhookSettings::default(),
             retention: RetentionSettings::default(),
+            advisories: AdvisoryThresholds::default(),
+            probe_interval: Duration::from_secs(600),
         }
     }
 }

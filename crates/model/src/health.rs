@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::DataExportType;
+use crate::{Advisory, DataExportType};
 
 /// The health `name`: what is wrong with a connection, if anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -217,6 +217,18 @@ pub struct HealthDetail {
     pub http_status: Option<u16>,
     /// What went wrong, in words safe to show a customer (never a secret).
     pub message: String,
+    /// What saw it: a `job`, or a `probe` between jobs (one cheap request per export).
+    #[serde(default)]
+    pub source: HealthSource,
+}
+
+/// What observed a failure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthSource {
+    #[default]
+    Job,
+    Probe,
 }
 
 /// A connection's health, derived from its most recent finished job.
@@ -241,6 +253,11 @@ pub struct Health {
     pub next_run_at: Option<DateTime<Utc>>,
     /// The runbook step for this status.
     pub resolution: String,
+    /// Warnings that leave `name` as it is (empty when there are none). Additive: each
+    /// has a code, the export it is about, a message, since when, who acts and the
+    /// figures behind it.
+    #[serde(default)]
+    pub advisories: Vec<Advisory>,
 }
 
 impl Health {
@@ -262,6 +279,7 @@ impl Health {
             consecutive_failures: facts.consecutive_failures,
             next_run_at: facts.next_run_at,
             resolution: name.resolution().to_owned(),
+            advisories: Vec::new(),
         }
     }
 }

@@ -128,6 +128,19 @@ pub struct ExportResult {
     pub error: Option<String>,
     /// This export's classification; HEALTHY when it succeeded.
     pub health: HealthName,
+    /// Records the vendor sent (normalized or quarantined), whether changed or not.
+    #[serde(default)]
+    pub records_received: u64,
+    /// Whether this run listed everything the vendor has for the export (the baseline of
+    /// the VOLUME_DROP advisory), not only what changed since a watermark.
+    #[serde(default)]
+    pub full_listing: bool,
+    /// 429 answers this export met that were retried (cleared or not).
+    #[serde(default)]
+    pub rate_limited_responses: u32,
+    /// Milliseconds spent waiting on those 429s (`Retry-After` or backoff).
+    #[serde(default)]
+    pub rate_limit_wait_ms: u64,
 }
 
 /// One run of a connection.

@@ -4,6 +4,7 @@
 //! Everything here is plain data plus the pure rules that belong to the data
 //! (health precedence, record ids). No I/O.
 
+pub mod advisory;
 pub mod category;
 pub mod connection;
 pub mod credentials;
@@ -23,9 +24,10 @@ pub mod vendor;
 pub mod vms;
 mod wire_enum;
 
+pub use advisory::{Advisory, AdvisoryChange, AdvisoryCode};
 pub use category::Category;
 pub use connection::{Connection, ConnectionState};
 pub use export::DataExportType;
-pub use health::{Health, HealthDetail, HealthName, HealthStatus, ResolutionOwner};
+pub use health::{Health, HealthDetail, HealthName, HealthSource, HealthStatus, ResolutionOwner};
 pub use secret::Secret;
 pub use vendor::{SourceVendor, Vendor};

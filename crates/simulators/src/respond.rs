@@ -150,8 +150,7 @@ pub async fn apply_body_faults(
         .await
         .map(|b| b.to_vec())
         .unwrap_or_default();
-    let rewrite = faults.malformed || faults.duplicate || faults.unknown_enum;
-    if rewrite && parts.status.is_success() {
+    if faults.rewrites_records() && parts.status.is_success() {
         if let (Some(ep), Ok(mut v)) = (endpoint, serde_json::from_slice::<Value>(&bytes)) {
             rewrite_records(sim, ep, &mut v, faults);
             bytes = serde_json::to_vec(&v).unwrap_or(bytes);
@@ -194,6 +193,12 @@ fn rewrite_records(sim: &Sim, endpoint: &str, body: &mut Value, faults: BodyFaul
             sim.api.unknown_enum(endpoint, r);
         }
     }
+    if faults.empty {
+        records.clear();
+    }
+    if let Some(percent) = faults.shrink {
+        shrink(records, percent);
+    }
     if faults.duplicate {
         if let Some(first) = records.first().cloned() {
             records.push(first);
@@ -207,6 +212,18 @@ fn rewrite_records(sim: &Sim, endpoint: &str, body: &mut Value, faults: BodyFaul
             body[key] = Value::String("unavailable".into());
         }
     }
+}
+
+/// Drops `percent` of the records, spread evenly over the page (record i stays when the
+/// kept share's running total steps up at i), so every page of a listing loses its share.
+fn shrink(records: &mut Vec<Value>, percent: u8) {
+    let keep = 100 - u64::from(percent.min(100));
+    let mut i = 0u64;
+    records.retain(|_| {
+        let kept = (i + 1) * keep / 100 > i * keep / 100;
+        i += 1;
+        kept
+    });
 }
 
 /// The first record becomes a bare string (or number, for id lists); the second loses
@@ -226,5 +243,34 @@ fn malform(records: &mut [Value], id_key: &str) {
             }
             None => *second = Value::Null,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_drops_its_share_evenly() {
+        for (n, percent, left) in [
+            (100, 50, 50),
+            (100, 30, 70),
+            (10, 50, 5),
+            (7, 0, 7),
+            (7, 100, 0),
+        ] {
+            let mut records: Vec<Value> = (0..n).map(Value::from).collect();
+            shrink(&mut records, percent);
+            assert_eq!(records.len(), left, "{n} less {percent}%");
+        }
+        let mut records: Vec<Value> = (0..10).map(Value::from).collect();
+        shrink(&mut records, 50);
+        assert_eq!(
+            records,
+            (0..10)
+                .filter(|i| i % 2 == 1)
+                .map(Value::from)
+                .collect::<Vec<_>>()
+        );
     }
 }

@@ -91,6 +91,11 @@ async fn pipeline(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Resp
             code,
             retry_after_secs,
         }) => sim.api.error(&sim, endpoint, code, retry_after_secs),
+        Some(Action::Error200 { code }) => {
+            let mut resp = sim.api.error(&sim, endpoint, code, 0);
+            *resp.status_mut() = axum::http::StatusCode::OK;
+            resp
+        }
         None => {
             let refused = endpoint
                 .is_some_and(|e| !is_token_endpoint(e) && !sim.api.authorized(&sim, &parts));

@@ -47,6 +47,11 @@ impl Clock {
         }
     }
 
+    /// Epoch nanoseconds when the simulator started.
+    pub fn start_ns(&self) -> i64 {
+        self.start_ns
+    }
+
     /// Epoch nanoseconds now.
     pub fn now_ns(&self) -> i64 {
         self.start_ns + self.started.elapsed().as_nanos() as i64

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tributary_model::{
     job::{ExportResult, JobStatus, JobTrigger},
-    ConnectionState, DataExportType, Health, HealthName, Vendor,
+    Advisory, AdvisoryChange, AdvisoryCode, ConnectionState, DataExportType, Health, HealthName,
+    Vendor,
 };
 use uuid::Uuid;
 
@@ -127,6 +128,8 @@ pub struct ConnectionFilter {
     pub states: Vec<ConnectionState>,
     pub identifier: Option<String>,
     pub is_active: Option<bool>,
+    /// Connections with at least one of these advisories raised.
+    pub advisory_codes: Vec<AdvisoryCode>,
 }
 
 /// A job as stored, with its per-export results.
@@ -188,6 +191,9 @@ pub struct JobFinish {
     pub connection: ConnectionHealthUpdate,
     /// Set when the health name changed; recorded in the health history.
     pub health_event: Option<NewHealthEvent>,
+    /// Advisories raised or cleared by this job; recorded in the health history. The
+    /// advisories now raised are `connection.health.advisories`.
+    pub advisory_events: Vec<NewAdvisoryEvent>,
     /// Webhook events, written to the outbox in the same transaction.
     pub webhook_events: Vec<NewWebhookEvent>,
     /// The health webhooks now report as current (set with a notification, or silently
@@ -203,7 +209,16 @@ pub struct NewHealthEvent {
     pub at: DateTime<Utc>,
 }
 
-/// One recorded change of health.
+/// An advisory raised or cleared.
+#[derive(Debug, Clone)]
+pub struct NewAdvisoryEvent {
+    pub change: AdvisoryChange,
+    pub advisory: Advisory,
+    pub at: DateTime<Utc>,
+}
+
+/// One recorded change of health, or of one advisory (then `from` and `to` are the
+/// unchanged health name).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthEvent {
     pub id: Uuid,
@@ -213,6 +228,22 @@ pub struct HealthEvent {
     pub to: HealthName,
     pub at: DateTime<Utc>,
     pub health: Health,
+    /// Set for an advisory change.
+    pub advisory_change: Option<AdvisoryChange>,
+    pub advisory: Option<Advisory>,
+}
+
+/// What one finished job's export saw: the history advisories learn baselines from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRun {
+    pub job_id: Uuid,
+    pub finished_at: DateTime<Utc>,
+    pub data_export_type: DataExportType,
+    pub health: HealthName,
+    pub records_upserted: u64,
+    pub records_quarantined: u64,
+    pub records_received: u64,
+    pub full_listing: bool,
 }
 
 /// A normalized device ready to store. `data` is the device JSON without
@@ -468,7 +499,8 @@ pub struct WebhookEndpoint {
     pub account_id: Uuid,
     pub url: String,
     pub description: Option<String>,
-    /// Event types delivered; None: every type except `job.failed`.
+    /// Event types delivered; None: every type except the opt-in ones (`job.failed`,
+    /// `connection.advisory_raised`, `connection.advisory_cleared`).
     pub event_types: Option<Vec<String>>,
     pub enabled: bool,
     /// Why Tributary disabled it (keeps failing), if it did.
@@ -600,4 +632,22 @@ pub struct AttemptOutcome {
     /// Succeeded, or Pending with the next attempt time, or Failed when exhausted.
     pub status: DeliveryStatus,
     pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// What a probe between jobs leaves: always its time; a new health when it changed.
+#[derive(Debug, Clone)]
+pub struct ProbeRecord {
+    pub connection_id: Uuid,
+    /// When the probe started: a job that finished since then wins, the probe is dropped.
+    pub started_at: DateTime<Utc>,
+    pub update: Option<ProbeHealth>,
+}
+
+/// The health a probe sets (the connection's failure streak and schedule stay the jobs').
+#[derive(Debug, Clone)]
+pub struct ProbeHealth {
+    pub health: Health,
+    pub event: NewHealthEvent,
+    pub webhook_events: Vec<NewWebhookEvent>,
+    pub notified_health: Option<Health>,
 }

@@ -186,11 +186,13 @@ pub trait RecordStore {
         query: &RecordQuery,
     ) -> Result<ListPage<StoredDevice>>;
     async fn record_counts(&self, account_id: Uuid, connection_id: Uuid) -> Result<RecordCounts>;
-    /// Raw records kept because they could not be normalized, newest first.
+    /// Raw records kept because they could not be normalized, newest first (of one
+    /// export, or of all).
     async fn list_quarantine(
         &self,
         account_id: Uuid,
         connection_id: Uuid,
+        export: Option<DataExportType>,
         limit: i64,
     ) -> Result<Vec<QuarantineEntry>>;
 }
@@ -279,6 +281,22 @@ pub trait HealthStore {
         account_id: Uuid,
         connection_id: Uuid,
     ) -> Result<Option<Health>>;
+    /// ACTIVE connections with a health, no queued or running job, and no probe since
+    /// `probed_before` (oldest probe first): the ones to probe between jobs.
+    async fn probe_candidates(
+        &self,
+        probed_before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ConnectionRecord>>;
+    /// Records a probe; false (nothing written) when a job ran or finished meanwhile.
+    async fn record_probe(&self, probe: ProbeRecord) -> Result<bool>;
+    /// The exports of the connection's last `jobs` finished jobs, newest first.
+    async fn export_history(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        jobs: i64,
+    ) -> Result<Vec<ExportRun>>;
 }
 
 #[async_trait]

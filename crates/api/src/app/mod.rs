@@ -12,6 +12,7 @@ pub mod idp;
 pub mod invites;
 pub mod jobs;
 pub mod organizations;
+pub mod quarantine;
 pub mod records;
 pub mod webhooks;
 pub mod wire;

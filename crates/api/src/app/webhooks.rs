@@ -30,7 +30,8 @@ pub struct WebhookCreate {
     #[schema(max_length = 1000)]
     pub description: Option<String>,
     /// `connection.health_changed`, `connection.created`, `connection.deleted`, `job.failed`,
-    /// `webhook_endpoint.disabled`; null for every type except `job.failed`.
+    /// `webhook_endpoint.disabled`, `connection.advisory_raised`, `connection.advisory_cleared`;
+    /// null for every type except the opt-in `job.failed` and advisory events.
     pub event_types: Option<Vec<String>>,
     /// Default true.
     pub enabled: Option<bool>,
@@ -48,7 +49,7 @@ pub struct WebhookUpdate {
     /// A new description; null clears it.
     #[schema(value_type = Option<String>, max_length = 1000)]
     pub description: Option<Option<String>>,
-    /// New event types; null: every type except `job.failed`.
+    /// New event types; null: every type except the opt-in `job.failed` and advisory events.
     #[schema(value_type = Option<Vec<String>>)]
     pub event_types: Option<Option<Vec<String>>>,
     /// `true` re-enables an endpoint Tributary disabled.

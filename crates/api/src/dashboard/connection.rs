@@ -17,7 +17,7 @@ use tributary_store::{models::ConnectionRecord, ListWindow};
 
 use super::{
     render,
-    view::{badge_class, owner_label, when},
+    view::{badge_class, owner_label, warnings, when, WarningView},
     Session,
 };
 use crate::{
@@ -40,6 +40,7 @@ pub struct HealthView {
     pub failures: u32,
     pub resolution: String,
     pub details: Vec<DetailView>,
+    pub warnings: Vec<WarningView>,
 }
 
 pub struct DetailView {
@@ -155,6 +156,7 @@ fn health_view(c: &ConnectionRecord) -> Option<HealthView> {
         unhealthy_since: when(h.unhealthy_since),
         failures: h.consecutive_failures,
         resolution: h.resolution.clone(),
+        warnings: warnings(&h.advisories),
         details: h
             .details
             .unwrap_or_default()

@@ -7,12 +7,12 @@ use axum::{
     extract::{Query, State},
     response::Response,
 };
-use tributary_model::{HealthName, ResolutionOwner, Vendor};
+use tributary_model::{AdvisoryCode, HealthName, ResolutionOwner, Vendor};
 use tributary_store::{models::ConnectionFilter, ListWindow, Position};
 
 use super::{
     render,
-    view::{badge_class, owner_label, when, Choice},
+    view::{badge_class, owner_label, warnings, when, Choice, WarningView},
     Session,
 };
 use crate::{app::connections, state::AppState};
@@ -35,6 +35,7 @@ pub struct Row {
     pub owner: &'static str,
     pub unhealthy_since: String,
     pub checked_at: String,
+    pub warnings: Vec<WarningView>,
 }
 
 #[derive(Template)]
@@ -47,6 +48,7 @@ struct Page {
     owner_options: Vec<Choice>,
     vendor_options: Vec<Choice>,
     org_options: Vec<Choice>,
+    advisory_options: Vec<Choice>,
 }
 
 const OWNERS: [ResolutionOwner; 3] = [
@@ -66,10 +68,12 @@ pub async fn page(
     let owner = get("owner").and_then(|o| o.parse::<ResolutionOwner>().ok());
     let vendor = get("vendor").and_then(|v| v.parse::<Vendor>().ok());
     let org = get("org").and_then(|o| o.parse::<uuid::Uuid>().ok());
+    let advisory = get("advisory").and_then(|a| a.parse::<AdvisoryCode>().ok());
     let filter = ConnectionFilter {
         organization_id: org,
         health_names: health.into_iter().collect(),
         vendors: vendor.into_iter().collect(),
+        advisory_codes: advisory.into_iter().collect(),
         ..Default::default()
     };
     let window = ListWindow {
@@ -106,6 +110,7 @@ pub async fn page(
                     .map_or("—", |n| owner_label(n.resolution_owner())),
                 unhealthy_since: when(c.health.as_ref().and_then(|h| h.unhealthy_since)),
                 checked_at: when(c.health.as_ref().map(|h| h.checked_at)),
+                warnings: warnings(c.health.as_ref().map_or(&[], |h| &h.advisories)),
             }
         })
         .collect();
@@ -137,6 +142,7 @@ pub async fn page(
         current("vendor"),
         current("org"),
     );
+    let a = current("advisory");
     let page = Page {
         csrf: session.csrf,
         counts,
@@ -159,6 +165,10 @@ pub async fn page(
         org_options: orgs
             .iter()
             .map(|x| Choice::new(x.id.to_string(), x.name.clone(), g.as_deref()))
+            .collect(),
+        advisory_options: AdvisoryCode::ALL
+            .iter()
+            .map(|c| Choice::new(c.as_str(), c.as_str(), a.as_deref()))
             .collect(),
     };
     Ok(render(&page))

@@ -1,7 +1,7 @@
 //! Small formatting helpers shared by the dashboard pages.
 
 use chrono::{DateTime, Utc};
-use tributary_model::{HealthName, ResolutionOwner};
+use tributary_model::{Advisory, HealthName, ResolutionOwner};
 
 /// A `<select>` option.
 pub struct Choice {
@@ -33,6 +33,35 @@ pub fn badge_class(name: Option<HealthName>) -> &'static str {
             ResolutionOwner::Vendor => "vendor",
         },
     }
+}
+
+/// A Warning badge per advisory raised (the playbook's level between Connected and
+/// Failure): the code, and the message as its title.
+pub struct WarningView {
+    pub code: &'static str,
+    pub export: String,
+    pub message: String,
+    pub since: String,
+    pub owner: &'static str,
+    pub resolution: &'static str,
+    pub evidence: String,
+}
+
+pub fn warnings(advisories: &[Advisory]) -> Vec<WarningView> {
+    advisories
+        .iter()
+        .map(|a| WarningView {
+            code: a.code.as_str(),
+            export: a
+                .data_export_type
+                .map_or_else(|| "connection".to_owned(), |e| e.to_string()),
+            message: a.message.clone(),
+            since: when(Some(a.since)),
+            owner: owner_label(a.resolution_owner),
+            resolution: a.code.resolution(),
+            evidence: a.evidence.to_string(),
+        })
+        .collect()
 }
 
 pub fn owner_label(o: ResolutionOwner) -> &'static str {

@@ -6,7 +6,7 @@ use axum::{
     http::request::Parts,
     Json,
 };
-use tributary_model::{page::Page, Connection, ConnectionState, HealthName};
+use tributary_model::{page::Page, AdvisoryCode, Connection, ConnectionState, HealthName};
 use tributary_store::{
     invites::Invite,
     models::{ConnectionFilter, ConnectionRecord},
@@ -103,6 +103,7 @@ async fn create_connection(
     params(
         ("organization_id" = Uuid, Path),
         ("healthStatusCodes" = Option<String>, Query, description = "Health names, comma-separated and/or repeated, e.g. `UNAUTHORIZED,VENDOR_SERVER_ERROR`"),
+        ("advisoryCodes" = Option<String>, Query, description = "Connections with at least one of these advisories raised, comma-separated and/or repeated, e.g. `NO_NEW_DATA,CREDENTIAL_EXPIRING` (an unknown code is a 422)"),
         ("vendor" = Option<String>, Query, description = "Vendors, comma-separated and/or repeated"),
         ("state" = Option<String>, Query, description = "States, comma-separated and/or repeated; DELETED connections appear only when asked for"),
         ("identifier" = Option<String>, Query, description = "Your identifier, exact match"),
@@ -147,6 +148,11 @@ async fn list_connections(
             .get(&["isActive"])
             .is_some()
             .then(|| params.bool(&["isActive"], false)),
+        advisory_codes: params.enum_list(
+            "advisoryCodes",
+            |s| s.parse::<AdvisoryCode>().ok(),
+            "an advisory code such as NO_NEW_DATA",
+        ),
     };
     params.finish()?;
     let codec = CursorCodec::new(

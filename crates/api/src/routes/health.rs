@@ -8,7 +8,10 @@ use axum::{
 use chrono::Utc;
 use serde::Serialize;
 use tributary_engine::{probe::CredentialCheck, uptime::Uptime};
-use tributary_model::{page::Page, Health, HealthName, ResolutionOwner, Vendor};
+use tributary_model::{
+    page::Page, Advisory, AdvisoryChange, DataExportType, Health, HealthName, ResolutionOwner,
+    Vendor,
+};
 use tributary_store::{
     models::{ConnectionFilter, HealthEvent},
     ListWindow, Position, SortKey,
@@ -18,7 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    app::{connections, health::connection_uptime, wire},
+    app::{connections, health::connection_uptime, quarantine::QuarantinedSample, wire},
     auth::Caller,
     error::ApiResult,
     extract::Query,
@@ -31,6 +34,7 @@ pub fn connection_router() -> OpenApiRouter<AppState> {
         .routes(routes!(test_connection))
         .routes(routes!(health_history))
         .routes(routes!(health_uptime))
+        .routes(routes!(quarantine_sample))
 }
 
 pub fn summary_router() -> OpenApiRouter<AppState> {
@@ -61,8 +65,13 @@ pub struct HealthChange {
     pub at: chrono::DateTime<Utc>,
     /// The job whose result changed it.
     pub job_id: Option<Uuid>,
-    /// The full health at that moment (details, resolution owner, …).
+    /// The full health at that moment (details, resolution owner, advisories, …).
     pub health: Health,
+    /// Set when this entry records an advisory raised or cleared (then `from` and `to`
+    /// are the unchanged health name).
+    pub advisory_change: Option<AdvisoryChange>,
+    /// The advisory raised or cleared.
+    pub advisory: Option<Advisory>,
 }
 
 impl From<HealthEvent> for HealthChange {
@@ -74,11 +83,14 @@ impl From<HealthEvent> for HealthChange {
             at: e.at,
             job_id: e.job_id,
             health: e.health,
+            advisory_change: e.advisory_change,
+            advisory: e.advisory,
         }
     }
 }
 
-/// The history of a connection's health changes, newest first.
+/// The history of a connection's health changes and of its advisories raised and
+/// cleared, newest first.
 #[utoipa::path(get, path = "/organizations/{organization_id}/connections/{connection_id}/health/history", tag = "Health",
     params(("organization_id" = Uuid, Path), ("connection_id" = Uuid, Path),
         ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query), ("excludeTotal" = Option<bool>, Query),
@@ -111,6 +123,42 @@ async fn health_history(
         key,
         HealthChange::from,
     )))
+}
+
+/// A redacted sample of the records that could not be normalized (the
+/// QUARANTINED_RECORDS advisory's `sample`), newest first: the error and the record's
+/// shape, never its values.
+#[utoipa::path(get, path = "/organizations/{organization_id}/connections/{connection_id}/quarantine", tag = "Health",
+    params(("organization_id" = Uuid, Path), ("connection_id" = Uuid, Path),
+        ("data_export_type" = Option<DataExportType>, Query, description = "Only this export's records"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1–100 (default 20)")),
+    responses((status = 200, body = Vec<QuarantinedSample>), (status = 401), (status = 404),
+              (status = 422, body = crate::openapi::HTTPValidationError)),
+    security(("api_key" = [])))]
+async fn quarantine_sample(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org_id, conn_id)): Path<(String, String)>,
+    Query(mut params): Query,
+) -> ApiResult<Json<Vec<QuarantinedSample>>> {
+    let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
+    let limit = params.int("limit", 20, 1, 100);
+    let export = params
+        .enum_list(
+            "data_export_type",
+            |s| s.parse::<DataExportType>().ok(),
+            "a data export type such as alerts",
+        )
+        .first()
+        .copied();
+    params.finish()?;
+    let entries = state
+        .store
+        .list_quarantine(caller.account_id, conn.id, export, limit)
+        .await?;
+    Ok(Json(
+        entries.into_iter().map(QuarantinedSample::from).collect(),
+    ))
 }
 
 /// Uptime over the last `days` days (1–90, default 7), with one entry per day.

@@ -43,7 +43,7 @@ pub struct WebhookOut {
     pub id: Uuid,
     pub url: String,
     pub description: Option<String>,
-    /// Event types delivered; null: every type except `job.failed`.
+    /// Event types delivered; null: every type except the opt-in `job.failed` and advisory events.
     pub event_types: Option<Vec<String>>,
     pub enabled: bool,
     /// `connection.health_changed` events of failures the customer must resolve carry

@@ -6,11 +6,13 @@ use std::{sync::Arc, time::Duration};
 use chrono::Utc;
 use tokio::time::Instant;
 use tributary_connectors::{
-    connector::Connector, http::VendorHttp, watermark, ExportSpec, VendorSpec,
+    connector::Connector,
+    http::{RateLimitTally, VendorHttp},
+    watermark, ExportSpec, VendorSpec,
 };
 use tributary_model::{
     job::{ExportResult, JobStatus},
-    DataExportType, HealthDetail, HealthName,
+    DataExportType, HealthDetail, HealthName, HealthSource,
 };
 use tributary_store::models::{ClaimedJob, ConnectionHealthUpdate, JobFinish, NewHealthEvent};
 
@@ -21,6 +23,10 @@ use crate::{
     Engine,
 };
 
+mod advise;
+
+pub(crate) use advise::Assessment;
+
 /// One export's outcome, before it becomes an [`ExportResult`] and a health detail.
 struct ExportOutcome {
     export: DataExportType,
@@ -28,6 +34,11 @@ struct ExportOutcome {
     stats: ExportStats,
     /// The failing endpoint and classification; None when the export succeeded.
     failure: Option<Failure>,
+    /// The export's pages ran to their end (records may have been quarantined).
+    ran_to_end: bool,
+    /// 429s retried during the export, and the milliseconds waited on them.
+    rate_limited: (u32, u64),
+    elapsed_ms: u64,
 }
 
 struct Failure {
@@ -53,14 +64,21 @@ impl Engine {
         if let Err(e) = self.store.begin_exports(claimed.job.id, &exports).await {
             tracing::error!(job = %claimed.job.id, error = %e, "could not record the job's exports");
         }
-        let outcomes = match self.open_connector(spec, claimed) {
-            Ok(connector) => {
-                self.run_exports(spec, claimed, worker, connector, deadline)
-                    .await
+        let (outcomes, expiry) = match self.open_connector(spec, claimed) {
+            Ok((connector, tally)) => {
+                let outcomes = self
+                    .run_exports(spec, claimed, worker, connector.clone(), tally, deadline)
+                    .await;
+                let expiry = self.expiry_check(&connector, &outcomes).await;
+                (outcomes, expiry)
             }
-            Err(message) => failed_everywhere(spec, HealthName::InternalError, &message),
+            Err(message) => (
+                failed_everywhere(spec, HealthName::InternalError, &message),
+                crate::advisories::ExpiryCheck::Unknown,
+            ),
         };
-        self.finish_record(claimed, Some(spec), outcomes)
+        let assessment = self.assessment(claimed, expiry).await;
+        self.finish_record(claimed, Some(spec), outcomes, assessment)
     }
 
     /// Opens the sealed credentials and builds the vendor connector.
@@ -68,28 +86,29 @@ impl Engine {
         &self,
         spec: &'static VendorSpec,
         claimed: &ClaimedJob,
-    ) -> Result<Arc<dyn Connector>, String> {
+    ) -> Result<(Arc<dyn Connector>, Arc<RateLimitTally>), String> {
         let conn = &claimed.connection;
+        let creds = self.stored_credentials(spec, conn)?;
+        let http = self.vendor_http(spec, self.settings.http.clone());
+        let tally = http.rate_limits();
+        let options = conn.options.as_ref().unwrap_or(&serde_json::Value::Null);
+        Ok(((spec.connect)(&creds, options, http), tally))
+    }
+
+    /// A connection's stored credentials, opened and parsed.
+    pub(crate) fn stored_credentials(
+        &self,
+        spec: &'static VendorSpec,
+        conn: &tributary_store::models::ConnectionRecord,
+    ) -> Result<tributary_model::credentials::Credentials, String> {
         let plain = self
             .keyring
             .open(conn.id, &conn.sealed_credentials)
             .map_err(|e| format!("stored credentials cannot be opened: {e}"))?;
         let json: serde_json::Value = serde_json::from_slice(&plain)
             .map_err(|_| "stored credentials are unreadable".to_owned())?;
-        let creds = spec
-            .parse_credentials(&json)
-            .map_err(|_| "stored credentials do not match the vendor's schema".to_owned())?;
-        Ok(self.connector(spec, &creds, conn.options.as_ref()))
-    }
-
-    /// The connector of `spec` for `creds`, calling through this engine's HTTP client.
-    pub(crate) fn connector(
-        &self,
-        spec: &'static VendorSpec,
-        creds: &tributary_model::credentials::Credentials,
-        options: Option<&serde_json::Value>,
-    ) -> Arc<dyn Connector> {
-        self.connector_with(spec, creds, options, self.settings.http.clone())
+        spec.parse_credentials(&json)
+            .map_err(|_| "stored credentials do not match the vendor's schema".to_owned())
     }
 
     pub(crate) fn connector_with(
@@ -99,13 +118,21 @@ impl Engine {
         options: Option<&serde_json::Value>,
         http: tributary_connectors::http::HttpSettings,
     ) -> Arc<dyn Connector> {
-        let http = VendorHttp::new(
+        let http = self.vendor_http(spec, http);
+        (spec.connect)(creds, options.unwrap_or(&serde_json::Value::Null), http)
+    }
+
+    fn vendor_http(
+        &self,
+        spec: &'static VendorSpec,
+        http: tributary_connectors::http::HttpSettings,
+    ) -> VendorHttp {
+        VendorHttp::new(
             self.client.clone(),
             spec.vendor,
             spec.pacing,
             Arc::new(http),
-        );
-        (spec.connect)(creds, options.unwrap_or(&serde_json::Value::Null), http)
+        )
     }
 
     async fn run_exports(
@@ -114,6 +141,7 @@ impl Engine {
         claimed: &ClaimedJob,
         worker: &str,
         connector: Arc<dyn Connector>,
+        tally: Arc<RateLimitTally>,
         deadline: Instant,
     ) -> Vec<ExportOutcome> {
         let conn = &claimed.connection;
@@ -136,6 +164,7 @@ impl Engine {
                 }
             };
             let since = watermark::start(stored.as_deref(), conn.options.as_ref());
+            let (started, limits_before) = (Instant::now(), tally.snapshot());
             let run = sync_export(
                 &job,
                 export_spec,
@@ -143,7 +172,9 @@ impl Engine {
                 &mut stats,
                 &mut last_endpoint,
             );
-            let failure = match tokio::time::timeout_at(deadline, run).await {
+            let ended = tokio::time::timeout_at(deadline, run).await;
+            let ran_to_end = matches!(ended, Ok(ExportEnd::Done));
+            let failure = match ended {
                 Ok(ExportEnd::Done) if stats.quarantined > 0 => Some(Failure {
                     endpoint: last_endpoint.to_owned(),
                     name: HealthName::InternalError,
@@ -165,11 +196,18 @@ impl Engine {
                 }
                 Err(_elapsed) => Some(timeout_failure(last_endpoint, conn.timeout_secs)),
             };
+            let limits_after = tally.snapshot();
             outcomes.push(ExportOutcome {
                 export,
                 endpoints: endpoints(export_spec),
                 stats,
                 failure,
+                ran_to_end,
+                rate_limited: (
+                    limits_after.0.saturating_sub(limits_before.0),
+                    limits_after.1.saturating_sub(limits_before.1),
+                ),
+                elapsed_ms: started.elapsed().as_millis() as u64,
             });
         }
         outcomes
@@ -181,11 +219,13 @@ impl Engine {
         claimed: &ClaimedJob,
         spec: Option<&'static VendorSpec>,
         outcomes: Vec<ExportOutcome>,
+        assessment: Option<Assessment>,
     ) -> JobFinish {
         let conn = &claimed.connection;
         let now = Utc::now();
         let mut details = Vec::new();
         let mut exports = Vec::new();
+        let seen = advise::seen(&outcomes);
         for o in outcomes {
             let name = o.failure.as_ref().map_or(HealthName::Healthy, |f| f.name);
             if let Some(f) = &o.failure {
@@ -195,6 +235,7 @@ impl Engine {
                     name: f.name,
                     http_status: f.http_status,
                     message: f.message.clone(),
+                    source: HealthSource::Job,
                 });
             }
             exports.push(ExportResult {
@@ -206,6 +247,10 @@ impl Engine {
                 http_status: o.failure.as_ref().and_then(|f| f.http_status),
                 error: o.failure.map(|f| f.message),
                 health: name,
+                records_received: o.stats.received,
+                full_listing: o.stats.full_listing,
+                rate_limited_responses: o.rate_limited.0,
+                rate_limit_wait_ms: o.rate_limited.1,
             });
         }
         let job_error = (!details.is_empty()).then(|| {
@@ -239,6 +284,7 @@ impl Engine {
         if let Some(spec) = spec {
             derived.health.resolution = spec.resolution(name);
         }
+        let advised = self.advise(claimed, &mut derived.health, &seen, assessment, now);
         let notification = events::decide(
             conn.notified_health.as_ref(),
             &derived.health,
@@ -253,6 +299,7 @@ impl Engine {
                 &derived.health,
             ));
         }
+        webhook_events.extend(advised.webhook_events);
         if !name.is_healthy() {
             webhook_events.push(events::job_failed(
                 conn,
@@ -278,6 +325,7 @@ impl Engine {
                 to: name,
                 at: now,
             }),
+            advisory_events: advised.events,
             connection: ConnectionHealthUpdate {
                 health: derived.health,
                 consecutive_failures: derived.consecutive_failures,
@@ -314,6 +362,9 @@ fn storage_failure(
             http_status: None,
             message: "Tributary could not store the records (storage error)".into(),
         }),
+        ran_to_end: false,
+        rate_limited: (0, 0),
+        elapsed_ms: 0,
     }
 }
 
@@ -335,6 +386,9 @@ fn failed_everywhere(spec: &VendorSpec, name: HealthName, message: &str) -> Vec<
                 http_status: None,
                 message: message.to_owned(),
             }),
+            ran_to_end: false,
+            rate_limited: (0, 0),
+            elapsed_ms: 0,
         })
         .collect()
 }
@@ -350,7 +404,7 @@ impl Engine {
             HealthName::InternalError,
             "the worker running this job stopped repeatedly",
         );
-        self.finish_record(claimed, Some(spec), outcomes)
+        self.finish_record(claimed, Some(spec), outcomes, None)
     }
 
     /// A connection of a vendor this build does not know (written by a newer version, or
@@ -367,7 +421,10 @@ impl Engine {
                 http_status: None,
                 message: format!("this Tributary build has no connector for {vendor}"),
             }),
+            ran_to_end: false,
+            rate_limited: (0, 0),
+            elapsed_ms: 0,
         }];
-        self.finish_record(claimed, None, outcomes)
+        self.finish_record(claimed, None, outcomes, None)
     }
 }

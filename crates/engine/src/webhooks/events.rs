@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
-use tributary_model::{Health, HealthName};
+use tributary_model::{Advisory, Health, HealthName};
 use tributary_store::models::{ConnectionRecord, NewWebhookEvent};
 use uuid::Uuid;
 
@@ -14,8 +14,12 @@ pub const CONNECTION_CREATED: &str = "connection.created";
 pub const CONNECTION_DELETED: &str = "connection.deleted";
 pub const JOB_FAILED: &str = "job.failed";
 pub const ENDPOINT_DISABLED: &str = "webhook_endpoint.disabled";
+pub const ADVISORY_RAISED: &str = "connection.advisory_raised";
+pub const ADVISORY_CLEARED: &str = "connection.advisory_cleared";
 pub const ALL_EVENT_TYPES: &[&str] = &[
     HEALTH_CHANGED,
+    ADVISORY_RAISED,
+    ADVISORY_CLEARED,
     CONNECTION_CREATED,
     CONNECTION_DELETED,
     JOB_FAILED,
@@ -128,6 +132,22 @@ pub fn health_changed(
         c.account_id,
         Value::Object(data),
     )
+}
+
+/// `connection.advisory_raised` / `connection.advisory_cleared`: the advisory, and the
+/// connection's health name and advisories now. Not held back by flap control: each
+/// advisory already waits for its own evidence (a baseline, a streak, a window).
+pub fn advisory_changed(
+    kind: &str,
+    c: &ConnectionRecord,
+    health: &Health,
+    advisory: &Advisory,
+) -> NewWebhookEvent {
+    let mut data = connection_data(c);
+    data.insert("advisory".into(), json!(advisory));
+    data.insert("health_name".into(), json!(health.name));
+    data.insert("advisories".into(), json!(health.advisories));
+    envelope(Uuid::now_v7(), kind, c.account_id, Value::Object(data))
 }
 
 /// `connection.created` / `connection.deleted`, carrying the connection as the API shows

@@ -14,6 +14,12 @@
 //!           | "duplicate"               the page repeats its first record at the end
 //!           | "unknown_enum"            enum fields carry values the vendor might add later
 //!           | "quota=" N "/" WINDOW     N requests per WINDOW (e.g. 100/60s, 5/500ms), then 429
+//!           | "error200" ["=" STATUS]   a 200 whose body is the vendor's error envelope for
+//!                                       STATUS (default 500): an error inside a success
+//!           | "empty"                   valid pages with no records (paging ends at once)
+//!           | "shrink=" P               each page loses P% of its records (0–100), evenly
+//!           | "token_expires_in=" DAYS  the vendor reports the credential's expiry DAYS
+//!                                       from now (where it reports one: SentinelOne)
 //!           | "revoke" | "revoke_after=" N | "revoke_in=" MS     (ENDPOINT must be "all")
 //!           | "expire" | "expire_after=" N | "expire_in=" MS
 //!           | NAME                      a vendor's own snake_case fault (VendorSpec::faults),
@@ -64,6 +70,14 @@ pub enum Fault {
     Malformed,
     Duplicate,
     UnknownEnum,
+    /// A 200 carrying the vendor's error envelope for this status.
+    Error200(u16),
+    /// Pages keep their shape but carry no records.
+    Empty,
+    /// Each page loses this share (percent) of its records.
+    Shrink(u8),
+    /// Where the vendor reports a credential's expiry, it says this many days from now.
+    TokenExpiresIn(u32),
     /// The credential stops working (for OAuth vendors the token endpoint refuses it too).
     Revoke(When),
     /// Tokens issued so far stop working; OAuth clients can fetch a new one.
@@ -185,6 +199,17 @@ fn parse_action(s: &str) -> Result<Fault, String> {
             "revoke_in" => Ok(Fault::Revoke(When::InMs(num(value)?))),
             "expire_after" => Ok(Fault::Expire(When::AfterRequests(num(value)? as u32))),
             "expire_in" => Ok(Fault::Expire(When::InMs(num(value)?))),
+            "error200" => match num(value)? {
+                c @ 400..=599 => Ok(Fault::Error200(c as u16)),
+                _ => Err("error200's status must be 400–599".into()),
+            },
+            "shrink" => match num(value)? {
+                p @ 0..=100 => Ok(Fault::Shrink(p as u8)),
+                _ => Err("shrink is a percentage, 0–100".into()),
+            },
+            "token_expires_in" => Ok(Fault::TokenExpiresIn(
+                u32::try_from(num(value)?).map_err(|_| "too many days".to_owned())?,
+            )),
             _ => Err(format!("unknown fault {name:?}")),
         };
     }
@@ -195,6 +220,8 @@ fn parse_action(s: &str) -> Result<Fault, String> {
         "malformed" => Fault::Malformed,
         "duplicate" => Fault::Duplicate,
         "unknown_enum" => Fault::UnknownEnum,
+        "error200" => Fault::Error200(500),
+        "empty" => Fault::Empty,
         "revoke" => Fault::Revoke(When::Now),
         "expire" => Fault::Expire(When::Now),
         // Any other word names a vendor's own fault; the control API checks the vendor has it.
@@ -246,6 +273,10 @@ impl fmt::Display for Fault {
             Fault::Malformed => f.write_str("malformed"),
             Fault::Duplicate => f.write_str("duplicate"),
             Fault::UnknownEnum => f.write_str("unknown_enum"),
+            Fault::Error200(c) => write!(f, "error200={c}"),
+            Fault::Empty => f.write_str("empty"),
+            Fault::Shrink(p) => write!(f, "shrink={p}"),
+            Fault::TokenExpiresIn(d) => write!(f, "token_expires_in={d}"),
             Fault::Revoke(w) => write!(f, "revoke{w}"),
             Fault::Expire(w) => write!(f, "expire{w}"),
             Fault::Named(n) => f.write_str(n.as_str()),
@@ -285,18 +316,33 @@ pub struct BodyFaults {
     pub malformed: bool,
     pub duplicate: bool,
     pub unknown_enum: bool,
+    pub empty: bool,
+    /// Percent of each page's records to drop.
+    pub shrink: Option<u8>,
 }
 
 impl BodyFaults {
     pub fn any(&self) -> bool {
-        self.reset || self.truncated || self.malformed || self.duplicate || self.unknown_enum
+        self.reset || self.truncated || self.rewrites_records()
+    }
+
+    /// Whether the records of a successful page are rewritten.
+    pub fn rewrites_records(&self) -> bool {
+        self.malformed || self.duplicate || self.unknown_enum || self.empty || self.shrink.is_some()
     }
 }
 
 /// What replaces the normal response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    Status { code: u16, retry_after_secs: u64 },
+    Status {
+        code: u16,
+        retry_after_secs: u64,
+    },
+    /// The vendor's error envelope for `code`, sent with status 200.
+    Error200 {
+        code: u16,
+    },
     Hang,
 }
 
@@ -414,6 +460,22 @@ impl FaultTable {
         d
     }
 
+    /// The expiry, in days from now, a `token_expires_in` rule gives `credential`'s token
+    /// (the latest rule that applies), for vendors that report one.
+    pub fn token_expires_in(&self, credential: Option<&str>) -> Option<u32> {
+        self.lock().iter().rev().find_map(|r| match r.spec.fault {
+            Fault::TokenExpiresIn(days)
+                if r.spec
+                    .credential
+                    .as_deref()
+                    .is_none_or(|c| credential == Some(c)) =>
+            {
+                Some(days)
+            }
+            _ => None,
+        })
+    }
+
     /// Takes one use of the vendor fault `name` for a request to `endpoint` by
     /// `credential`, if a rule has it: vendors ask where the fault fits (an export being
     /// created, a page with a paging token), so other requests leave the count alone.
@@ -449,6 +511,7 @@ fn apply(rule: &mut Rule, d: &mut Decision, now: Instant) -> bool {
             })
         }
         Fault::Hang if d.action.is_none() => d.action = Some(Action::Hang),
+        Fault::Error200(code) if d.action.is_none() => d.action = Some(Action::Error200 { code }),
         Fault::Quota { limit, window_ms } if d.action.is_none() => {
             let window = Duration::from_millis(window_ms);
             let (start, used) = match rule.window {
@@ -481,6 +544,8 @@ fn apply(rule: &mut Rule, d: &mut Decision, now: Instant) -> bool {
         Fault::Malformed => d.body.malformed = true,
         Fault::Duplicate => d.body.duplicate = true,
         Fault::UnknownEnum => d.body.unknown_enum = true,
+        Fault::Empty => d.body.empty = true,
+        Fault::Shrink(p) => d.body.shrink = Some(p),
         _ => return false,
     }
     true

@@ -136,3 +136,35 @@ fn vendor_faults_are_snake_case_names_taken_where_they_fit() {
     );
     assert!(t.list().is_empty());
 }
+
+#[test]
+fn silent_failure_faults_parse_and_apply() {
+    for s in [
+        "threats:error200=401",
+        "all:empty",
+        "agents:shrink=50",
+        "cred/all:token_expires_in=5",
+    ] {
+        assert_eq!(spec(s).to_string(), s, "{s}");
+    }
+    assert_eq!(spec("alerts:error200").fault, Fault::Error200(500));
+    for bad in [
+        "all:shrink=101",
+        "all:error200=200",
+        "all:token_expires_in=x",
+    ] {
+        assert!(bad.parse::<FaultSpec>().is_err(), "{bad}");
+    }
+    let t = FaultTable::default();
+    t.add(spec("threats:error200=503"));
+    t.add(spec("agents:shrink=30"));
+    t.add(spec("agents:empty"));
+    t.add(spec("cred/all:token_expires_in=5"));
+    let now = Instant::now();
+    let d = t.decide(None, "threats", now);
+    assert_eq!(d.action, Some(Action::Error200 { code: 503 }));
+    let d = t.decide(None, "agents", now);
+    assert!(d.body.empty && d.body.shrink == Some(30) && d.body.rewrites_records());
+    assert_eq!(t.token_expires_in(Some("cred")), Some(5));
+    assert_eq!(t.token_expires_in(Some("other")), None);
+}

@@ -69,6 +69,18 @@ fn filter_sql(filter: &ConnectionFilter, q: &mut Query) -> String {
             filter.states.iter().map(|s| s.as_str().to_owned()),
         );
     }
+    if !filter.advisory_codes.is_empty() {
+        let codes: Vec<String> = filter
+            .advisory_codes
+            .iter()
+            .map(|c| q.push_arg(c.as_str().to_owned()))
+            .collect();
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM connection_advisories a \
+             WHERE a.connection_id = c.id AND a.code IN ({}))",
+            codes.join(", ")
+        ));
+    }
     if let Some(ident) = &filter.identifier {
         let p = q.push_arg(ident.clone());
         sql.push_str(&format!(" AND c.identifier = {p}"));

@@ -5,15 +5,15 @@ use uuid::Uuid;
 
 use super::{rows::*, SqlStore};
 use crate::{
-    db::Query,
-    models::HealthEvent,
+    db::{Query, Tx},
+    models::{ConnectionRecord, ExportRun, HealthEvent, JobFinish, ProbeRecord},
     time::to_micros,
     traits::{HealthStore, Result},
     window::{finish_page, Keyset, ListPage, ListWindow},
 };
 
-const EVENT_COLUMNS: &str =
-    "e.id, e.connection_id, e.job_id, e.from_name, e.to_name, e.at, e.health";
+const EVENT_COLUMNS: &str = "e.id, e.connection_id, e.job_id, e.from_name, e.to_name, e.at, \
+     e.health, e.advisory_change, e.advisory";
 
 #[async_trait]
 impl HealthStore for SqlStore {
@@ -71,7 +71,7 @@ impl HealthStore for SqlStore {
         let q = Query::new(format!(
             "SELECT {EVENT_COLUMNS} FROM health_events e \
              WHERE e.connection_id = $1 AND e.account_id = $2 AND e.at < $3 \
-             ORDER BY e.at DESC, e.id DESC LIMIT 1"
+             AND e.advisory_change IS NULL ORDER BY e.at DESC, e.id DESC LIMIT 1"
         ))
         .bind(connection_id)
         .bind(account_id)
@@ -80,7 +80,7 @@ impl HealthStore for SqlStore {
         let q = Query::new(format!(
             "SELECT {EVENT_COLUMNS} FROM health_events e \
              WHERE e.connection_id = $1 AND e.account_id = $2 AND e.at >= $3 AND e.at < $4 \
-             ORDER BY e.at, e.id"
+             AND e.advisory_change IS NULL ORDER BY e.at, e.id"
         ))
         .bind(connection_id)
         .bind(account_id)
@@ -104,6 +104,136 @@ impl HealthStore for SqlStore {
             .await?
             .and_then(|c| c.health))
     }
+
+    async fn probe_candidates(
+        &self,
+        probed_before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ConnectionRecord>> {
+        let q = Query::new(format!(
+            "SELECT {CONNECTION_COLUMNS} FROM connections c \
+             JOIN organizations o ON o.id = c.organization_id \
+             WHERE c.state = 'ACTIVE' AND c.health IS NOT NULL \
+             AND (c.last_probe_at IS NULL OR c.last_probe_at < $1) \
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = c.id \
+                             AND j.status IN ('QUEUED', 'RUNNING')) \
+             ORDER BY c.last_probe_at NULLS FIRST, c.id LIMIT $2"
+        ))
+        .bind(to_micros(probed_before))
+        .bind(limit);
+        let rows: Vec<ConnectionRow> = self.db.reader().fetch_all(q).await?;
+        rows.into_iter().map(ConnectionRecord::try_from).collect()
+    }
+
+    async fn record_probe(&self, probe: ProbeRecord) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        let q = Query::new(
+            "UPDATE connections SET last_probe_at = $2 WHERE id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = $1 \
+                 AND (j.status IN ('QUEUED', 'RUNNING') OR j.finished_at >= $2))",
+        )
+        .bind(probe.connection_id)
+        .bind(to_micros(probe.started_at));
+        if tx.exec().execute(q).await? == 0 {
+            return Ok(false);
+        }
+        if let Some(u) = &probe.update {
+            let q = Query::new(
+                "UPDATE connections SET health = $2, health_name = $3, unhealthy_since = $4 \
+                 WHERE id = $1",
+            )
+            .bind(probe.connection_id)
+            .bind(serde_json::to_string(&u.health)?)
+            .bind(u.health.name.as_str())
+            .bind(u.health.unhealthy_since.map(to_micros));
+            tx.exec().execute(q).await?;
+            let q = Query::new(
+                "INSERT INTO health_events (id, account_id, connection_id, job_id, from_name, \
+                 to_name, at, health) SELECT $1, account_id, id, NULL, $3, $4, $5, $6 \
+                 FROM connections WHERE id = $2",
+            )
+            .bind(Uuid::now_v7())
+            .bind(probe.connection_id)
+            .bind(u.event.from.map(|h| h.as_str()))
+            .bind(u.event.to.as_str())
+            .bind(to_micros(u.event.at))
+            .bind(serde_json::to_string(&u.health)?);
+            tx.exec().execute(q).await?;
+            for event in &u.webhook_events {
+                super::webhooks::insert_event(&mut tx, event).await?;
+            }
+            if let Some(notified) = &u.notified_health {
+                let q = Query::new("UPDATE connections SET notified_health = $2 WHERE id = $1")
+                    .bind(probe.connection_id)
+                    .bind(serde_json::to_string(notified)?);
+                tx.exec().execute(q).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn export_history(
+        &self,
+        account_id: Uuid,
+        connection_id: Uuid,
+        jobs: i64,
+    ) -> Result<Vec<ExportRun>> {
+        let q = Query::new(
+            "SELECT x.job_id, j.finished_at, x.data_export_type, x.health_name, \
+             x.records_upserted, x.records_quarantined, x.records_received, x.full_listing \
+             FROM job_exports x JOIN jobs j ON j.id = x.job_id \
+             WHERE x.job_id IN (SELECT id FROM jobs WHERE connection_id = $1 AND account_id = $2 \
+             AND finished_at IS NOT NULL AND status IN ('SUCCEEDED', 'FAILED') \
+             ORDER BY finished_at DESC, id DESC LIMIT $3) \
+             ORDER BY j.finished_at DESC, j.id DESC, x.position",
+        )
+        .bind(connection_id)
+        .bind(account_id)
+        .bind(jobs);
+        let rows: Vec<ExportRunRow> = self.db.reader().fetch_all(q).await?;
+        rows.into_iter().map(ExportRun::try_from).collect()
+    }
+}
+
+/// Writes the advisories a finished job leaves: the connection's rows (what the list
+/// filter reads) are replaced by `finish`'s, and each raise or clear joins the history.
+pub(super) async fn record_advisories(tx: &mut Tx, job: &JobRow, finish: &JobFinish) -> Result<()> {
+    let q = Query::new("DELETE FROM connection_advisories WHERE connection_id = $1")
+        .bind(job.connection_id);
+    tx.exec().execute(q).await?;
+    for a in &finish.connection.health.advisories {
+        let q = Query::new(
+            "INSERT INTO connection_advisories (connection_id, account_id, code, \
+             data_export_type, since, advisory) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(job.connection_id)
+        .bind(job.account_id)
+        .bind(a.code.as_str())
+        .bind(a.data_export_type.map_or("", |e| e.as_str()))
+        .bind(to_micros(a.since))
+        .bind(serde_json::to_string(a)?);
+        tx.exec().execute(q).await?;
+    }
+    let name = finish.connection.health.name.as_str();
+    for event in &finish.advisory_events {
+        let q = Query::new(
+            "INSERT INTO health_events (id, account_id, connection_id, job_id, from_name, \
+             to_name, at, health, advisory_change, advisory) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(job.account_id)
+        .bind(job.connection_id)
+        .bind(job.id)
+        .bind(name)
+        .bind(to_micros(event.at))
+        .bind(serde_json::to_string(&finish.connection.health)?)
+        .bind(event.change.as_str())
+        .bind(serde_json::to_string(&event.advisory)?);
+        tx.exec().execute(q).await?;
+    }
+    Ok(())
 }
 
 impl SqlStore {

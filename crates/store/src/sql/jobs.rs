@@ -30,7 +30,8 @@ async fn load_exports(
     let ps: Vec<String> = job_ids.iter().map(|id| q.push_arg(*id)).collect();
     q.sql = format!(
         "SELECT job_id, data_export_type, endpoints, records_upserted, records_quarantined, \
-         pages, http_status, error, health_name FROM job_exports \
+         pages, http_status, error, health_name, records_received, full_listing, \
+         rate_limited_responses, rate_limit_wait_ms FROM job_exports \
          WHERE job_id IN ({}) ORDER BY position",
         ps.join(", ")
     )
@@ -365,6 +366,7 @@ impl JobStore for SqlStore {
             .bind(serde_json::to_string(&finish.connection.health)?);
             tx.exec().execute(q).await?;
         }
+        super::health::record_advisories(&mut tx, &job, &finish).await?;
         for event in &finish.webhook_events {
             super::webhooks::insert_event(&mut tx, event).await?;
         }
@@ -479,10 +481,14 @@ async fn write_export_outcome(
 ) -> Result<()> {
     let q = Query::new(
         "INSERT INTO job_exports (job_id, data_export_type, position, endpoints, http_status, \
-         error, health_name) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         error, health_name, records_received, full_listing, rate_limited_responses, \
+         rate_limit_wait_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (job_id, data_export_type) DO UPDATE SET \
          http_status = excluded.http_status, error = excluded.error, \
-         health_name = excluded.health_name, endpoints = excluded.endpoints",
+         health_name = excluded.health_name, endpoints = excluded.endpoints, \
+         records_received = excluded.records_received, full_listing = excluded.full_listing, \
+         rate_limited_responses = excluded.rate_limited_responses, \
+         rate_limit_wait_ms = excluded.rate_limit_wait_ms",
     )
     .bind(job_id)
     .bind(e.data_export_type.as_str())
@@ -490,7 +496,11 @@ async fn write_export_outcome(
     .bind(serde_json::to_string(&e.endpoints)?)
     .bind(e.http_status.map(i64::from))
     .bind(e.error.clone())
-    .bind(e.health.as_str());
+    .bind(e.health.as_str())
+    .bind(e.records_received.min(i64::MAX as u64) as i64)
+    .bind(e.full_listing)
+    .bind(i64::from(e.rate_limited_responses))
+    .bind(e.rate_limit_wait_ms.min(i64::MAX as u64) as i64);
     exec.execute(q).await?;
     Ok(())
 }

@@ -359,16 +359,19 @@ impl RecordStore for SqlStore {
         &self,
         account_id: Uuid,
         connection_id: Uuid,
+        export: Option<DataExportType>,
         limit: i64,
     ) -> Result<Vec<QuarantineEntry>> {
         let q = Query::new(
             "SELECT q.id, q.job_id, q.data_export_type, q.vendor_id, q.error, q.raw, q.created_at \
              FROM quarantine q JOIN connections c ON c.id = q.connection_id \
              WHERE q.connection_id = $1 AND c.account_id = $2 \
-             ORDER BY q.created_at DESC, q.id DESC LIMIT $3",
+             AND ($3 = '' OR q.data_export_type = $3) \
+             ORDER BY q.created_at DESC, q.id DESC LIMIT $4",
         )
         .bind(connection_id)
         .bind(account_id)
+        .bind(export.map_or("", |e| e.as_str()))
         .bind(limit);
         let rows: Vec<QuarantineRow> = self.db.reader().fetch_all(q).await?;
         rows.into_iter().map(QuarantineEntry::try_from).collect()

@@ -230,6 +230,10 @@ pub(super) struct ExportRow {
     pub http_status: Option<i64>,
     pub error: Option<String>,
     pub health_name: String,
+    pub records_received: i64,
+    pub full_listing: bool,
+    pub rate_limited_responses: i64,
+    pub rate_limit_wait_ms: i64,
 }
 
 impl TryFrom<ExportRow> for ExportResult {
@@ -245,6 +249,10 @@ impl TryFrom<ExportRow> for ExportResult {
             http_status: r.http_status.and_then(|s| u16::try_from(s).ok()),
             error: r.error,
             health: parse("export health", &r.health_name)?,
+            records_received: r.records_received.max(0) as u64,
+            full_listing: r.full_listing,
+            rate_limited_responses: r.rate_limited_responses.clamp(0, u32::MAX as i64) as u32,
+            rate_limit_wait_ms: r.rate_limit_wait_ms.max(0) as u64,
         })
     }
 }
@@ -258,6 +266,8 @@ pub(super) struct HealthEventRow {
     pub to_name: String,
     pub at: i64,
     pub health: String,
+    pub advisory_change: Option<String>,
+    pub advisory: Option<String>,
 }
 
 impl TryFrom<HealthEventRow> for HealthEvent {
@@ -272,6 +282,12 @@ impl TryFrom<HealthEventRow> for HealthEvent {
             to: parse("health to", &r.to_name)?,
             at: from_micros(r.at),
             health: serde_json::from_str(&r.health)?,
+            advisory_change: parse_opt("advisory change", r.advisory_change.as_deref())?,
+            advisory: r
+                .advisory
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?,
         })
     }
 }
@@ -299,6 +315,35 @@ impl TryFrom<QuarantineRow> for QuarantineEntry {
             error: r.error,
             raw: r.raw,
             created_at: from_micros(r.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ExportRunRow {
+    pub job_id: Uuid,
+    pub finished_at: i64,
+    pub data_export_type: String,
+    pub health_name: String,
+    pub records_upserted: i64,
+    pub records_quarantined: i64,
+    pub records_received: i64,
+    pub full_listing: bool,
+}
+
+impl TryFrom<ExportRunRow> for ExportRun {
+    type Error = StoreError;
+
+    fn try_from(r: ExportRunRow) -> Result<Self, StoreError> {
+        Ok(ExportRun {
+            job_id: r.job_id,
+            finished_at: from_micros(r.finished_at),
+            data_export_type: parse("export type", &r.data_export_type)?,
+            health: parse("export health", &r.health_name)?,
+            records_upserted: r.records_upserted.max(0) as u64,
+            records_quarantined: r.records_quarantined.max(0) as u64,
+            records_received: r.records_received.max(0) as u64,
+            full_listing: r.full_listing,
         })
     }
 }

@@ -20,8 +20,13 @@ const ENDPOINT_COLUMNS: &str = "id, account_id, url, description, event_types, e
     disabled_reason, secret, previous_secret, previous_expires_at, failing_since, created_at, updated_at, \
     include_fix_link";
 
-/// `job.failed` is opt-in: an endpoint without a filter does not get it.
-pub const OPT_IN_EVENTS: &[&str] = &["job.failed"];
+/// `job.failed` and the advisory events are opt-in: an endpoint without a filter does
+/// not get them (existing endpoints see no new event types after an upgrade).
+pub const OPT_IN_EVENTS: &[&str] = &[
+    "job.failed",
+    "connection.advisory_raised",
+    "connection.advisory_cleared",
+];
 
 #[derive(sqlx::FromRow)]
 struct EndpointRow {

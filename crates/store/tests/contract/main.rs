@@ -2,6 +2,7 @@
 //! `TRIBUTARY_TEST_POSTGRES_URL` is set, against a fresh PostgreSQL schema.
 
 mod accounts;
+mod advisories;
 mod audit;
 mod connections;
 mod findings;

@@ -147,8 +147,14 @@ async fn pages_upsert_idempotently_with_their_watermark() {
             ),
             (3, 3)
         );
-        let q = store.list_quarantine(f.account, c.id, 10).await.unwrap();
+        let q = store
+            .list_quarantine(f.account, c.id, None, 10)
+            .await
+            .unwrap();
         assert_eq!(q.len(), 1);
+        let of = |e| store.list_quarantine(f.account, c.id, Some(e), 10);
+        assert_eq!(of(DataExportType::Alerts).await.unwrap().len(), 1);
+        assert!(of(DataExportType::Devices).await.unwrap().is_empty());
         let job = store.get_job(f.account, job.id).await.unwrap().unwrap();
         let dev = &job.exports[0];
         assert_eq!((dev.pages, dev.records_upserted), (3, 4));

@@ -272,7 +272,7 @@ async fn the_age_rule_prunes_old_history_and_keeps_the_latest_job_and_open_failu
             "B keeps the event that opened its failure"
         );
         assert_eq!(pruned.health_events, 1);
-        let q = store.list_quarantine(f.account, a, 10).await.unwrap();
+        let q = store.list_quarantine(f.account, a, None, 10).await.unwrap();
         assert_eq!(
             q.len(),
             1,

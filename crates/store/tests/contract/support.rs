@@ -96,6 +96,10 @@ pub fn finish(name: HealthName, job: Uuid, from: Option<HealthName>) -> JobFinis
             http_status: None,
             error: None,
             health: name,
+            records_received: 0,
+            full_listing: false,
+            rate_limited_responses: 0,
+            rate_limit_wait_ms: 0,
         }],
         connection: ConnectionHealthUpdate {
             health: health(name, job, now),
@@ -103,6 +107,7 @@ pub fn finish(name: HealthName, job: Uuid, from: Option<HealthName>) -> JobFinis
             unhealthy_since: None,
             next_run_at: Some(now + Duration::hours(4)),
         },
+        advisory_events: vec![],
         health_event: (from != Some(name)).then_some(NewHealthEvent {
             from,
             to: name,

@@ -117,6 +117,9 @@ const CONNECTIONS: &[DemoConnection] = &[
     DemoConnection {
         vendor: SimVendor::Qualys,
         identifier: "qualys-prod",
+        label: "primary",
+        faults: &[],
+    },
     // Defender Vulnerability Management: a full snapshot each job; findings the next
     // snapshot no longer lists (the simulator fixes some every 20 s) become FIXED.
     DemoConnection {
@@ -183,12 +186,10 @@ pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
             SimVendor::Tenable
             | SimVendor::CrowdstrikeSpotlight
             | SimVendor::Qualys
-            | SimVendor::MsDefenderVms => {
-                SimConfig::new(vendor)
-                    .seed(SEED)
-                    .count("assets", 120)
-                    .count("findings", 1_200)
-            }
+            | SimVendor::MsDefenderVms => SimConfig::new(vendor)
+                .seed(SEED)
+                .count("assets", 120)
+                .count("findings", 1_200),
             _ => SimConfig::new(vendor).seed(SEED).devices(120).alerts(600),
         };
         sim_config.advance_every = Some(Duration::from_secs(20));

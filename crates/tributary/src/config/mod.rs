@@ -158,6 +158,9 @@ pub struct EngineConfig {
     pub request_timeout_secs: u64,
     /// Fraction of the refresh interval used as random jitter (0–0.5).
     pub schedule_jitter: f64,
+    /// How often each connection is probed between jobs (one cheap request per export;
+    /// docs/health.md, "Probes between jobs").
+    pub probe_interval_secs: u64,
 }
 
 impl Default for EngineConfig {
@@ -175,6 +178,7 @@ impl Default for EngineConfig {
             retry_max_wait_secs: 60,
             request_timeout_secs: 60,
             schedule_jitter: 0.1,
+            probe_interval_secs: 600,
         }
     }
 }
@@ -387,6 +391,8 @@ impl Config {
                 ..Default::default()
             },
             webhooks: self.webhook_settings(),
+            advisories: Default::default(),
+            probe_interval: Duration::from_secs(e.probe_interval_secs),
             retention: self.retention_settings(),
         }
     }

@@ -170,7 +170,10 @@ async fn the_demo_shows_healthy_and_failing_connections_and_restarts_on_its_data
         );
         // Defender's snapshot syncs as findings too, under its own vendor name.
         if scanner == "defender-vms-prod" {
-            assert_eq!(findings["items"][0]["vendor"], "ms_defender_vms", "{findings}");
+            assert_eq!(
+                findings["items"][0]["vendor"], "ms_defender_vms",
+                "{findings}"
+            );
         }
     }
     let dashboard = client

@@ -83,6 +83,22 @@ const CASES: &[Case] = &[
         failing: &["devices", "alerts"],
     },
     Case {
+        label: "error-inside-200",
+        // A 200 whose body is the vendor's own error envelope (a 500 inside): a failure
+        // classified by its content, never HEALTHY.
+        faults: &["ALERTS:error200"],
+        health: "VENDOR_SERVER_ERROR",
+        owner: "VENDOR",
+        failing: &["alerts"],
+    },
+    Case {
+        label: "revoked-inside-200",
+        faults: &["ALERTS:error200=401"],
+        health: "UNAUTHORIZED",
+        owner: "CUSTOMER",
+        failing: &["alerts"],
+    },
+    Case {
         label: "malformed",
         faults: &["ALERTS:malformed"],
         health: "INTERNAL_ERROR",
@@ -201,6 +217,18 @@ async fn every_vendor_failure_gets_its_health_and_recovery_clears_it() {
                     assert!(quarantined > 0, "{ctx}");
                 }
                 "revoked" => assert_eq!(details[0]["http_status"], 401, "{ctx}"),
+                "error-inside-200" | "revoked-inside-200" => {
+                    let status = if case.label == "error-inside-200" {
+                        500
+                    } else {
+                        401
+                    };
+                    assert_eq!(details[0]["http_status"], status, "{ctx}");
+                    let message = details[0]["message"].as_str().unwrap();
+                    assert!(message.contains("inside a 200"), "{ctx}");
+                    // Devices still sync: only the export whose body was an error fails.
+                    assert_eq!(export(job, "devices")["records_upserted"], DEVICES, "{ctx}");
+                }
                 "outage" => assert_eq!(details[0]["http_status"], 503, "{ctx}"),
                 _ => {}
             }

@@ -1,5 +1,6 @@
 //! Integration tests of the whole application over real HTTP.
 
+mod advisories;
 mod audit;
 mod bad_input;
 mod connect_page;
@@ -18,6 +19,7 @@ mod idp_vendors;
 mod invites;
 mod new_vendor;
 mod ops;
+mod probes;
 mod process;
 mod provisioning;
 mod receiver;

@@ -163,6 +163,14 @@ impl Falcon {
                 self.http.client.post(url).bearer_auth(token).json(&body)
             })
             .await?;
-        Ok(env.resources.unwrap_or_default())
+        let resources = env.resources.unwrap_or_default();
+        // An envelope with errors and no records reports a failure, whatever its status;
+        // a 404 there only says the ids are gone (deleted since the query).
+        match env.errors.as_deref().and_then(<[FalconError]>::first) {
+            Some(e) if resources.is_empty() && e.code != Some(404) => {
+                Err(e.to_vendor_error(endpoint))
+            }
+            _ => Ok(resources),
+        }
     }
 }

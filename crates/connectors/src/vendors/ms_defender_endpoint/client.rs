@@ -82,9 +82,11 @@ impl Inner {
             other => other?,
         };
         let body = read_body(endpoint, resp).await?;
-        serde_json::from_slice(&body)
-            .map(Some)
-            .map_err(|e| VendorError::malformed(endpoint, e))
+        serde_json::from_slice(&body).map(Some).map_err(|e| {
+            // `{"error": {...}}` inside a 200 is the failure it reports.
+            crate::envelope::error_inside_2xx(endpoint, &body)
+                .unwrap_or_else(|| VendorError::malformed(endpoint, e))
+        })
     }
 
     /// Follows `@odata.nextLink` only on the API's own origin: the bearer token must not

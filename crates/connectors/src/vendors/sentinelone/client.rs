@@ -4,15 +4,17 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use tributary_model::{credentials::Credentials, DataExportType};
 
-use super::endpoints::{AGENTS, THREATS};
+use super::endpoints::{AGENTS, API_TOKEN_DETAILS, THREATS};
 use crate::{
     connector::{Connector, ExportReader, RawPage},
     error::VendorError,
     http::VendorHttp,
+    normalize::parse_time,
     watermark::{self, Watermark},
 };
 
@@ -168,5 +170,36 @@ impl Connector for SentinelOne {
         let (endpoint, _) = endpoint_of(export);
         let params = [("limit", "1".to_owned()), ("skipCount", "true".to_owned())];
         self.inner.list(endpoint, &params).await.map(|_| ())
+    }
+
+    async fn credential_expiry(&self) -> Result<Option<DateTime<Utc>>, VendorError> {
+        #[derive(Deserialize)]
+        struct Details {
+            data: TokenDetails,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct TokenDetails {
+            #[serde(default)]
+            expires_at: Option<String>,
+        }
+        let inner = &self.inner;
+        let url = format!("{}{API_TOKEN_DETAILS}", inner.base_url);
+        let body = serde_json::json!({"data": {"apiToken": inner.token.expose()}});
+        let details: Details = inner
+            .http
+            .json(API_TOKEN_DETAILS, || {
+                inner
+                    .http
+                    .client
+                    .post(&url)
+                    .header(
+                        "Authorization",
+                        format!("ApiToken {}", inner.token.expose()),
+                    )
+                    .json(&body)
+            })
+            .await?;
+        Ok(details.data.expires_at.as_deref().and_then(parse_time))
     }
 }

@@ -6,6 +6,7 @@ mod agents;
 mod errors;
 mod list;
 mod threats;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -34,7 +35,7 @@ use threats::threat_id;
 const SPEC: VendorSpec = VendorSpec {
     name: "sentinelone",
     title: "SentinelOne Management API v2.1",
-    endpoints: &["agents", "threats"],
+    endpoints: &["agents", "threats", "api_token_details"],
     // Microsecond timestamps on agents and threats.
     collections: &[devices_spec(1_000), alerts_spec(1_000)],
     faults: &[],
@@ -54,6 +55,7 @@ impl VendorApi for SentinelOne {
         match path.strip_prefix(API_ROOT)?.trim_end_matches('/') {
             "/agents" => Some("agents"),
             "/threats" => Some("threats"),
+            "/users/api-token-details" => Some("api_token_details"),
             _ => None,
         }
     }
@@ -62,6 +64,10 @@ impl VendorApi for SentinelOne {
         Router::new()
             .route("/web/api/v2.1/agents", get(list::agents))
             .route("/web/api/v2.1/threats", get(list::threats))
+            .route(
+                "/web/api/v2.1/users/api-token-details",
+                axum::routing::post(tokens::details),
+            )
     }
 
     fn new_secret(&self, seed: u64, label: &str) -> Secret {
