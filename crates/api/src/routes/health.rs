@@ -131,7 +131,7 @@ async fn health_history(
 #[utoipa::path(get, path = "/organizations/{organization_id}/connections/{connection_id}/quarantine", tag = "Health",
     params(("organization_id" = Uuid, Path), ("connection_id" = Uuid, Path),
         ("data_export_type" = Option<DataExportType>, Query, description = "Only this export's records"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1–100 (default 20)")),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "1–1000 like every list (default 20)")),
     responses((status = 200, body = Vec<QuarantinedSample>), (status = 401), (status = 404),
               (status = 422, body = crate::openapi::HTTPValidationError)),
     security(("api_key" = [])))]
@@ -142,7 +142,7 @@ async fn quarantine_sample(
     Query(mut params): Query,
 ) -> ApiResult<Json<Vec<QuarantinedSample>>> {
     let conn = connections::find(&state, &caller, &org_id, &conn_id).await?;
-    let limit = params.int("limit", 20, 1, 100);
+    let limit = params.int("limit", 20, 1, 1000);
     let export = params
         .enum_list(
             "data_export_type",

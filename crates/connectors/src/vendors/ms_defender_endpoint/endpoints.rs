@@ -1,7 +1,10 @@
 //! Defender for Endpoint's name, default hosts and API paths: what the client and the
 //! spec share.
 
-use tributary_model::Vendor;
+use tributary_model::{
+    credentials::{CredentialField, FieldKind},
+    Vendor,
+};
 
 pub const VENDOR: Vendor = Vendor::named("MS_DEFENDER_ENDPOINT");
 
@@ -15,3 +18,35 @@ pub const SCOPE: &str = "https://api.securitycenter.microsoft.com/.default";
 
 pub const MACHINES: &str = "/api/machines";
 pub const ALERTS: &str = "/api/alerts";
+
+/// The credentials of the Defender API (an app registration with client credentials),
+/// shared by Defender for Endpoint and Defender Vulnerability Management.
+pub const CREDENTIALS: &[CredentialField] = &[
+    CredentialField::required(
+        "tenant_id",
+        FieldKind::Text,
+        "The Microsoft Entra tenant (directory) id",
+    ),
+    CredentialField::required(
+        "client_id",
+        FieldKind::Text,
+        "The app registration's application (client) id",
+    ),
+    CredentialField::required(
+        "client_secret",
+        FieldKind::Secret,
+        "A client secret of the app registration (Certificates & secrets)",
+    ),
+    CredentialField::optional(
+        "login_base_url",
+        FieldKind::Url,
+        DEFAULT_LOGIN_BASE_URL,
+        "The sign-in host (public cloud by default)",
+    ),
+    CredentialField::optional(
+        "api_base_url",
+        FieldKind::Url,
+        DEFAULT_API_BASE_URL,
+        "The Defender API host (api.securitycenter.microsoft.com by default)",
+    ),
+];

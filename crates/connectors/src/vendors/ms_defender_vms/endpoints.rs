@@ -1,10 +1,10 @@
-//! Defender Vulnerability Management's name and API paths (the hosts, the token endpoint
-//! and the scope are Defender for Endpoint's: it is the same API).
+//! Defender Vulnerability Management's name and API paths (the hosts, the credentials, the
+//! token endpoint and the scope are Defender for Endpoint's: it is the same API).
 
 use tributary_model::Vendor;
 
 pub use super::super::ms_defender_endpoint::endpoints::{
-    DEFAULT_API_BASE_URL, DEFAULT_LOGIN_BASE_URL, SCOPE, TOKEN,
+    CREDENTIALS, DEFAULT_API_BASE_URL, DEFAULT_LOGIN_BASE_URL, SCOPE, TOKEN,
 };
 
 pub const VENDOR: Vendor = Vendor::named("MS_DEFENDER_VMS");

@@ -33,35 +33,7 @@ pub static SPEC: VendorSpec = VendorSpec {
         permission: PERMISSION,
         map: |raw, ctx| Ok(Mapped::Finding(Box::new(mapping::finding(raw, ctx)?))),
     }],
-    credentials: &[
-        CredentialField::required(
-            "tenant_id",
-            FieldKind::Text,
-            "The Microsoft Entra tenant (directory) id",
-        ),
-        CredentialField::required(
-            "client_id",
-            FieldKind::Text,
-            "The app registration's application (client) id",
-        ),
-        CredentialField::required(
-            "client_secret",
-            FieldKind::Secret,
-            "A client secret of the app registration (Certificates & secrets)",
-        ),
-        CredentialField::optional(
-            "login_base_url",
-            FieldKind::Url,
-            DEFAULT_LOGIN_BASE_URL,
-            "The sign-in host (public cloud by default)",
-        ),
-        CredentialField::optional(
-            "api_base_url",
-            FieldKind::Url,
-            DEFAULT_API_BASE_URL,
-            "The Defender API host (api.securitycenter.microsoft.com by default)",
-        ),
-    ],
+    credentials: CREDENTIALS,
     options: &[],
     // Defender's API allows 100 calls per minute and 1,500 per hour: a burst of 100,
     // then the hourly average (429s are retried on their Retry-After).
