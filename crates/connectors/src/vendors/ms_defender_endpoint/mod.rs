@@ -6,11 +6,7 @@ pub mod mapping;
 
 pub use endpoints::VENDOR;
 use endpoints::*;
-use tributary_model::{
-    credentials::{CredentialField, FieldKind},
-    record::Mapped,
-    Category, DataExportType,
-};
+use tributary_model::{record::Mapped, Category, DataExportType};
 
 use crate::{
     pacing::PaceLimits,
