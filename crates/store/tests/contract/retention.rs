@@ -56,16 +56,7 @@ impl Timeline {
     /// Runs one job that finishes as `name` at `at`.
     async fn job(&mut self, name: HealthName, at: DateTime<Utc>) -> Uuid {
         let store = &self.store;
-        let job = store
-            .enqueue_job(self.account, self.conn, JobTrigger::Manual)
-            .await
-            .unwrap();
-        let now = Utc::now();
-        store
-            .claim_job("w", now, now + Duration::minutes(1))
-            .await
-            .unwrap()
-            .unwrap();
+        let job = start_job(&store, self.account, self.conn).await;
         if self.quarantine {
             let page = PageCommit {
                 connection_id: self.conn,
