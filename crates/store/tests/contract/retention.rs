@@ -56,7 +56,7 @@ impl Timeline {
     /// Runs one job that finishes as `name` at `at`.
     async fn job(&mut self, name: HealthName, at: DateTime<Utc>) -> Uuid {
         let store = &self.store;
-        let job = start_job(&store, self.account, self.conn).await;
+        let job = start_job(store, self.account, self.conn).await;
         if self.quarantine {
             let page = PageCommit {
                 connection_id: self.conn,
