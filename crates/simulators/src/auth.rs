@@ -22,6 +22,24 @@ pub enum Secret {
     },
 }
 
+impl Secret {
+    /// The secret as two halves sent together (`id:secret` key pairs and Basic auth):
+    /// an API token split at its first `:` (the second half empty when it has none), or
+    /// the client's id and secret.
+    pub fn halves(&self) -> (String, String) {
+        match self {
+            Secret::ApiToken(t) => {
+                let (a, b) = t.split_once(':').unwrap_or((t, ""));
+                (a.to_owned(), b.to_owned())
+            }
+            Secret::Client {
+                client_id,
+                client_secret,
+            } => (client_id.clone(), client_secret.clone()),
+        }
+    }
+}
+
 /// Why a credential or token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {

@@ -5,7 +5,10 @@
 //! The vendors differ only in the scope and the API host.
 
 use reqwest::{RequestBuilder, Response};
-use tributary_model::{credentials::Credentials, Secret};
+use tributary_model::{
+    credentials::{CredentialField, Credentials, FieldKind},
+    Secret,
+};
 
 use super::{send_with_token, token_refused, TokenCache, TokenResponse};
 use crate::{
@@ -17,6 +20,30 @@ use crate::{
 pub const DEFAULT_LOGIN_BASE_URL: &str = "https://login.microsoftonline.com";
 /// The token endpoint (health details name it).
 pub const TOKEN: &str = "/{tenant_id}/oauth2/v2.0/token";
+
+/// The app registration's fields every Microsoft vendor asks for, in the form's order; a
+/// vendor appends its API host (`api_base_url`, `graph_base_url`).
+pub const TENANT_ID: CredentialField = CredentialField::required(
+    "tenant_id",
+    FieldKind::Text,
+    "The Microsoft Entra tenant (directory) id",
+);
+pub const CLIENT_ID: CredentialField = CredentialField::required(
+    "client_id",
+    FieldKind::Text,
+    "The app registration's application (client) id",
+);
+pub const CLIENT_SECRET: CredentialField = CredentialField::required(
+    "client_secret",
+    FieldKind::Secret,
+    "A client secret of the app registration (Certificates & secrets)",
+);
+pub const LOGIN_BASE_URL: CredentialField = CredentialField::optional(
+    "login_base_url",
+    FieldKind::Url,
+    DEFAULT_LOGIN_BASE_URL,
+    "The sign-in host (public cloud by default)",
+);
 
 /// An app registration's client credentials for one API (one scope), with its token.
 pub struct ClientCredentials {

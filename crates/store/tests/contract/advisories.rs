@@ -3,9 +3,7 @@
 
 use chrono::{Duration, Utc};
 use serde_json::json;
-use tributary_model::{
-    job::JobTrigger, Advisory, AdvisoryChange, AdvisoryCode, DataExportType, HealthName, Vendor,
-};
+use tributary_model::{Advisory, AdvisoryChange, AdvisoryCode, DataExportType, HealthName, Vendor};
 use tributary_store::{models::*, ListWindow};
 
 use crate::support::*;
@@ -36,15 +34,7 @@ async fn advisories_filter_connections_and_join_the_history() {
         let run = |id, from, raised: Vec<Advisory>, events: Vec<NewAdvisoryEvent>, received| {
             let store = store.clone();
             async move {
-                let job = store
-                    .enqueue_job(f.account, id, JobTrigger::Manual)
-                    .await
-                    .unwrap();
-                let now = Utc::now();
-                store
-                    .claim_job("w", now, now + Duration::minutes(1))
-                    .await
-                    .unwrap();
+                let job = start_job(&store, f.account, id).await;
                 let mut finish = finish(HealthName::Healthy, job.id, from);
                 finish.connection.health.advisories = raised;
                 // The engine stamps a job's advisory changes with its finish time.

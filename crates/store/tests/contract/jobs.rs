@@ -238,15 +238,7 @@ async fn job_history_and_health_events_newest_first() {
             HealthName::Unauthorized,
             HealthName::Healthy,
         ] {
-            let job = store
-                .enqueue_job(f.account, c.id, JobTrigger::Manual)
-                .await
-                .unwrap();
-            let now = Utc::now();
-            store
-                .claim_job("w", now, now + Duration::minutes(1))
-                .await
-                .unwrap();
+            let job = start_job(&store, f.account, c.id).await;
             store
                 .finish_job(job.id, Some("w"), finish(name, job.id, prev))
                 .await

@@ -16,69 +16,95 @@ use uuid::Uuid;
 
 use crate::support::*;
 
-/// Runs one job of `conn` that finishes as `name` at `at`; the connection has been
-/// unhealthy since `since` (None when healthy); `from` is the health it changed from,
-/// if it changed. Quarantines one record when `quarantine`.
-#[allow(clippy::too_many_arguments)]
-async fn job(
-    store: &Arc<dyn Store>,
+/// One connection's jobs in time order. Each job finishes as the health it is given;
+/// the timeline works out the rest of what the engine would tell the store: the change
+/// from the previous health (the first job's is from none) and since when the connection
+/// has been failing.
+struct Timeline {
+    store: Arc<dyn Store>,
     account: Uuid,
     conn: Uuid,
-    name: HealthName,
-    at: DateTime<Utc>,
-    since: Option<DateTime<Utc>>,
-    from: Option<Option<HealthName>>,
+    /// Each job quarantines one record.
     quarantine: bool,
-) -> Uuid {
-    let job = store
-        .enqueue_job(account, conn, JobTrigger::Manual)
-        .await
-        .unwrap();
-    let now = Utc::now();
-    store
-        .claim_job("w", now, now + Duration::minutes(1))
-        .await
-        .unwrap()
-        .unwrap();
-    if quarantine {
-        let page = PageCommit {
-            connection_id: conn,
-            job_id: job.id,
-            lease_owner: "w".into(),
-            export: tributary_model::DataExportType::Alerts,
-            records: PageRecords::Alerts(vec![]),
-            quarantined: vec![QuarantinedRecord {
-                vendor_id: Some(format!("bad-{}", job.id)),
-                error: "no id".into(),
-                raw: "\"x\"".into(),
-            }],
-            watermark: None,
-        };
-        store.commit_page(page).await.unwrap();
+    last: Option<HealthName>,
+    failing_since: Option<DateTime<Utc>>,
+}
+
+impl Timeline {
+    /// A new connection of `vendor` in the fixture's organization.
+    async fn new(
+        store: &Arc<dyn Store>,
+        f: &Fixture,
+        vendor: tributary_model::Vendor,
+        quarantine: bool,
+    ) -> Timeline {
+        let conn = store
+            .create_connection(f.account, new_connection(f.org, vendor))
+            .await
+            .unwrap()
+            .id;
+        Timeline {
+            store: store.clone(),
+            account: f.account,
+            conn,
+            quarantine,
+            last: None,
+            failing_since: None,
+        }
     }
-    let mut fin = finish(name, job.id, None);
-    fin.finished_at = at;
-    fin.connection.unhealthy_since = since;
-    fin.connection.consecutive_failures = u32::from(since.is_some());
-    fin.health_event = from.map(|from| NewHealthEvent { from, to: name, at });
-    store.finish_job(job.id, Some("w"), fin).await.unwrap();
-    job.id
-}
 
-async fn job_ids(store: &Arc<dyn Store>, account: Uuid, conn: Uuid) -> HashSet<Uuid> {
-    let page = store
-        .list_jobs(account, conn, ListWindow::first(100))
-        .await
-        .unwrap();
-    page.items.iter().map(|j| j.id).collect()
-}
+    /// Runs one job that finishes as `name` at `at`.
+    async fn job(&mut self, name: HealthName, at: DateTime<Utc>) -> Uuid {
+        let store = &self.store;
+        let job = start_job(store, self.account, self.conn).await;
+        if self.quarantine {
+            let page = PageCommit {
+                connection_id: self.conn,
+                job_id: job.id,
+                lease_owner: "w".into(),
+                export: tributary_model::DataExportType::Alerts,
+                records: PageRecords::Alerts(vec![]),
+                quarantined: vec![QuarantinedRecord {
+                    vendor_id: Some(format!("bad-{}", job.id)),
+                    error: "no id".into(),
+                    raw: "\"x\"".into(),
+                }],
+                watermark: None,
+            };
+            store.commit_page(page).await.unwrap();
+        }
+        let from = (self.last != Some(name)).then_some(self.last);
+        self.failing_since = match name {
+            HealthName::Healthy => None,
+            _ => self.failing_since.or(Some(at)),
+        };
+        self.last = Some(name);
+        let mut fin = finish(name, job.id, None);
+        fin.finished_at = at;
+        fin.connection.unhealthy_since = self.failing_since;
+        fin.connection.consecutive_failures = u32::from(self.failing_since.is_some());
+        fin.health_event = from.map(|from| NewHealthEvent { from, to: name, at });
+        store.finish_job(job.id, Some("w"), fin).await.unwrap();
+        job.id
+    }
 
-async fn event_times(store: &Arc<dyn Store>, account: Uuid, conn: Uuid) -> Vec<DateTime<Utc>> {
-    let page = store
-        .list_health_events(account, conn, ListWindow::first(100))
-        .await
-        .unwrap();
-    page.items.iter().map(|e| e.at).collect()
+    async fn job_ids(&self) -> HashSet<Uuid> {
+        let page = self
+            .store
+            .list_jobs(self.account, self.conn, ListWindow::first(100))
+            .await
+            .unwrap();
+        page.items.iter().map(|j| j.id).collect()
+    }
+
+    async fn event_times(&self) -> Vec<DateTime<Utc>> {
+        let page = self
+            .store
+            .list_health_events(self.account, self.conn, ListWindow::first(100))
+            .await
+            .unwrap();
+        page.items.iter().map(|e| e.at).collect()
+    }
 }
 
 /// Steps until the walk of connections comes round with nothing left to prune.
@@ -112,93 +138,21 @@ async fn the_age_rule_prunes_old_history_and_keeps_the_latest_job_and_open_failu
         use HealthName::{Healthy, Unauthorized};
 
         // A: healthy throughout, quarantining a record on every job.
-        let a = store
-            .create_connection(f.account, new_connection(f.org, vendor))
-            .await
-            .unwrap()
-            .id;
-        let a1 = job(
-            &store,
-            f.account,
-            a,
-            Healthy,
-            day(1),
-            None,
-            Some(None),
-            true,
-        )
-        .await;
-        let _a2 = job(&store, f.account, a, Healthy, day(2), None, None, true).await;
-        let a3 = job(&store, f.account, a, Healthy, day(3), None, None, true).await;
+        let mut a = Timeline::new(&store, &f, vendor, true).await;
+        let a1 = a.job(Healthy, day(1)).await;
+        let _a2 = a.job(Healthy, day(2)).await;
+        let a3 = a.job(Healthy, day(3)).await;
         // B: healthy, then unauthorized since day 2 (an open failure).
-        let b = store
-            .create_connection(f.account, new_connection(f.org, vendor))
-            .await
-            .unwrap()
-            .id;
-        let _b1 = job(
-            &store,
-            f.account,
-            b,
-            Healthy,
-            day(1),
-            None,
-            Some(None),
-            false,
-        )
-        .await;
-        let b2 = job(
-            &store,
-            f.account,
-            b,
-            Unauthorized,
-            day(2),
-            Some(day(2)),
-            Some(Some(Healthy)),
-            false,
-        )
-        .await;
-        let _b3 = job(
-            &store,
-            f.account,
-            b,
-            Unauthorized,
-            day(3),
-            Some(day(2)),
-            None,
-            false,
-        )
-        .await;
-        let b4 = job(
-            &store,
-            f.account,
-            b,
-            Unauthorized,
-            day(4),
-            Some(day(2)),
-            None,
-            false,
-        )
-        .await;
+        let mut b = Timeline::new(&store, &f, vendor, false).await;
+        let _b1 = b.job(Healthy, day(1)).await;
+        let b2 = b.job(Unauthorized, day(2)).await;
+        let _b3 = b.job(Unauthorized, day(3)).await;
+        let b4 = b.job(Unauthorized, day(4)).await;
         // C: one finished job, and a queued one.
-        let c = store
-            .create_connection(f.account, new_connection(f.org, vendor))
-            .await
-            .unwrap()
-            .id;
-        let c1 = job(
-            &store,
-            f.account,
-            c,
-            Healthy,
-            day(1),
-            None,
-            Some(None),
-            false,
-        )
-        .await;
+        let mut c = Timeline::new(&store, &f, vendor, false).await;
+        let c1 = c.job(Healthy, day(1)).await;
         let queued = store
-            .enqueue_job(f.account, c, JobTrigger::Manual)
+            .enqueue_job(f.account, c.conn, JobTrigger::Manual)
             .await
             .unwrap()
             .id;
@@ -242,17 +196,17 @@ async fn the_age_rule_prunes_old_history_and_keeps_the_latest_job_and_open_failu
         let before = store.table_rows().await.unwrap();
         let pruned = prune_all(&store, week, day(20)).await;
         assert_eq!(
-            job_ids(&store, f.account, a).await,
+            a.job_ids().await,
             HashSet::from([a3]),
             "A keeps its latest job"
         );
         assert_eq!(
-            job_ids(&store, f.account, b).await,
+            b.job_ids().await,
             HashSet::from([b2, b4]),
             "B keeps the job that opened its failure and its latest"
         );
         assert_eq!(
-            job_ids(&store, f.account, c).await,
+            c.job_ids().await,
             HashSet::from([c1, queued]),
             "C keeps its latest finished job and the queued one"
         );
@@ -261,18 +215,17 @@ async fn the_age_rule_prunes_old_history_and_keeps_the_latest_job_and_open_failu
             pruned.job_exports, 4,
             "each pruned job's export result goes with it"
         );
+        assert_eq!(a.event_times().await.len(), 1, "A keeps its latest event");
         assert_eq!(
-            event_times(&store, f.account, a).await.len(),
-            1,
-            "A keeps its latest event"
-        );
-        assert_eq!(
-            event_times(&store, f.account, b).await,
+            b.event_times().await,
             vec![day(2)],
             "B keeps the event that opened its failure"
         );
         assert_eq!(pruned.health_events, 1);
-        let q = store.list_quarantine(f.account, a, None, 10).await.unwrap();
+        let q = store
+            .list_quarantine(f.account, a.conn, None, 10)
+            .await
+            .unwrap();
         assert_eq!(
             q.len(),
             1,
@@ -304,20 +257,10 @@ async fn the_age_rule_prunes_old_history_and_keeps_the_latest_job_and_open_failu
 
         // Once B is healthy again its failure is closed: its old history may go.
         store.cancel_job(queued, "make way").await.unwrap();
-        let b5 = job(
-            &store,
-            f.account,
-            b,
-            Healthy,
-            day(5),
-            None,
-            Some(Some(Unauthorized)),
-            false,
-        )
-        .await;
+        let b5 = b.job(Healthy, day(5)).await;
         prune_all(&store, week, day(20)).await;
-        assert_eq!(job_ids(&store, f.account, b).await, HashSet::from([b5]));
-        assert_eq!(event_times(&store, f.account, b).await.len(), 1);
+        assert_eq!(b.job_ids().await, HashSet::from([b5]));
+        assert_eq!(b.event_times().await.len(), 1);
     })
     .await;
 }
@@ -331,64 +274,32 @@ async fn the_count_rule_keeps_the_newest_per_connection_and_open_failures() {
         let at = |s: i64| t0 + Duration::seconds(s);
         use HealthName::{Healthy, VendorServerError as Down};
 
-        let a = store
-            .create_connection(f.account, new_connection(f.org, vendor))
-            .await
-            .unwrap()
-            .id;
+        let mut a = Timeline::new(&store, &f, vendor, false).await;
         let mut a_jobs = Vec::new();
         for i in 0..5 {
-            let from = (i == 0).then_some(None);
-            a_jobs.push(job(&store, f.account, a, Healthy, at(i), None, from, false).await);
+            a_jobs.push(a.job(Healthy, at(i)).await);
         }
-        let b = store
-            .create_connection(f.account, new_connection(f.org, vendor))
-            .await
-            .unwrap()
-            .id;
-        let _b1 = job(
-            &store,
-            f.account,
-            b,
-            Healthy,
-            at(1),
-            None,
-            Some(None),
-            false,
-        )
-        .await;
-        let b2 = job(
-            &store,
-            f.account,
-            b,
-            Down,
-            at(2),
-            Some(at(2)),
-            Some(Some(Healthy)),
-            false,
-        )
-        .await;
-        let _b3 = job(&store, f.account, b, Down, at(3), Some(at(2)), None, false).await;
-        let b4 = job(&store, f.account, b, Down, at(4), Some(at(2)), None, false).await;
-        let b5 = job(&store, f.account, b, Down, at(5), Some(at(2)), None, false).await;
+        let mut b = Timeline::new(&store, &f, vendor, false).await;
+        let _b1 = b.job(Healthy, at(1)).await;
+        let b2 = b.job(Down, at(2)).await;
+        let _b3 = b.job(Down, at(3)).await;
+        let b4 = b.job(Down, at(4)).await;
+        let b5 = b.job(Down, at(5)).await;
 
         let two = RetentionPolicy {
             max_age: None,
             keep_per_connection: Some(2),
         };
         let pruned = prune_all(&store, two, at(10)).await;
+        assert_eq!(a.job_ids().await, HashSet::from([a_jobs[3], a_jobs[4]]));
         assert_eq!(
-            job_ids(&store, f.account, a).await,
-            HashSet::from([a_jobs[3], a_jobs[4]])
-        );
-        assert_eq!(
-            job_ids(&store, f.account, b).await,
+            b.job_ids().await,
             HashSet::from([b2, b4, b5]),
             "the open failure's first job stays beyond the count"
         );
         assert_eq!(pruned.jobs, 5);
         assert_eq!(
-            event_times(&store, f.account, b).await.len(),
+            b.event_times().await.len(),
             2,
             "B's two events are within the count"
         );

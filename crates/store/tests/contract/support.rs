@@ -12,6 +12,22 @@ use tributary_store::{
 };
 use uuid::Uuid;
 
+/// Queues a manual job for `conn` and claims it as worker `w` for a minute (the claim
+/// takes the oldest queued job: the tests queue one at a time).
+pub async fn start_job(store: &Arc<dyn Store>, account: Uuid, conn: Uuid) -> JobRecord {
+    let job = store
+        .enqueue_job(account, conn, tributary_model::job::JobTrigger::Manual)
+        .await
+        .unwrap();
+    let now = Utc::now();
+    store
+        .claim_job("w", now, now + Duration::minutes(1))
+        .await
+        .unwrap()
+        .expect("the queued job is claimable");
+    job
+}
+
 /// Runs `body` once per available backend, naming the backend on failure.
 pub async fn each_backend<F, Fut>(test: &str, body: F)
 where

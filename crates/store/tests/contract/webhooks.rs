@@ -1,5 +1,5 @@
 use chrono::{Duration, Utc};
-use tributary_model::{job::JobTrigger, HealthName, Vendor};
+use tributary_model::{HealthName, Vendor};
 use tributary_store::{models::*, ListWindow};
 use uuid::Uuid;
 
@@ -256,15 +256,7 @@ async fn job_finish_writes_events_and_flap_state_atomically() {
             )
             .await
             .unwrap();
-        let job = store
-            .enqueue_job(f.account, c.id, JobTrigger::Manual)
-            .await
-            .unwrap();
-        let now = Utc::now();
-        store
-            .claim_job("w", now, now + Duration::minutes(1))
-            .await
-            .unwrap();
+        let job = start_job(&store, f.account, c.id).await;
         let mut fin = finish(HealthName::Unauthorized, job.id, None);
         fin.webhook_events = vec![event(f.account, "connection.health_changed")];
         fin.notified_health = Some(fin.connection.health.clone());

@@ -8,6 +8,7 @@ use tributary_model::{
 
 pub const VENDOR: Vendor = Vendor::named("MS_DEFENDER_ENDPOINT");
 
+use crate::oauth::microsoft;
 pub use crate::oauth::microsoft::{DEFAULT_LOGIN_BASE_URL, TOKEN};
 
 /// The classic Defender for Endpoint API host.
@@ -22,27 +23,10 @@ pub const ALERTS: &str = "/api/alerts";
 /// The credentials of the Defender API (an app registration with client credentials),
 /// shared by Defender for Endpoint and Defender Vulnerability Management.
 pub const CREDENTIALS: &[CredentialField] = &[
-    CredentialField::required(
-        "tenant_id",
-        FieldKind::Text,
-        "The Microsoft Entra tenant (directory) id",
-    ),
-    CredentialField::required(
-        "client_id",
-        FieldKind::Text,
-        "The app registration's application (client) id",
-    ),
-    CredentialField::required(
-        "client_secret",
-        FieldKind::Secret,
-        "A client secret of the app registration (Certificates & secrets)",
-    ),
-    CredentialField::optional(
-        "login_base_url",
-        FieldKind::Url,
-        DEFAULT_LOGIN_BASE_URL,
-        "The sign-in host (public cloud by default)",
-    ),
+    microsoft::TENANT_ID,
+    microsoft::CLIENT_ID,
+    microsoft::CLIENT_SECRET,
+    microsoft::LOGIN_BASE_URL,
     CredentialField::optional(
         "api_base_url",
         FieldKind::Url,

@@ -15,6 +15,7 @@ use tributary_model::{
 };
 
 use crate::{
+    oauth::microsoft,
     pacing::PaceLimits,
     spec::{ExportSpec, VendorSpec},
 };
@@ -54,27 +55,10 @@ pub static SPEC: VendorSpec = VendorSpec {
         },
     ],
     credentials: &[
-        CredentialField::required(
-            "tenant_id",
-            FieldKind::Text,
-            "The Microsoft Entra tenant (directory) id",
-        ),
-        CredentialField::required(
-            "client_id",
-            FieldKind::Text,
-            "The app registration's application (client) id",
-        ),
-        CredentialField::required(
-            "client_secret",
-            FieldKind::Secret,
-            "A client secret of the app registration (Certificates & secrets)",
-        ),
-        CredentialField::optional(
-            "login_base_url",
-            FieldKind::Url,
-            DEFAULT_LOGIN_BASE_URL,
-            "The sign-in host (public cloud by default)",
-        ),
+        microsoft::TENANT_ID,
+        microsoft::CLIENT_ID,
+        microsoft::CLIENT_SECRET,
+        microsoft::LOGIN_BASE_URL,
         CredentialField::optional(
             "graph_base_url",
             FieldKind::Url,

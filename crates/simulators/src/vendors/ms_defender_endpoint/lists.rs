@@ -89,20 +89,7 @@ struct Request {
 
 fn parse(kind: Kind, uri: &Uri) -> Result<Request, String> {
     let params = Params::parse(uri)?;
-    for (k, _) in &params.0 {
-        if k.starts_with('$') && !QUERY_OPTIONS.contains(&k.as_str()) {
-            return Err(format!("The query parameter '{k}' is not supported."));
-        }
-    }
-    let top = params
-        .uint("$top", MAX_TOP)
-        .map_err(|_| "Invalid value for $top.".to_owned())?;
-    if top > MAX_TOP {
-        return Err(format!("The limit of '{MAX_TOP}' for Top query has been exceeded. The value from the incoming request is '{top}'."));
-    }
-    let skip = params
-        .uint("$skip", 0)
-        .map_err(|_| "Invalid value for $skip.".to_owned())?;
+    let (top, skip) = odata::page_window(&params, QUERY_OPTIONS, MAX_TOP)?;
     let expand = match params.get("$expand") {
         None | Some("") => false,
         Some("evidence") if kind == Kind::Alerts => true,

@@ -26,7 +26,6 @@ use crate::{
 
 use super::ms_entra::login::{self, client_pair, tenant_id, LoginSpec};
 use data::{alert_id, machine_id, render_alert, render_machine};
-use errors::error;
 
 const SPEC: VendorSpec = VendorSpec {
     name: "ms_defender_endpoint",
@@ -100,19 +99,7 @@ impl VendorApi for Defender {
         } else {
             "Alert.Read.All"
         };
-        let (code, message) = match status {
-            400 => ("BadRequest", "The request is invalid.".to_owned()),
-            401 => ("Unauthorized", "Authorization has been denied for this request.".to_owned()),
-            403 => ("Forbidden", format!("The application does not have any of the required application permissions ({permission}) to access the resource.")),
-            404 => ("NotFound", "The requested resource was not found.".to_owned()),
-            413 => ("RequestEntityTooLarge", "The request is too large.".to_owned()),
-            429 => ("TooManyRequests", format!("Rate limit is exceeded. Try again in {retry} seconds.")),
-            500 => ("InternalServerError", "An internal server error occurred.".to_owned()),
-            502 => ("BadGateway", "The server received an invalid response.".to_owned()),
-            503 => ("ServiceUnavailable", "The service is temporarily unavailable.".to_owned()),
-            _ => ("Error", "The request failed.".to_owned()),
-        };
-        error(status, code, &message)
+        errors::for_status(status, permission, retry)
     }
 
     fn decorate(

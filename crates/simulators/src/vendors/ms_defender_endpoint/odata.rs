@@ -5,7 +5,10 @@
 
 use std::collections::HashSet;
 
-use crate::filter::{Cond, Lit, Op};
+use crate::{
+    filter::{Cond, Lit, Op},
+    respond::Params,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -106,6 +109,27 @@ struct Parser<'a> {
 }
 
 /// Parses `text` into a condition; field names resolve case-insensitively to `known`.
+/// A list request's page window (`$top`, `$skip`) as the API checks it: a system query
+/// option it does not know (`options` are those it does), a `$top` above `max_top` (also
+/// the default) or an unreadable number is refused with the API's message.
+pub fn page_window(params: &Params, options: &[&str], max_top: u64) -> Result<(u64, u64), String> {
+    for (k, _) in &params.0 {
+        if k.starts_with('$') && !options.contains(&k.as_str()) {
+            return Err(format!("The query parameter '{k}' is not supported."));
+        }
+    }
+    let top = params
+        .uint("$top", max_top)
+        .map_err(|_| "Invalid value for $top.".to_owned())?;
+    if top > max_top {
+        return Err(format!("The limit of '{max_top}' for Top query has been exceeded. The value from the incoming request is '{top}'."));
+    }
+    let skip = params
+        .uint("$skip", 0)
+        .map_err(|_| "Invalid value for $skip.".to_owned())?;
+    Ok((top, skip))
+}
+
 pub fn parse(text: &str, known: &HashSet<String>) -> Result<Option<Cond>, String> {
     if text.trim().is_empty() {
         return Ok(None);

@@ -48,20 +48,7 @@ struct Request {
 
 fn parse(uri: &Uri, max_top: u64, catalogue: bool) -> Result<Request, String> {
     let params = Params::parse(uri)?;
-    for (k, _) in &params.0 {
-        if k.starts_with('$') && !QUERY_OPTIONS.contains(&k.as_str()) {
-            return Err(format!("The query parameter '{k}' is not supported."));
-        }
-    }
-    let top = params
-        .uint("$top", max_top)
-        .map_err(|_| "Invalid value for $top.".to_owned())?;
-    if top > max_top {
-        return Err(format!("The limit of '{max_top}' for Top query has been exceeded. The value from the incoming request is '{top}'."));
-    }
-    let skip = params
-        .uint("$skip", 0)
-        .map_err(|_| "Invalid value for $skip.".to_owned())?;
+    let (top, skip) = odata::page_window(&params, QUERY_OPTIONS, max_top)?;
     let filter = odata::parse(params.get("$filter").unwrap_or(""), known_fields(catalogue))
         .map_err(|e| format!("Invalid filter clause: {e}"))?;
     Ok(Request {

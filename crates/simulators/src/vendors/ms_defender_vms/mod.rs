@@ -23,7 +23,7 @@ use crate::{
 };
 
 use super::{
-    ms_defender_endpoint::{data::machine_id, errors::error},
+    ms_defender_endpoint::{data::machine_id, errors},
     ms_entra::login::{self, client_pair, tenant_id, LoginSpec},
 };
 
@@ -95,18 +95,7 @@ impl VendorApi for DefenderVms {
         if endpoint == Some("token") {
             return login::aad_error(sim, status, None);
         }
-        let (code, message) = match status {
-            400 => ("BadRequest", "The request is invalid.".to_owned()),
-            401 => ("Unauthorized", "Authorization has been denied for this request.".to_owned()),
-            403 => ("Forbidden", "The application does not have any of the required application permissions (Vulnerability.Read.All) to access the resource.".to_owned()),
-            404 => ("NotFound", "The requested resource was not found.".to_owned()),
-            429 => ("TooManyRequests", format!("Rate limit is exceeded. Try again in {retry} seconds.")),
-            500 => ("InternalServerError", "An internal server error occurred.".to_owned()),
-            502 => ("BadGateway", "The server received an invalid response.".to_owned()),
-            503 => ("ServiceUnavailable", "The service is temporarily unavailable.".to_owned()),
-            _ => ("Error", "The request failed.".to_owned()),
-        };
-        error(status, code, &message)
+        errors::for_status(status, "Vulnerability.Read.All", retry)
     }
 
     fn decorate(

@@ -98,14 +98,7 @@ impl VendorApi for Qualys {
     }
 
     fn credentials_json(&self, sim: &Sim, secret: &Secret) -> Value {
-        let pair = match secret {
-            Secret::ApiToken(t) => t.clone(),
-            Secret::Client {
-                client_id,
-                client_secret,
-            } => format!("{client_id}:{client_secret}"),
-        };
-        let (user, password) = pair.split_once(':').unwrap_or((&pair, ""));
+        let (user, password) = secret.halves();
         json!({"username": user, "password": password, "base_url": sim.base_url})
     }
 

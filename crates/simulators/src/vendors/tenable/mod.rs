@@ -101,14 +101,7 @@ impl VendorApi for Tenable {
     }
 
     fn credentials_json(&self, sim: &Sim, secret: &Secret) -> Value {
-        let pair = match secret {
-            Secret::ApiToken(t) => t.clone(),
-            Secret::Client {
-                client_id,
-                client_secret,
-            } => format!("{client_id}:{client_secret}"),
-        };
-        let (access, secret) = pair.split_once(':').unwrap_or((&pair, ""));
+        let (access, secret) = secret.halves();
         json!({"access_key": access, "secret_key": secret, "base_url": sim.base_url})
     }
 
