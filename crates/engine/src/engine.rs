@@ -6,7 +6,7 @@
 use std::{sync::Arc, time::Instant};
 
 use chrono::Utc;
-use tokio::{sync::Notify, task::JoinSet};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tributary_connectors::{guard::UrlGuard, http::build_client, Registry};
 use tributary_model::{
@@ -14,7 +14,7 @@ use tributary_model::{
     ConnectionState, HealthName,
 };
 use tributary_store::{
-    models::{ClaimedJob, JobRecord},
+    models::{ClaimedJob, JobFinish, JobRecord},
     Store, StoreError,
 };
 use uuid::Uuid;
@@ -40,8 +40,8 @@ pub struct Engine {
     /// For webhook deliveries: guarded, no redirects.
     pub(crate) webhook_client: reqwest::Client,
     /// Wakes this process's workers when a job is queued (other processes poll).
-    wake: Notify,
-    id: String,
+    pub(crate) wake: Notify,
+    pub(crate) id: String,
 }
 
 /// What [`Engine::enqueue`] did.
@@ -139,7 +139,7 @@ impl Engine {
     }
 
     /// `run_one` for worker `worker`; `shutdown` stops the job and gives its lease back.
-    async fn run_one_as(
+    pub(crate) async fn run_one_as(
         &self,
         worker: &str,
         shutdown: &CancellationToken,
@@ -173,8 +173,8 @@ impl Engine {
             _ = lost.cancelled() => None,
             _ = shutdown.cancelled() => None,
         };
-        heartbeat.abort();
         let Some(finish) = finish else {
+            heartbeat.abort();
             if shutdown.is_cancelled() && !lost.is_cancelled() {
                 self.store.release_job(job_id, worker).await?;
                 tracing::info!(job = %job_id, "job released at shutdown");
@@ -185,13 +185,13 @@ impl Engine {
         };
         let (status, health) = (finish.status, finish.health_name);
         record_job_metrics(&claimed, health, started.elapsed().as_secs_f64());
-        match self.store.finish_job(job_id, Some(worker), finish).await {
-            Ok(()) => {}
-            Err(StoreError::LeaseLost(_)) => {
-                tracing::warn!(job = %job_id, "finished after losing the lease; result dropped");
-                return Ok(None);
-            }
-            Err(e) => return Err(e),
+        // The heartbeat keeps the lease while the result waits for the store to return.
+        let recorded = self
+            .record_finish(job_id, worker, finish, &lost, shutdown)
+            .await;
+        heartbeat.abort();
+        if !recorded? {
+            return Ok(None);
         }
         tracing::info!(job = %job_id, connection = %connection_id, health = %health, elapsed_ms = started.elapsed().as_millis() as u64, "job finished");
         Ok(Some(JobOutcome {
@@ -200,6 +200,47 @@ impl Engine {
             status,
             health: Some(health),
         }))
+    }
+
+    /// Records a finished job. While the store is unavailable (a restart, a pool
+    /// timeout) the worker keeps the result and tries again, backing off, for up to one
+    /// lease: the failure it met is recorded once the store is back, so the connection's
+    /// health says what happened and its retry is scheduled. Beyond that, or when the
+    /// lease is lost, the job is left to `requeue_expired`. Ok(false): not recorded.
+    async fn record_finish(
+        &self,
+        job_id: Uuid,
+        worker: &str,
+        finish: JobFinish,
+        lost: &CancellationToken,
+        shutdown: &CancellationToken,
+    ) -> Result<bool, StoreError> {
+        let give_up = Instant::now() + self.settings.lease;
+        let mut wait = RECORD_RETRY_FIRST;
+        loop {
+            match self
+                .store
+                .finish_job(job_id, Some(worker), finish.clone())
+                .await
+            {
+                Ok(()) => return Ok(true),
+                Err(StoreError::LeaseLost(_)) => {
+                    tracing::warn!(job = %job_id, "finished after losing the lease; result dropped");
+                    return Ok(false);
+                }
+                Err(e) if e.is_transient() && Instant::now() + wait < give_up => {
+                    tracing::warn!(job = %job_id, error = %e, retry_in_ms = wait.as_millis() as u64,
+                        "could not record the finished job; the store is unavailable");
+                }
+                Err(e) => return Err(e),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = lost.cancelled() => return Ok(false),
+                _ = shutdown.cancelled() => return Ok(false),
+            }
+            wait = (wait * 2).min(RECORD_RETRY_MAX);
+        }
     }
 
     /// Extends the lease every third of its length; cancels `lost` if it was taken away.
@@ -292,152 +333,20 @@ impl Engine {
         }
     }
 
-    /// Starts the worker and scheduler loops this process runs.
-    pub fn spawn(
-        self: &Arc<Self>,
-        roles: Roles,
-        shutdown: CancellationToken,
-        tasks: &mut JoinSet<anyhow::Result<()>>,
-    ) {
-        let Roles {
-            workers,
-            scheduler,
-            delivery,
-        } = roles;
-        if delivery {
-            let (engine, token) = (self.clone(), shutdown.clone());
-            tasks.spawn(async move {
-                engine.delivery_loop(token).await;
-                Ok(())
-            });
-        }
-        if workers {
-            for n in 0..self.settings.workers {
-                let (engine, token) = (self.clone(), shutdown.clone());
-                tasks.spawn(async move {
-                    engine.worker_loop(n, token).await;
-                    Ok(())
-                });
-            }
-        }
-        if scheduler {
-            let (engine, token) = (self.clone(), shutdown.clone());
-            tasks.spawn(async move {
-                engine.scheduler_loop(token).await;
-                Ok(())
-            });
-            let (engine, token) = (self.clone(), shutdown.clone());
-            tasks.spawn(async move {
-                engine.retention_loop(token).await;
-                Ok(())
-            });
-        }
-    }
-
-    async fn worker_loop(&self, n: usize, shutdown: CancellationToken) {
-        let worker = format!("{}-w{n}", self.id);
-        while !shutdown.is_cancelled() {
-            // Register for a wake-up before looking, so a job queued meanwhile is not missed.
-            let woken = self.wake.notified();
-            match self.run_one_as(&worker, &shutdown).await {
-                Ok(Some(_)) => continue,
-                Ok(None) => {}
-                Err(e) => tracing::error!(error = %e, "worker could not run a job"),
-            }
-            tokio::select! {
-                _ = woken => {}
-                _ = tokio::time::sleep(self.settings.poll_interval) => {}
-                _ = shutdown.cancelled() => {}
-            }
-        }
-    }
-
-    /// Sends due webhook deliveries until shutdown.
-    async fn delivery_loop(&self, shutdown: CancellationToken) {
-        let worker = format!("{}-webhooks", self.id);
-        while !shutdown.is_cancelled() {
-            match crate::webhooks::deliver_due(self, &worker, 20).await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "webhook sender failed"),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(self.settings.webhooks.poll_interval) => {}
-                _ = shutdown.cancelled() => {}
-            }
-        }
-    }
-
     /// Sends due webhook deliveries once (tests drive delivery with this).
     pub async fn deliver_once(&self) -> Result<usize, StoreError> {
         crate::webhooks::deliver_due(self, &format!("{}-webhooks-step", self.id), 100).await
     }
-
-    /// Full passes every `schedule_interval`; in between, passes that only queue due
-    /// connections, each as soon as the next connection is due (not sooner than
-    /// `schedule_min_interval`), so a job starts close to its time at any fleet size.
-    async fn scheduler_loop(&self, shutdown: CancellationToken) {
-        let mut last_full: Option<Instant> = None;
-        let mut last_probe = Instant::now();
-        while !shutdown.is_cancelled() {
-            let full = last_full.is_none_or(|t| t.elapsed() >= self.settings.schedule_interval);
-            let pass = if full {
-                last_full = Some(Instant::now());
-                self.schedule_once().await
-            } else {
-                self.enqueue_due().await
-            };
-            if let Err(e) = pass {
-                tracing::error!(error = %e, "scheduler pass failed");
-            }
-            // Probes run a few times per interval, so each connection is probed about
-            // once per interval; a pass only probes the connections that are due.
-            if last_probe.elapsed()
-                >= (self.settings.probe_interval / 4).max(self.settings.schedule_interval)
-            {
-                last_probe = Instant::now();
-                if let Err(e) = self.probe_once().await {
-                    tracing::error!(error = %e, "probe pass failed");
-                }
-            }
-            let wait = self.until_next_pass().await;
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.cancelled() => {}
-            }
-        }
-    }
-
-    /// Until the next connection is due, within the scheduler's shortest and longest waits.
-    async fn until_next_pass(&self) -> std::time::Duration {
-        let longest = self.settings.schedule_interval;
-        let shortest = self.settings.schedule_min_interval.min(longest);
-        match self.store.next_due_at().await {
-            Ok(Some(at)) => (at - Utc::now())
-                .to_std()
-                .unwrap_or_default()
-                .clamp(shortest, longest),
-            Ok(None) => longest,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read when the next connection is due");
-                longest
-            }
-        }
-    }
 }
+
+/// First and longest wait between attempts to record a finished job while the store is
+/// unavailable.
+const RECORD_RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(100);
+const RECORD_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A scheduler pass queues at most this many batches (500,000 jobs at the default
 /// batch): bounded, and far beyond any fleet's due work in one pass.
 const MAX_BATCHES_PER_PASS: usize = 1_000;
-
-/// Which loops a process runs.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Roles {
-    pub workers: bool,
-    pub scheduler: bool,
-    /// The webhook sender.
-    pub delivery: bool,
-}
 
 fn record_job_metrics(claimed: &ClaimedJob, health: HealthName, secs: f64) {
     let labels = [

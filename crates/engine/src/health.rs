@@ -84,6 +84,56 @@ pub fn next_run_at(
     finished_at + Duration::milliseconds(millis.max(1000))
 }
 
+/// How soon a connection is retried after one of Tributary's own transient failures (its
+/// storage unavailable, the worker running the job lost): `first`, doubling with each
+/// such failure in a row, capped at `max` and never later than the refresh interval, ±
+/// `jitter`. Any other outcome resets the count (docs/health.md, "Our own failures").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlatformRetry {
+    pub first: std::time::Duration,
+    pub max: std::time::Duration,
+    /// Fraction of the delay used as random jitter (0–0.5).
+    pub jitter: f64,
+}
+
+impl Default for PlatformRetry {
+    fn default() -> Self {
+        PlatformRetry {
+            first: std::time::Duration::from_secs(30),
+            max: std::time::Duration::from_secs(600),
+            jitter: 0.2,
+        }
+    }
+}
+
+impl PlatformRetry {
+    /// The delay before retry `attempt` (1: the first), without jitter.
+    pub fn delay(&self, attempt: u32) -> std::time::Duration {
+        let doublings = attempt.saturating_sub(1).min(31);
+        self.first
+            .saturating_mul(1u32 << doublings)
+            .min(self.max.max(self.first))
+    }
+
+    /// When retry `attempt` runs: the delay (± jitter) after `finished_at`, and never
+    /// later than the connection's normal refresh would.
+    pub fn next_run_at(
+        &self,
+        finished_at: DateTime<Utc>,
+        attempt: u32,
+        refresh_interval_secs: i64,
+    ) -> DateTime<Utc> {
+        let refresh = std::time::Duration::from_secs(refresh_interval_secs.max(1) as u64);
+        let base = self.delay(attempt).min(refresh).as_millis() as f64;
+        let spread = if self.jitter > 0.0 {
+            rand::thread_rng().gen_range(-self.jitter..self.jitter)
+        } else {
+            0.0
+        };
+        finished_at + Duration::milliseconds((base * (1.0 + spread)) as i64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use tributary_model::DataExportType;
@@ -178,6 +228,57 @@ mod tests {
         for _ in 0..100 {
             let s = secs(next_run_at(now, 1000, 0.1, HealthName::Healthy, 0));
             assert!((900..=1100).contains(&s), "{s}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod platform_retry {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn policy(first_ms: u64, max_ms: u64, jitter: f64) -> PlatformRetry {
+        PlatformRetry {
+            first: std::time::Duration::from_millis(first_ms),
+            max: std::time::Duration::from_millis(max_ms),
+            jitter,
+        }
+    }
+
+    #[test]
+    fn the_default_doubles_from_30_seconds_to_10_minutes() {
+        let p = PlatformRetry::default();
+        let secs: Vec<u64> = (1..=7).map(|a| p.delay(a).as_secs()).collect();
+        assert_eq!(secs, [30, 60, 120, 240, 480, 600, 600]);
+        let now = Utc::now();
+        let at = |attempt, refresh| {
+            (policy(30_000, 600_000, 0.0).next_run_at(now, attempt, refresh) - now).num_seconds()
+        };
+        assert_eq!(at(1, 14_400), 30);
+        assert_eq!(at(5, 14_400), 480);
+        assert_eq!(at(5, 100), 100, "never later than the refresh interval");
+    }
+
+    proptest! {
+        #[test]
+        fn delays_grow_stay_within_bounds_and_jitter_stays_within_its_fraction(
+            first_ms in 1u64..100_000,
+            extra_ms in 0u64..10_000_000,
+            attempt in 1u32..100,
+            jitter in 0.0f64..0.5,
+            refresh in 1i64..100_000,
+        ) {
+            let p = policy(first_ms, first_ms + extra_ms, jitter);
+            let (d, next) = (p.delay(attempt), p.delay(attempt + 1));
+            prop_assert!(d <= next);
+            prop_assert!(d >= p.first && d <= p.max);
+            prop_assert!(attempt > 40 || next <= d * 2);
+            let now = Utc::now();
+            let base = d.min(std::time::Duration::from_secs(refresh as u64)).as_millis() as i64;
+            let got = (p.next_run_at(now, attempt, refresh) - now).num_milliseconds();
+            let slack = (base as f64 * jitter) as i64 + 1;
+            prop_assert!((base - slack..=base + slack).contains(&got), "{got} vs {base}");
         }
     }
 }

@@ -6,6 +6,7 @@ mod engine;
 pub mod health;
 pub mod invites;
 pub mod keyring;
+mod loops;
 pub mod pipeline;
 pub mod probe;
 pub mod probes;
@@ -15,6 +16,7 @@ pub mod settings;
 pub mod uptime;
 pub mod webhooks;
 
-pub use engine::{Engine, Enqueued, JobOutcome, Roles};
+pub use engine::{Engine, Enqueued, JobOutcome};
 pub use keyring::Keyring;
+pub use loops::Roles;
 pub use settings::EngineSettings;

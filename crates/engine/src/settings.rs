@@ -5,7 +5,8 @@ use std::time::Duration;
 use tributary_connectors::http::HttpSettings;
 
 use crate::{
-    advisories::AdvisoryThresholds, retention::RetentionSettings, webhooks::WebhookSettings,
+    advisories::AdvisoryThresholds, health::PlatformRetry, retention::RetentionSettings,
+    webhooks::WebhookSettings,
 };
 
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct EngineSettings {
     pub advisories: AdvisoryThresholds,
     /// How often each connection is probed between jobs (one request per export).
     pub probe_interval: Duration,
+    /// How soon a job that met one of our own transient failures is retried.
+    pub platform_retry: PlatformRetry,
 }
 
 impl Default for EngineSettings {
@@ -57,6 +60,7 @@ impl Default for EngineSettings {
             retention: RetentionSettings::default(),
             advisories: AdvisoryThresholds::default(),
             probe_interval: Duration::from_secs(600),
+            platform_retry: PlatformRetry::default(),
         }
     }
 }

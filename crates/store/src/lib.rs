@@ -33,6 +33,10 @@ pub struct OpenOptions {
     pub postgres_schema: Option<String>,
     /// Pool size (PostgreSQL connections, or SQLite reader connections). 0 picks a default.
     pub max_connections: u32,
+    /// How long an operation waits for a database connection (PostgreSQL: also while
+    /// the server restarts) before it fails with a storage error. None: 30 s (SQLite's
+    /// single writer: 60 s).
+    pub acquire_timeout: Option<std::time::Duration>,
 }
 
 /// Opens the store named by `url`: `sqlite://PATH` or `postgres://…` (`postgresql://…`),
@@ -47,14 +51,15 @@ pub async fn open(
         } else {
             options.max_connections
         };
-        open_sqlite(url, readers).await?
+        open_sqlite(url, readers, options.acquire_timeout).await?
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let max = if options.max_connections == 0 {
             10
         } else {
             options.max_connections
         };
-        open_postgres(url, options.postgres_schema.as_deref(), max).await?
+        let schema = options.postgres_schema.as_deref();
+        open_postgres(url, schema, max, options.acquire_timeout).await?
     } else {
         return Err(StoreError::Invalid(format!(
             "unsupported database URL scheme in `{}`: use sqlite://PATH or postgres://…",

@@ -87,6 +87,9 @@ pub struct ConnectionRecord {
     pub unhealthy_since: Option<DateTime<Utc>>,
     /// The health webhooks last reported (flap control).
     pub notified_health: Option<Health>,
+    /// Jobs in a row that ended in one of Tributary's own transient failures (storage
+    /// unavailable, a worker lost); sets the retry backoff. 0 after any other outcome.
+    pub platform_retries: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -178,6 +181,8 @@ pub struct ConnectionHealthUpdate {
     pub consecutive_failures: u32,
     pub unhealthy_since: Option<DateTime<Utc>>,
     pub next_run_at: Option<DateTime<Utc>>,
+    /// See [`ConnectionRecord::platform_retries`].
+    pub platform_retries: u32,
 }
 
 /// Everything recorded when a job finishes, in one transaction.

@@ -56,6 +56,16 @@ impl TestDatabase {
         })
     }
 
+    /// A fresh schema on the PostgreSQL server at `url` (a test's own server).
+    pub fn postgres_at(url: &str) -> Self {
+        TestDatabase {
+            backend: Backend::Postgres,
+            url: url.to_owned(),
+            schema: Some(format!("t_{}", Uuid::new_v4().simple())),
+            _dir: None,
+        }
+    }
+
     /// SQLite always, plus PostgreSQL when configured.
     pub fn all(test_name: &str) -> Vec<TestDatabase> {
         let mut dbs = vec![TestDatabase::sqlite()];
@@ -67,6 +77,7 @@ impl TestDatabase {
         OpenOptions {
             postgres_schema: self.schema.clone(),
             max_connections: 0,
+            acquire_timeout: None,
         }
     }
 
@@ -74,6 +85,32 @@ impl TestDatabase {
         open(&self.url, &self.options())
             .await
             .unwrap_or_else(|e| panic!("open {:?} test store: {e}", self.backend))
+    }
+
+    /// Runs `sql` (one or more statements) on this database, outside any store: tests
+    /// inject storage faults with it (a trigger that refuses writes) and remove them.
+    pub async fn execute(&self, sql: &str) -> Result<(), crate::StoreError> {
+        use sqlx::{ConnectOptions, Connection};
+        use std::str::FromStr;
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)?
+                    .connect()
+                    .await?;
+                sqlx::raw_sql(sql).execute(&mut conn).await?;
+                conn.close().await?;
+            }
+            Backend::Postgres => {
+                let mut opts = sqlx::postgres::PgConnectOptions::from_str(&self.url)?;
+                if let Some(schema) = &self.schema {
+                    opts = opts.options([("search_path", schema.as_str())]);
+                }
+                let mut conn = opts.connect().await?;
+                sqlx::raw_sql(sql).execute(&mut conn).await?;
+                conn.close().await?;
+            }
+        }
+        Ok(())
     }
 
     /// The SQLite file path (SQLite only).

@@ -56,6 +56,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let options = OpenOptions {
         postgres_schema: config.database_schema.clone(),
         max_connections: config.database_max_connections,
+        acquire_timeout: (config.database_acquire_timeout_secs > 0)
+            .then(|| std::time::Duration::from_secs(config.database_acquire_timeout_secs)),
     };
     tributary_store::open(&url, &options)
         .await

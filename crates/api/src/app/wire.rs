@@ -93,6 +93,7 @@ mod tests {
             consecutive_failures: 0,
             unhealthy_since: None,
             notified_health: None,
+            platform_retries: 0,
         };
         let wire = connection(&c);
         assert!(wire.health.is_none() && wire.is_active);

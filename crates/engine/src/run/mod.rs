@@ -46,6 +46,9 @@ struct Failure {
     name: HealthName,
     http_status: Option<u16>,
     message: String,
+    /// One of our own transient failures (storage unavailable, a worker lost): the
+    /// connection is retried with the platform backoff instead of at its next refresh.
+    platform: bool,
 }
 
 impl Engine {
@@ -73,7 +76,7 @@ impl Engine {
                 (outcomes, expiry)
             }
             Err(message) => (
-                failed_everywhere(spec, HealthName::InternalError, &message),
+                failed_everywhere(spec, HealthName::InternalError, &message, false),
                 crate::advisories::ExpiryCheck::Unknown,
             ),
         };
@@ -183,6 +186,7 @@ impl Engine {
                         "{} records could not be normalized; they are kept raw in quarantine",
                         stats.quarantined
                     ),
+                    platform: false,
                 }),
                 Ok(ExportEnd::Done) => None,
                 Ok(ExportEnd::Vendor(e)) => Some(Failure {
@@ -190,6 +194,7 @@ impl Engine {
                     name: e.health(),
                     http_status: e.http_status,
                     message: e.message.clone(),
+                    platform: false,
                 }),
                 Ok(ExportEnd::Storage(e)) => {
                     storage_failure(export_spec, stats, last_endpoint, &e).failure
@@ -226,6 +231,9 @@ impl Engine {
         let mut details = Vec::new();
         let mut exports = Vec::new();
         let seen = advise::seen(&outcomes);
+        let platform = outcomes
+            .iter()
+            .any(|o| o.failure.as_ref().is_some_and(|f| f.platform));
         for o in outcomes {
             let name = o.failure.as_ref().map_or(HealthName::Healthy, |f| f.name);
             if let Some(f) = &o.failure {
@@ -266,13 +274,25 @@ impl Engine {
         } else {
             conn.consecutive_failures.saturating_add(1)
         };
-        let next = health::next_run_at(
-            now,
-            conn.refresh_interval_secs,
-            self.settings.schedule_jitter,
-            name,
-            failures,
-        );
+        // Our own transient failure, and nothing the customer must fix first: retried
+        // with the platform backoff, counted until another outcome resets it.
+        let platform_retries = if platform && name == HealthName::InternalError {
+            conn.platform_retries.saturating_add(1)
+        } else {
+            0
+        };
+        let next = if platform_retries > 0 {
+            let retry = self.settings.platform_retry;
+            retry.next_run_at(now, platform_retries, conn.refresh_interval_secs)
+        } else {
+            health::next_run_at(
+                now,
+                conn.refresh_interval_secs,
+                self.settings.schedule_jitter,
+                name,
+                failures,
+            )
+        };
         let mut derived = health::derive(
             conn.health.as_ref(),
             conn.consecutive_failures,
@@ -331,6 +351,7 @@ impl Engine {
                 consecutive_failures: derived.consecutive_failures,
                 unhealthy_since: derived.unhealthy_since,
                 next_run_at: Some(next),
+                platform_retries,
             },
         }
     }
@@ -342,6 +363,7 @@ fn timeout_failure(endpoint: &str, timeout_secs: i64) -> Failure {
         name: HealthName::ExecutionTimeout,
         http_status: None,
         message: format!("the job exceeded its timeout of {timeout_secs}s; data committed before the limit is kept"),
+        platform: false,
     }
 }
 
@@ -360,7 +382,10 @@ fn storage_failure(
             endpoint: endpoint.to_owned(),
             name: HealthName::InternalError,
             http_status: None,
-            message: "Tributary could not store the records (storage error)".into(),
+            message: "Tributary could not store the records (storage error); committed pages \
+                      are kept and the sync is retried within minutes"
+                .into(),
+            platform: true,
         }),
         ran_to_end: false,
         rate_limited: (0, 0),
@@ -372,8 +397,14 @@ fn endpoints(export: &ExportSpec) -> Vec<String> {
     export.endpoints.iter().map(|e| e.to_string()).collect()
 }
 
-/// Every export of `spec` failing with `name` and `message`, at its first endpoint.
-fn failed_everywhere(spec: &VendorSpec, name: HealthName, message: &str) -> Vec<ExportOutcome> {
+/// Every export of `spec` failing with `name` and `message`, at its first endpoint;
+/// `platform`: one of our own transient failures (see [`Failure::platform`]).
+fn failed_everywhere(
+    spec: &VendorSpec,
+    name: HealthName,
+    message: &str,
+    platform: bool,
+) -> Vec<ExportOutcome> {
     spec.exports
         .iter()
         .map(|e| ExportOutcome {
@@ -385,6 +416,7 @@ fn failed_everywhere(spec: &VendorSpec, name: HealthName, message: &str) -> Vec<
                 name,
                 http_status: None,
                 message: message.to_owned(),
+                platform,
             }),
             ran_to_end: false,
             rate_limited: (0, 0),
@@ -402,7 +434,8 @@ impl Engine {
         let outcomes = failed_everywhere(
             spec,
             HealthName::InternalError,
-            "the worker running this job stopped repeatedly",
+            "the worker running this job stopped repeatedly; the sync is retried within minutes",
+            true,
         );
         self.finish_record(claimed, Some(spec), outcomes, None)
     }
@@ -420,6 +453,7 @@ impl Engine {
                 name: HealthName::InternalError,
                 http_status: None,
                 message: format!("this Tributary build has no connector for {vendor}"),
+                platform: false,
             }),
             ran_to_end: false,
             rate_limited: (0, 0),

@@ -211,6 +211,7 @@ impl ConnectionStore for SqlStore {
         }
         if changes.reset_failures {
             sets.push("consecutive_failures = 0".to_owned());
+            sets.push("platform_retries = 0".to_owned());
         }
         let pid = q.push_arg(id);
         let pa = q.push_arg(account_id);

@@ -512,7 +512,7 @@ async fn update_connection_health(exec: Exec<'_>, job: &JobRow, finish: &JobFini
     let started = job.started_at.unwrap_or(job.created_at);
     let q = Query::new(
         "UPDATE connections SET health = $2, health_name = $3, consecutive_failures = $4, \
-         unhealthy_since = $5, \
+         unhealthy_since = $5, platform_retries = $9, \
          next_run_at = CASE WHEN credentials_updated_at > $6 THEN $7 ELSE $8 END \
          WHERE id = $1",
     )
@@ -523,7 +523,8 @@ async fn update_connection_health(exec: Exec<'_>, job: &JobRow, finish: &JobFini
     .bind(c.unhealthy_since.map(to_micros))
     .bind(started)
     .bind(to_micros(finish.finished_at))
-    .bind(c.next_run_at.map(to_micros));
+    .bind(c.next_run_at.map(to_micros))
+    .bind(i64::from(c.platform_retries));
     exec.execute(q).await?;
     Ok(())
 }

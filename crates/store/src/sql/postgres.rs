@@ -17,6 +17,7 @@ pub async fn open_postgres(
     url: &str,
     schema: Option<&str>,
     max_connections: u32,
+    acquire_timeout: Option<Duration>,
 ) -> Result<SqlStore, StoreError> {
     let mut opts = PgConnectOptions::from_str(url)?;
     if let Some(schema) = schema {
@@ -37,7 +38,7 @@ pub async fn open_postgres(
     }
     let pool = PgPoolOptions::new()
         .max_connections(max_connections.max(2))
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(30)))
         .connect_with(opts)
         .await?;
     // Several processes may start at once; the migrator takes an advisory lock.

@@ -9,7 +9,11 @@ use crate::{db::Db, StoreError};
 
 /// Opens (creating if needed) the SQLite database at `url` (`sqlite://path`) and
 /// applies pending migrations.
-pub async fn open_sqlite(url: &str, readers: u32) -> Result<SqlStore, StoreError> {
+pub async fn open_sqlite(
+    url: &str,
+    readers: u32,
+    acquire_timeout: Option<Duration>,
+) -> Result<SqlStore, StoreError> {
     if url.contains(":memory:") || url.contains("mode=memory") {
         return Err(StoreError::Invalid(
             "in-memory SQLite is not supported: Tributary needs a database file".into(),
@@ -28,13 +32,13 @@ pub async fn open_sqlite(url: &str, readers: u32) -> Result<SqlStore, StoreError
     // SQLITE_BUSY errors from concurrent lock upgrades.
     let write = SqlitePoolOptions::new()
         .max_connections(1)
-        .acquire_timeout(Duration::from_secs(60))
+        .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(60)))
         .connect_with(base.clone())
         .await?;
     sqlx::migrate!("./migrations/sqlite").run(&write).await?;
     let read = SqlitePoolOptions::new()
         .max_connections(readers.max(1))
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(30)))
         .connect_with(base.read_only(true))
         .await?;
     Ok(SqlStore {

@@ -122,6 +122,7 @@ pub fn finish(name: HealthName, job: Uuid, from: Option<HealthName>) -> JobFinis
             consecutive_failures: u32::from(!name.is_healthy()),
             unhealthy_since: None,
             next_run_at: Some(now + Duration::hours(4)),
+            platform_retries: 0,
         },
         advisory_events: vec![],
         health_event: (from != Some(name)).then_some(NewHealthEvent {

@@ -26,6 +26,11 @@ pub struct Config {
     pub database_schema: Option<String>,
     /// Database pool size (0: a default per backend).
     pub database_max_connections: u32,
+    /// Seconds an operation waits for a database connection before it fails with a
+    /// storage error (PostgreSQL: also while the server restarts); 0: 30 (SQLite's
+    /// writer: 60). A sync that fails so is retried with the platform backoff
+    /// (docs/health.md, "Our own failures").
+    pub database_acquire_timeout_secs: u64,
     /// The 32-byte master key (64 hex characters or base64). Seals credentials.
     pub master_key: Option<String>,
     /// File holding the master key; created (mode 0600) when neither is set.
@@ -161,6 +166,14 @@ pub struct EngineConfig {
     /// How often each connection is probed between jobs (one cheap request per export;
     /// docs/health.md, "Probes between jobs").
     pub probe_interval_secs: u64,
+    /// After one of Tributary's own transient failures (storage unavailable, a worker
+    /// lost) the connection is retried this many milliseconds later, doubling with each
+    /// such failure in a row… (docs/health.md, "Our own failures")
+    pub platform_retry_first_ms: u64,
+    /// …up to this many milliseconds (and never later than the refresh interval).
+    pub platform_retry_max_ms: u64,
+    /// Fraction of the retry delay used as random jitter (0–0.5).
+    pub platform_retry_jitter: f64,
 }
 
 impl Default for EngineConfig {
@@ -179,6 +192,9 @@ impl Default for EngineConfig {
             request_timeout_secs: 60,
             schedule_jitter: 0.1,
             probe_interval_secs: 600,
+            platform_retry_first_ms: 30_000,
+            platform_retry_max_ms: 600_000,
+            platform_retry_jitter: 0.2,
         }
     }
 }
@@ -190,6 +206,7 @@ impl Default for Config {
             database_url: None,
             database_schema: None,
             database_max_connections: 0,
+            database_acquire_timeout_secs: 0,
             master_key: None,
             master_key_file: None,
             listen: "127.0.0.1:8080".into(),
@@ -238,6 +255,7 @@ const ENV_KEYS: &[&str] = &[
     "database_url",
     "database_schema",
     "database_max_connections",
+    "database_acquire_timeout_secs",
     "master_key",
     "master_key_file",
     "listen",
@@ -329,6 +347,15 @@ impl Config {
         if !(0.0..=0.5).contains(&e.schedule_jitter) {
             problems.push("engine.schedule_jitter must be between 0 and 0.5".into());
         }
+        if !(0.0..=0.5).contains(&e.platform_retry_jitter) {
+            problems.push("engine.platform_retry_jitter must be between 0 and 0.5".into());
+        }
+        if e.platform_retry_first_ms == 0 || e.platform_retry_max_ms < e.platform_retry_first_ms {
+            problems.push(
+                "engine.platform_retry_first_ms must be positive and at most engine.platform_retry_max_ms"
+                    .into(),
+            );
+        }
         if e.schedule_batch == 0 || e.schedule_min_interval_ms == 0 {
             problems.push(
                 "engine.schedule_batch and engine.schedule_min_interval_ms must be positive".into(),
@@ -393,6 +420,11 @@ impl Config {
             webhooks: self.webhook_settings(),
             advisories: Default::default(),
             probe_interval: Duration::from_secs(e.probe_interval_secs),
+            platform_retry: tributary_engine::health::PlatformRetry {
+                first: Duration::from_millis(e.platform_retry_first_ms),
+                max: Duration::from_millis(e.platform_retry_max_ms),
+                jitter: e.platform_retry_jitter,
+            },
             retention: self.retention_settings(),
         }
     }

@@ -19,6 +19,8 @@ mod idp_vendors;
 mod invites;
 mod new_vendor;
 mod ops;
+mod platform_retry;
+mod private_postgres;
 mod probes;
 mod process;
 mod provisioning;
