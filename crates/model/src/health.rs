@@ -140,8 +140,10 @@ impl HealthName {
             HealthName::InternalError => {
                 "The platform operator must act. Tributary failed while processing the \
                  vendor's data (storage error, or records it could not normalize; those are \
-                 kept raw in quarantine). Check the job's error and the server logs for the \
-                 job id, fix the cause, then run the job again."
+                 kept raw in quarantine). A storage outage or a lost worker is retried by \
+                 itself within minutes (by default after 30 s, doubling to 10 min); if it \
+                 persists, check the job's error and the server logs for the job id, fix \
+                 the cause, then run the job again."
             }
             HealthName::VendorClientError => {
                 "The platform operator must act. The vendor rejected a request as invalid \
