@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use tributary_connectors::http::HttpSettings;
+use tributary_store::incidents::IncidentPolicy;
 
 use crate::{
     advisories::AdvisoryThresholds, retention::RetentionSettings, webhooks::WebhookSettings,
@@ -39,6 +40,8 @@ pub struct EngineSettings {
     pub advisories: AdvisoryThresholds,
     /// How often each connection is probed between jobs (one request per export).
     pub probe_interval: Duration,
+    /// When connections failing at one vendor host become one incident.
+    pub incidents: IncidentPolicy,
 }
 
 impl Default for EngineSettings {
@@ -57,6 +60,7 @@ impl Default for EngineSettings {
             retention: RetentionSettings::default(),
             advisories: AdvisoryThresholds::default(),
             probe_interval: Duration::from_secs(600),
+            incidents: IncidentPolicy::default(),
         }
     }
 }

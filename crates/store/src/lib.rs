@@ -7,6 +7,7 @@ mod db;
 pub mod documents;
 mod error;
 mod idp;
+pub mod incidents;
 pub mod invites;
 mod listing;
 pub mod models;

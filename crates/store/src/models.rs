@@ -199,6 +199,9 @@ pub struct JobFinish {
     /// The health webhooks now report as current (set with a notification, or silently
     /// for a connection's first healthy job).
     pub notified_health: Option<Health>,
+    /// What the new health says about the vendor, for vendor incidents (None: nothing,
+    /// e.g. a vendor this build does not know).
+    pub vendor: Option<crate::incidents::VendorObservation>,
 }
 
 /// A change of a connection's health.
@@ -650,4 +653,6 @@ pub struct ProbeHealth {
     pub event: NewHealthEvent,
     pub webhook_events: Vec<NewWebhookEvent>,
     pub notified_health: Option<Health>,
+    /// What the new health says about the vendor, for vendor incidents.
+    pub vendor: Option<crate::incidents::VendorObservation>,
 }
