@@ -168,3 +168,104 @@ pub(crate) fn down_notification(outbox: &[NewWebhookEvent], name: HealthName) ->
         .find(|e| e.event_type == events::HEALTH_CHANGED)
         .map(|e| e.id)
 }
+
+#[cfg(test)]
+mod tests {
+    use tributary_store::incidents::IncidentStatus;
+
+    use super::*;
+
+    fn member(account: Uuid) -> IncidentMember {
+        IncidentMember {
+            connection_id: Uuid::now_v7(),
+            account_id: account,
+            organization_id: Uuid::now_v7(),
+            joined_at: Utc::now(),
+            recovered_at: None,
+        }
+    }
+
+    fn incident(members: Vec<IncidentMember>) -> VendorIncident {
+        VendorIncident {
+            id: Uuid::now_v7(),
+            vendor: Vendor::named("SENTINELONE"),
+            scope: "acme.sentinelone.net".into(),
+            status: IncidentStatus::Open,
+            health_name: HealthName::VendorServerError,
+            opened_at: Utc::now(),
+            resolved_at: None,
+            updated_at: Utc::now(),
+            connections: members,
+        }
+    }
+
+    fn listed(e: &NewWebhookEvent) -> Vec<String> {
+        let body: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+        body["data"]["incident"]["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["connection_id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn each_account_hears_of_an_incident_once_with_only_its_connections() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let (a1, a2, b1) = (member(a), member(a), member(b));
+        let id = |m: &IncidentMember| m.connection_id.to_string();
+        let change = |kind, who: &IncidentMember, members: Vec<IncidentMember>| IncidentChange {
+            kind,
+            connection_id: who.connection_id,
+            incident: incident(members),
+        };
+
+        let opened = render(&change(
+            IncidentChangeKind::Opened,
+            &a2,
+            vec![a1.clone(), a2.clone()],
+        ));
+        assert_eq!(opened.len(), 1, "only the affected account");
+        assert_eq!(opened[0].account_id, a);
+        assert_eq!(opened[0].event_type, events::INCIDENT_OPENED);
+        assert_eq!(listed(&opened[0]), [id(&a1), id(&a2)]);
+
+        let all = vec![a1.clone(), a2.clone(), b1.clone()];
+        let joined = render(&change(IncidentChangeKind::Joined, &b1, all.clone()));
+        assert_eq!(joined.len(), 1);
+        assert_eq!(
+            (joined[0].account_id, joined[0].event_type.as_str()),
+            (b, events::INCIDENT_OPENED),
+            "an account's first connection: opened, for that account"
+        );
+        assert_eq!(listed(&joined[0]), [id(&b1)]);
+        let again = render(&change(IncidentChangeKind::Joined, &a2, all.clone()));
+        assert_eq!(again[0].event_type, events::INCIDENT_UPDATED);
+        assert_eq!(listed(&again[0]), [id(&a1), id(&a2)]);
+        assert!(!again[0].payload.contains(&id(&b1)));
+
+        assert!(render(&change(IncidentChangeKind::Recovered, &a1, all.clone())).is_empty());
+        let resolved = render(&change(IncidentChangeKind::Resolved, &a1, all));
+        let to: Vec<(Uuid, &str)> = resolved
+            .iter()
+            .map(|e| (e.account_id, e.event_type.as_str()))
+            .collect();
+        assert_eq!(
+            to,
+            [
+                (a, events::INCIDENT_RESOLVED),
+                (b, events::INCIDENT_RESOLVED)
+            ]
+        );
+        assert_eq!(listed(&resolved[1]), [id(&b1)]);
+    }
+
+    #[test]
+    fn only_vendor_owned_failures_gather() {
+        let gathered: Vec<HealthName> = HealthName::ALL
+            .into_iter()
+            .filter(|n| is_vendor_failure(*n))
+            .collect();
+        assert_eq!(gathered, [HealthName::VendorServerError]);
+    }
+}

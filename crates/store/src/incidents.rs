@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use tributary_model::{HealthName, Vendor};
 use uuid::Uuid;
 
-use crate::models::NewWebhookEvent;
+use crate::outbox::NewWebhookEvent;
 
 /// Whether an incident is still open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod invites;
 mod listing;
 pub mod models;
+mod outbox;
 pub mod retention;
 mod sql;
 pub mod time;

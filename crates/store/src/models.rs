@@ -10,7 +10,7 @@ use tributary_model::{
 };
 use uuid::Uuid;
 
-pub use crate::{idp::*, listing::*};
+pub use crate::{idp::*, listing::*, outbox::NewWebhookEvent};
 
 /// A tenant: owns API keys, organizations and webhook endpoints.
 #[derive(Debug, Clone, PartialEq)]
@@ -542,17 +542,6 @@ pub struct WebhookEndpointChanges {
     pub include_fix_link: Option<bool>,
     /// A new secret; the current one keeps signing until the given time.
     pub rotate: Option<(Vec<u8>, DateTime<Utc>)>,
-}
-
-/// An event to deliver to every matching endpoint of its account.
-#[derive(Debug, Clone)]
-pub struct NewWebhookEvent {
-    /// The message id (`webhook-id`), also the event's `id`.
-    pub id: Uuid,
-    pub account_id: Uuid,
-    pub event_type: String,
-    /// The exact JSON body that will be signed and sent.
-    pub payload: String,
 }
 
 /// A delivery a sender has leased.

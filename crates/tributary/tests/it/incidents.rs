@@ -142,6 +142,48 @@ fn health_changes(t: &Tenant, to_healthy: bool) -> BTreeSet<String> {
         .collect()
 }
 
+/// The dashboard's connections page as `key`'s account sees it (logged in over plain
+/// HTTP: the login form's CSRF cookie and token, then the session cookie).
+async fn dashboard(app: &TestApp, key: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = |r: &reqwest::Response| {
+        let set = r.headers()["set-cookie"].to_str().unwrap();
+        set.split(';').next().unwrap().to_owned()
+    };
+    let form = client
+        .get(app.url("/dashboard/login"))
+        .send()
+        .await
+        .unwrap();
+    let csrf_cookie = cookie(&form);
+    let html = form.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the login form carries a CSRF token");
+    let login = client
+        .post(app.url("/dashboard/login"))
+        .header("cookie", csrf_cookie)
+        .form(&[("csrf", csrf), ("api_key", key)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let session = cookie(&login);
+    let page = client
+        .get(app.url("/dashboard"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    page.text().await.unwrap()
+}
+
 async fn deliver_all(app: &TestApp) {
     while app.deliver().await > 0 {}
 }
@@ -252,6 +294,14 @@ async fn a_fleet_wide_outage_is_one_vendor_incident_folding_each_accounts_connec
                 }
             }
         }
+        // The dashboard shows the open incident with the account's failing count.
+        let id = a_open["id"].as_str().unwrap();
+        let html = dashboard(&app, &a.key).await;
+        assert!(html.contains(&format!("data-incident=\"{id}\"")), "{html}");
+        assert!(html.contains("3 of your connections failing"), "{html}");
+        assert!(dashboard(&app, &b.key)
+            .await
+            .contains("2 of your connections failing"));
         let refused_health = app.connection(&a.org, &refused).await["health"].clone();
         assert_eq!(refused_health["name"], "UNAUTHORIZED", "{refused_health}");
         let cs_health = app.connection(&a.org, &other_vendor).await["health"].clone();
@@ -282,6 +332,7 @@ async fn a_fleet_wide_outage_is_one_vendor_incident_folding_each_accounts_connec
             assert_eq!(resolved.len(), 1);
             assert_eq!(listed(&resolved[0]), mine);
         }
+        assert!(!dashboard(&app, &a.key).await.contains("data-incident="));
         // Recovery is sent exactly to the connections whose down was sent.
         assert_eq!(health_changes(&a, true), set(&[a0, a1]));
         assert!(health_changes(&b, true).is_empty());
