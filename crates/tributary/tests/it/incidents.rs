@@ -351,3 +351,59 @@ async fn a_fleet_wide_outage_is_one_vendor_incident_folding_each_accounts_connec
         app.stop().await;
     }
 }
+
+/// Probes between jobs see an outage too: three healthy connections, the vendor goes
+/// down, one probe pass opens the incident (no job runs); the outage ends, the next pass
+/// clears what only probes saw and resolves it. The list refuses a bad filter.
+#[tokio::test]
+async fn probes_open_and_resolve_a_vendor_incident_between_jobs() {
+    for db in backends("vendor_incident_probes") {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(&db, dir.path());
+        config.engine.probe_interval_secs = 0;
+        config.engine.max_retries = 0;
+        let app = TestApp::spawn_with(db, dir, config).await;
+        let engine = || app.app.as_ref().unwrap().engine();
+        let a = Tenant::new(&app, app.key.clone(), "Acme").await;
+        let s1 = sim(SimVendor::Sentinelone, 2, 2).await;
+        let mut conns = BTreeSet::new();
+        for i in 0..3 {
+            let creds = s1.control().add_credential(&format!("p{i}"), &[]).unwrap();
+            conns.insert(a.connect(&app, "SENTINELONE", creds).await);
+        }
+        app.step().await;
+
+        let outage = s1.control().fault("outage").unwrap().unwrap();
+        let probed = engine().probe_once().await.unwrap();
+        assert_eq!(probed.len(), 3, "{probed:?}");
+        let page = a.incidents(&app, "?status=open").await;
+        assert_eq!(page["total"], 1, "{page}");
+        assert_eq!(ids(&page["items"][0]["connections"]), conns);
+        for c in &conns {
+            let h = app.connection(&a.org, c).await["health"].clone();
+            assert_eq!(h["name"], "VENDOR_SERVER_ERROR", "{h}");
+            assert!(h["details"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["source"] == "probe"));
+        }
+
+        assert!(s1.control().remove_fault(outage));
+        engine().probe_once().await.unwrap();
+        assert_eq!(a.incidents(&app, "?status=open").await["total"], 0);
+        let resolved = a.incidents(&app, "?status=resolved&limit=1").await;
+        assert_eq!(resolved["count"], 1, "{resolved}");
+
+        for bad in ["?status=closed", "?limit=0", "?limit=1001"] {
+            let (s, body) = app.get(&format!("/v1/health/incidents{bad}")).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+            assert_eq!(body["detail"][0]["loc"][0], "query", "{body}");
+        }
+        let (s, _) = call(&app, "trb_nope", Method::GET, "/v1/health/incidents", None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        a.hook.stop();
+        s1.shutdown().await.unwrap();
+        app.stop().await;
+    }
+}
