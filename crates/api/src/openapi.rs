@@ -158,6 +158,7 @@ pub fn v1_router() -> OpenApiRouter<AppState> {
         .merge(routes::edr::router())
         .merge(routes::idp::router())
         .merge(routes::health::summary_router())
+        .merge(routes::incidents::router())
         .merge(routes::webhooks::router())
         .merge(routes::connectors::router())
         .merge(routes::audit::router())

@@ -76,6 +76,25 @@ impl VendorSpec {
         Credentials::parse(self.vendor, self.credentials, value)
     }
 
+    /// The vendor host a connection's data comes from: `host` (or `host:port`) of its
+    /// API URL, the last URL field of the credentials (vendors declare a sign-in host
+    /// before their API host). Vendor incidents are keyed by it. Only the host, never a
+    /// path or a secret; empty for a vendor whose credentials hold no URL (its one cloud).
+    pub fn api_host(&self, creds: &Credentials) -> String {
+        creds
+            .base_urls()
+            .last()
+            .and_then(|(_, u)| url::Url::parse(u).ok())
+            .and_then(|u| {
+                let host = u.host_str()?.to_ascii_lowercase();
+                Some(match u.port() {
+                    Some(p) => format!("{host}:{p}"),
+                    None => host,
+                })
+            })
+            .unwrap_or_default()
+    }
+
     /// The runbook step for `name` on a connection to this vendor: the generic step, and
     /// for UNAUTHORIZED what each export needs from the customer's tenant.
     pub fn resolution(&self, name: HealthName) -> String {

@@ -4,6 +4,7 @@
 pub mod advisories;
 mod engine;
 pub mod health;
+pub mod incidents;
 pub mod invites;
 pub mod keyring;
 mod loops;

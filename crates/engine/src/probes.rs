@@ -123,7 +123,9 @@ impl Engine {
                     &health,
                 ));
             }
+            let held = crate::incidents::down_notification(&webhook_events, name);
             ProbeHealth {
+                vendor: self.vendor_observation(spec, conn, name, now, held),
                 event: NewHealthEvent {
                     from: Some(previous.name),
                     to: name,

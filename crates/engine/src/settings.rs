@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use tributary_connectors::http::HttpSettings;
+use tributary_store::incidents::IncidentPolicy;
 
 use crate::{
     advisories::AdvisoryThresholds, health::PlatformRetry, retention::RetentionSettings,
@@ -42,6 +43,8 @@ pub struct EngineSettings {
     pub probe_interval: Duration,
     /// How soon a job that met one of our own transient failures is retried.
     pub platform_retry: PlatformRetry,
+    /// When connections failing at one vendor host become one incident.
+    pub incidents: IncidentPolicy,
 }
 
 impl Default for EngineSettings {
@@ -61,6 +64,7 @@ impl Default for EngineSettings {
             advisories: AdvisoryThresholds::default(),
             probe_interval: Duration::from_secs(600),
             platform_retry: PlatformRetry::default(),
+            incidents: IncidentPolicy::default(),
         }
     }
 }

@@ -10,7 +10,7 @@ use tributary_model::{
 };
 use uuid::Uuid;
 
-pub use crate::{idp::*, listing::*};
+pub use crate::{idp::*, listing::*, outbox::NewWebhookEvent};
 
 /// A tenant: owns API keys, organizations and webhook endpoints.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +204,9 @@ pub struct JobFinish {
     /// The health webhooks now report as current (set with a notification, or silently
     /// for a connection's first healthy job).
     pub notified_health: Option<Health>,
+    /// What the new health says about the vendor, for vendor incidents (None: nothing,
+    /// e.g. a vendor this build does not know).
+    pub vendor: Option<crate::incidents::VendorObservation>,
 }
 
 /// A change of a connection's health.
@@ -546,17 +549,6 @@ pub struct WebhookEndpointChanges {
     pub rotate: Option<(Vec<u8>, DateTime<Utc>)>,
 }
 
-/// An event to deliver to every matching endpoint of its account.
-#[derive(Debug, Clone)]
-pub struct NewWebhookEvent {
-    /// The message id (`webhook-id`), also the event's `id`.
-    pub id: Uuid,
-    pub account_id: Uuid,
-    pub event_type: String,
-    /// The exact JSON body that will be signed and sent.
-    pub payload: String,
-}
-
 /// A delivery a sender has leased.
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
@@ -655,4 +647,6 @@ pub struct ProbeHealth {
     pub event: NewHealthEvent,
     pub webhook_events: Vec<NewWebhookEvent>,
     pub notified_health: Option<Health>,
+    /// What the new health says about the vendor, for vendor incidents.
+    pub vendor: Option<crate::incidents::VendorObservation>,
 }

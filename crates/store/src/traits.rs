@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::{AuditEvent, AuditFilter, DashboardSession, NewAuditEvent},
+    incidents::{IncidentStatus, VendorIncident},
     invites::{Invite, NewInvite},
     models::*,
     retention::{JobTiming, PruneCursor, PruneStep, RetentionPolicy},
@@ -299,6 +300,20 @@ pub trait HealthStore {
     ) -> Result<Vec<ExportRun>>;
 }
 
+/// Vendor incidents (docs/health.md): written with the health changes that cause them
+/// (`JobFinish::vendor`, `ProbeHealth::vendor`), read here.
+#[async_trait]
+pub trait IncidentStore {
+    /// The incidents that affected a connection of `account_id`, newest opened first,
+    /// each listing only that account's connections.
+    async fn list_vendor_incidents(
+        &self,
+        account_id: Uuid,
+        status: Option<IncidentStatus>,
+        window: ListWindow,
+    ) -> Result<ListPage<VendorIncident>>;
+}
+
 #[async_trait]
 pub trait WebhookStore {
     async fn create_endpoint(
@@ -442,6 +457,7 @@ pub trait Store:
     + FindingStore
     + IdpStore
     + HealthStore
+    + IncidentStore
     + WebhookStore
     + AuditStore
     + SessionStore

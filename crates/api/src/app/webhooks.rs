@@ -30,7 +30,8 @@ pub struct WebhookCreate {
     #[schema(max_length = 1000)]
     pub description: Option<String>,
     /// `connection.health_changed`, `connection.created`, `connection.deleted`, `job.failed`,
-    /// `webhook_endpoint.disabled`, `connection.advisory_raised`, `connection.advisory_cleared`;
+    /// `webhook_endpoint.disabled`, `connection.advisory_raised`, `connection.advisory_cleared`,
+    /// `vendor_incident.opened`, `vendor_incident.updated`, `vendor_incident.resolved`;
     /// null for every type except the opt-in `job.failed` and advisory events.
     pub event_types: Option<Vec<String>>,
     /// Default true.

@@ -8,7 +8,7 @@ use axum::{
     response::Response,
 };
 use tributary_model::{AdvisoryCode, HealthName, ResolutionOwner, Vendor};
-use tributary_store::{models::ConnectionFilter, ListWindow, Position};
+use tributary_store::{incidents::IncidentStatus, models::ConnectionFilter, ListWindow, Position};
 
 use super::{
     render,
@@ -38,10 +38,21 @@ pub struct Row {
     pub warnings: Vec<WarningView>,
 }
 
+/// An open vendor incident, as the banner shows it to one account.
+pub struct IncidentBanner {
+    pub id: String,
+    pub vendor: String,
+    pub host: String,
+    pub opened_at: String,
+    /// The account's connections still failing in it.
+    pub failing: usize,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard/connections.html")]
 struct Page {
     csrf: String,
+    incidents: Vec<IncidentBanner>,
     counts: Vec<Count>,
     rows: Vec<Row>,
     health_options: Vec<Choice>,
@@ -143,8 +154,34 @@ pub async fn page(
         current("org"),
     );
     let a = current("advisory");
+    let incidents = state
+        .store
+        .list_vendor_incidents(
+            account,
+            Some(IncidentStatus::Open),
+            ListWindow {
+                with_total: false,
+                ..ListWindow::first(20)
+            },
+        )
+        .await?
+        .items
+        .into_iter()
+        .map(|i| IncidentBanner {
+            id: i.id.to_string(),
+            vendor: state.engine.registry().display_name(i.vendor),
+            failing: i
+                .connections
+                .iter()
+                .filter(|m| m.recovered_at.is_none())
+                .count(),
+            host: i.scope,
+            opened_at: when(Some(i.opened_at)),
+        })
+        .collect();
     let page = Page {
         csrf: session.csrf,
+        incidents,
         counts,
         rows,
         health_options: HealthName::ALL

@@ -7,6 +7,7 @@ mod data;
 pub mod edr;
 pub mod health;
 pub mod idp;
+pub mod incidents;
 pub mod invites;
 pub mod jobs;
 pub mod ops;

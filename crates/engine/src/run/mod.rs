@@ -320,6 +320,8 @@ impl Engine {
             ));
         }
         webhook_events.extend(advised.webhook_events);
+        let held = crate::incidents::down_notification(&webhook_events, name);
+        let vendor = spec.and_then(|s| self.vendor_observation(s, conn, name, now, held));
         if !name.is_healthy() {
             webhook_events.push(events::job_failed(
                 conn,
@@ -346,6 +348,7 @@ impl Engine {
                 at: now,
             }),
             advisory_events: advised.events,
+            vendor,
             connection: ConnectionHealthUpdate {
                 health: derived.health,
                 consecutive_failures: derived.consecutive_failures,

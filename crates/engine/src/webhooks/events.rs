@@ -16,10 +16,18 @@ pub const JOB_FAILED: &str = "job.failed";
 pub const ENDPOINT_DISABLED: &str = "webhook_endpoint.disabled";
 pub const ADVISORY_RAISED: &str = "connection.advisory_raised";
 pub const ADVISORY_CLEARED: &str = "connection.advisory_cleared";
+/// Vendor incidents (`crate::incidents`): one per affected account, listing only its
+/// connections.
+pub const INCIDENT_OPENED: &str = "vendor_incident.opened";
+pub const INCIDENT_UPDATED: &str = "vendor_incident.updated";
+pub const INCIDENT_RESOLVED: &str = "vendor_incident.resolved";
 pub const ALL_EVENT_TYPES: &[&str] = &[
     HEALTH_CHANGED,
     ADVISORY_RAISED,
     ADVISORY_CLEARED,
+    INCIDENT_OPENED,
+    INCIDENT_UPDATED,
+    INCIDENT_RESOLVED,
     CONNECTION_CREATED,
     CONNECTION_DELETED,
     JOB_FAILED,

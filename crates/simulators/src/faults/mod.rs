@@ -3,11 +3,15 @@
 //!
 //! ```text
 //! SPEC     := [CREDENTIAL "/"] ENDPOINT ":" FAULT
+//!           | "outage"                  shorthand for `all:outage`
 //! ENDPOINT := a vendor endpoint name (see SimVendor::endpoints) | "all"
 //! FAULT    := ACTION ["x" N]            (N: apply to the next N matching requests only)
 //! ACTION   := STATUS                    400–599, e.g. 400 401 403 404 429 500 502 503
 //!           | "slow=" MS                delay the response by MS milliseconds
 //!           | "hang"                    never answer (until the simulator stops)
+//!           | "outage"                  a fleet-wide outage: every request of every
+//!                                       credential (ENDPOINT must be "all", no
+//!                                       CREDENTIAL) gets the vendor's own 503
 //!           | "reset"                   abort the connection mid-body
 //!           | "truncated"               a complete HTTP response whose JSON is cut off
 //!           | "malformed"               records of the wrong shape (a string; one lacking its id)
@@ -65,6 +69,9 @@ pub enum Fault {
         ms: u64,
     },
     Hang,
+    /// The vendor is down for everyone: its 503 (with its error body) on every request
+    /// of every credential.
+    Outage,
     Reset,
     Truncated,
     Malformed,
@@ -132,6 +139,9 @@ impl FromStr for FaultSpec {
             spec: s.to_owned(),
             reason: reason.to_owned(),
         };
+        if s.trim() == "outage" {
+            return Ok(FaultSpec::new(None, Fault::Outage));
+        }
         let (target, action) = s.trim().split_once(':').ok_or_else(|| err("missing ':'"))?;
         let (credential, endpoint) = match target.split_once('/') {
             Some((c, e)) => (Some(c.trim()), e.trim()),
@@ -147,6 +157,11 @@ impl FromStr for FaultSpec {
             fault,
             times,
         };
+        if spec.fault == Fault::Outage && (spec.credential.is_some() || spec.endpoint.is_some()) {
+            return Err(err(
+                "an outage is fleet-wide (every credential, every endpoint): write outage or all:outage",
+            ));
+        }
         if spec.is_credential_change() && spec.endpoint.is_some() {
             return Err(err(
                 "revoke and expire apply to a whole credential: use all:",
@@ -215,6 +230,7 @@ fn parse_action(s: &str) -> Result<Fault, String> {
     }
     Ok(match s {
         "hang" => Fault::Hang,
+        "outage" => Fault::Outage,
         "reset" => Fault::Reset,
         "truncated" => Fault::Truncated,
         "malformed" => Fault::Malformed,
@@ -268,6 +284,7 @@ impl fmt::Display for Fault {
             Fault::Quota { limit, window_ms } => write!(f, "quota={limit}/{window_ms}ms"),
             Fault::Slow { ms } => write!(f, "slow={ms}"),
             Fault::Hang => f.write_str("hang"),
+            Fault::Outage => f.write_str("outage"),
             Fault::Reset => f.write_str("reset"),
             Fault::Truncated => f.write_str("truncated"),
             Fault::Malformed => f.write_str("malformed"),
@@ -507,6 +524,12 @@ fn apply(rule: &mut Rule, d: &mut Decision, now: Instant) -> bool {
         Fault::Status(code) if d.action.is_none() => {
             d.action = Some(Action::Status {
                 code,
+                retry_after_secs: RETRY_AFTER_SECS,
+            })
+        }
+        Fault::Outage if d.action.is_none() => {
+            d.action = Some(Action::Status {
+                code: 503,
                 retry_after_secs: RETRY_AFTER_SECS,
             })
         }

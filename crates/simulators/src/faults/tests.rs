@@ -168,3 +168,30 @@ fn silent_failure_faults_parse_and_apply() {
     assert_eq!(t.token_expires_in(Some("cred")), Some(5));
     assert_eq!(t.token_expires_in(Some("other")), None);
 }
+
+#[test]
+fn an_outage_is_fleet_wide() {
+    assert_eq!(spec("outage"), spec("all:outage"));
+    assert_eq!(spec("outage").to_string(), "all:outage");
+    assert_eq!(spec("all:outagex2").times, Some(2));
+    for bad in ["primary/all:outage", "threats:outage", "cred/outage"] {
+        assert!(bad.parse::<FaultSpec>().is_err(), "{bad}");
+    }
+    let table = FaultTable::default();
+    table.add(spec("outage"));
+    let now = Instant::now();
+    for (credential, endpoint) in [
+        (Some("a"), "threats"),
+        (Some("b"), "agents"),
+        (None, "token"),
+    ] {
+        assert_eq!(
+            table.decide(credential, endpoint, now).action,
+            Some(Action::Status {
+                code: 503,
+                retry_after_secs: RETRY_AFTER_SECS
+            }),
+            "{credential:?} {endpoint}"
+        );
+    }
+}

@@ -159,15 +159,14 @@ impl HealthStore for SqlStore {
             .bind(to_micros(u.event.at))
             .bind(serde_json::to_string(&u.health)?);
             tx.exec().execute(q).await?;
-            for event in &u.webhook_events {
-                super::webhooks::insert_event(&mut tx, event).await?;
-            }
-            if let Some(notified) = &u.notified_health {
-                let q = Query::new("UPDATE connections SET notified_health = $2 WHERE id = $1")
-                    .bind(probe.connection_id)
-                    .bind(serde_json::to_string(notified)?);
-                tx.exec().execute(q).await?;
-            }
+            super::incidents::record_notifications(
+                &mut tx,
+                probe.connection_id,
+                u.vendor.as_ref(),
+                &u.webhook_events,
+                u.notified_health.as_ref(),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(true)

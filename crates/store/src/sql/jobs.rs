@@ -367,15 +367,14 @@ impl JobStore for SqlStore {
             tx.exec().execute(q).await?;
         }
         super::health::record_advisories(&mut tx, &job, &finish).await?;
-        for event in &finish.webhook_events {
-            super::webhooks::insert_event(&mut tx, event).await?;
-        }
-        if let Some(notified) = &finish.notified_health {
-            let q = Query::new("UPDATE connections SET notified_health = $2 WHERE id = $1")
-                .bind(job.connection_id)
-                .bind(serde_json::to_string(notified)?);
-            tx.exec().execute(q).await?;
-        }
+        super::incidents::record_notifications(
+            &mut tx,
+            job.connection_id,
+            finish.vendor.as_ref(),
+            &finish.webhook_events,
+            finish.notified_health.as_ref(),
+        )
+        .await?;
         tx.commit().await
     }
 

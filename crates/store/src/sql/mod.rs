@@ -8,6 +8,7 @@ mod findings;
 mod health;
 mod idp;
 mod idp_reads;
+mod incidents;
 mod invites;
 mod jobs;
 mod listing;

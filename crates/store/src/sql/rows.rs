@@ -15,7 +15,7 @@ use crate::{
     StoreError,
 };
 
-fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError>
+pub(super) fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {

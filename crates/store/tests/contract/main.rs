@@ -9,6 +9,7 @@ mod findings;
 mod findings_reconcile;
 mod idp;
 mod idp_support;
+mod incidents;
 mod invites;
 mod jobs;
 mod platform_retry;

@@ -132,5 +132,6 @@ pub fn finish(name: HealthName, job: Uuid, from: Option<HealthName>) -> JobFinis
         }),
         webhook_events: vec![],
         notified_health: None,
+        vendor: None,
     }
 }

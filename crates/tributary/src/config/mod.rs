@@ -61,6 +61,28 @@ pub struct Config {
     pub engine: EngineConfig,
     pub webhooks: WebhookConfig,
     pub retention: RetentionConfig,
+    pub incidents: IncidentConfig,
+}
+
+/// Vendor incidents (docs/health.md, "Vendor incidents"): this many connections to one
+/// vendor host in a vendor-owned failure (VENDOR_SERVER_ERROR) that began within the
+/// window are one incident.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncidentConfig {
+    /// Distinct connections failing at one vendor host that open an incident (at least 2).
+    pub min_connections: u32,
+    /// Their failures began within this many minutes of each other (at least 1).
+    pub window_minutes: u64,
+}
+
+impl Default for IncidentConfig {
+    fn default() -> Self {
+        IncidentConfig {
+            min_connections: 3,
+            window_minutes: 15,
+        }
+    }
 }
 
 /// How much history to keep: finished jobs (with per-export results), health events,
@@ -227,6 +249,7 @@ impl Default for Config {
             engine: EngineConfig::default(),
             webhooks: WebhookConfig::default(),
             retention: RetentionConfig::default(),
+            incidents: IncidentConfig::default(),
         }
     }
 }
@@ -381,6 +404,12 @@ impl Config {
             problems
                 .push("retention.interval_secs and retention.batch_size must be positive".into());
         }
+        if self.incidents.min_connections < 2 || self.incidents.window_minutes == 0 {
+            problems.push(
+                "incidents.min_connections must be at least 2 and incidents.window_minutes at least 1"
+                    .into(),
+            );
+        }
         if self.body_limit_bytes < 1024 {
             problems.push("body_limit_bytes must be at least 1024".into());
         }
@@ -426,6 +455,10 @@ impl Config {
                 jitter: e.platform_retry_jitter,
             },
             retention: self.retention_settings(),
+            incidents: tributary_store::incidents::IncidentPolicy {
+                min_connections: self.incidents.min_connections,
+                window: chrono::Duration::minutes(self.incidents.window_minutes.min(525_600) as i64),
+            },
         }
     }
 

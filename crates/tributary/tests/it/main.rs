@@ -16,6 +16,7 @@ mod idp_api;
 mod idp_dashboard;
 mod idp_health;
 mod idp_vendors;
+mod incidents;
 mod invites;
 mod new_vendor;
 mod ops;
