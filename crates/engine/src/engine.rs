@@ -390,6 +390,11 @@ impl Engine {
             if let Err(e) = pass {
                 tracing::error!(error = %e, "scheduler pass failed");
             }
+            if full {
+                if let Err(e) = self.freshness_once_at(Utc::now()).await {
+                    tracing::error!(error = %e, "freshness pass failed");
+                }
+            }
             // Probes run a few times per interval, so each connection is probed about
             // once per interval; a pass only probes the connections that are due.
             if last_probe.elapsed()

@@ -15,7 +15,7 @@ use crate::{
     StoreError,
 };
 
-fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError>
+pub(super) fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
@@ -114,7 +114,7 @@ pub(super) const CONNECTION_COLUMNS: &str = "c.id, c.account_id, c.organization_
     o.name AS organization_name, c.vendor, c.identifier, c.state, c.refresh_interval_secs, \
     c.timeout_secs, c.options, c.credentials, c.credentials_updated_at, c.created_at, \
     c.updated_at, c.next_run_at, c.health, c.consecutive_failures, c.unhealthy_since, \
-    c.notified_health";
+    c.notified_health, c.freshness_target_secs";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ConnectionRow {
@@ -137,6 +137,7 @@ pub(super) struct ConnectionRow {
     pub consecutive_failures: i64,
     pub unhealthy_since: Option<i64>,
     pub notified_health: Option<String>,
+    pub freshness_target_secs: Option<i64>,
 }
 
 impl TryFrom<ConnectionRow> for ConnectionRecord {
@@ -171,6 +172,8 @@ impl TryFrom<ConnectionRow> for ConnectionRecord {
                 .as_deref()
                 .map(serde_json::from_str::<Health>)
                 .transpose()?,
+            freshness_target_secs: r.freshness_target_secs,
+            freshness: Vec::new(),
         })
     }
 }

@@ -53,6 +53,7 @@ async fn job(
                 raw: "\"x\"".into(),
             }],
             watermark: None,
+            watermark_at: None,
         };
         store.commit_page(page).await.unwrap();
     }
