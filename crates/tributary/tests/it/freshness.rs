@@ -9,7 +9,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tributary_simulators::{spawn, SimConfig, SimVendor};
 
-use crate::{support::*, sync::*};
+use crate::{
+    security::sessions::{dashboard_login, page_as, pair},
+    support::*,
+    sync::*,
+};
 
 const S1: &str = "SENTINELONE";
 const MISSED: &str = "FRESHNESS_TARGET_MISSED";
@@ -164,6 +168,37 @@ async fn freshness_is_reported_per_export_and_a_missed_target_is_advised_between
         }
         assert!(codes(&c).is_empty(), "{c}");
 
+        // The dashboard's connection page shows each export's data age and the target.
+        let session = pair(&dashboard_login(&app, &[]).await);
+        let page = page_as(
+            &app,
+            &session,
+            &format!("/dashboard/connections/{targeted}"),
+        )
+        .await;
+        let table = page
+            .split("<table id=\"freshness\">")
+            .nth(1)
+            .unwrap_or_else(|| panic!("a freshness table: {page}"));
+        let table = table.split("</table>").next().unwrap();
+        for export in ["devices", "alerts"] {
+            assert!(
+                table.contains(&format!("data-export=\"{export}\"")),
+                "{table}"
+            );
+        }
+        assert!(
+            page.contains("id=\"freshness-target\""),
+            "the target is shown"
+        );
+        let page = page_as(
+            &app,
+            &session,
+            &format!("/dashboard/connections/{untargeted}"),
+        )
+        .await;
+        assert!(page.contains("<table id=\"freshness\">") && !page.contains("freshness-target"));
+
         // The fleet gauges: per vendor and export, never per connection.
         let pass = engine().freshness_once_at(Utc::now()).await.unwrap();
         assert!(
@@ -218,6 +253,16 @@ async fn freshness_is_reported_per_export_and_a_missed_target_is_advised_between
         assert_eq!(
             a["evidence"]["last_successful_pull_at"], job["finished_at"],
             "{a}"
+        );
+        let page = page_as(
+            &app,
+            &session,
+            &format!("/dashboard/connections/{targeted}"),
+        )
+        .await;
+        assert!(
+            page.contains(&format!("data-advisory=\"{MISSED}\"")),
+            "a Warning row"
         );
         assert!(codes(&app.connection(&org, &loose).await).is_empty());
         assert!(codes(&app.connection(&org, &untargeted).await).is_empty());
