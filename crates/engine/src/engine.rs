@@ -379,6 +379,7 @@ impl Engine {
     async fn scheduler_loop(&self, shutdown: CancellationToken) {
         let mut last_full: Option<Instant> = None;
         let mut last_probe = Instant::now();
+        let mut last_freshness: Option<Instant> = None;
         while !shutdown.is_cancelled() {
             let full = last_full.is_none_or(|t| t.elapsed() >= self.settings.schedule_interval);
             let pass = if full {
@@ -390,7 +391,10 @@ impl Engine {
             if let Err(e) = pass {
                 tracing::error!(error = %e, "scheduler pass failed");
             }
-            if full {
+            // Targets are whole minutes at least: a pass a minute flags a stalled
+            // connection within a minute of its target, at a bounded cost.
+            if last_freshness.is_none_or(|t| t.elapsed() >= FRESHNESS_PASS_INTERVAL) {
+                last_freshness = Some(Instant::now());
                 if let Err(e) = self.freshness_once_at(Utc::now()).await {
                     tracing::error!(error = %e, "freshness pass failed");
                 }
@@ -430,6 +434,9 @@ impl Engine {
         }
     }
 }
+
+/// How often the scheduler runs the freshness pass (crate::freshness).
+const FRESHNESS_PASS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A scheduler pass queues at most this many batches (500,000 jobs at the default
 /// batch): bounded, and far beyond any fleet's due work in one pass.

@@ -23,8 +23,8 @@ pub struct FreshnessFacts {
 pub struct ExportFreshness {
     pub data_export_type: DataExportType,
     /// The time the newest committed watermark stands for: the newest record's change
-    /// time for time watermarks, the commit time for a vendor's resume token (a delta
-    /// link). Null while none was committed (an export read as a complete listing has
+    /// time for time watermarks, the commit time for a watermark that is not one time
+    /// (a delta link, a token holding several). Null while none was committed (an export read as a complete listing has
     /// no watermark).
     pub newest_record_at: Option<DateTime<Utc>>,
     /// When a job last pulled the export to its end without a failure; null if never.
