@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use tributary_simulators::{spawn, SimConfig, SimVendor};
 
 use crate::{
+    receiver::Receiver,
     security::sessions::{dashboard_login, page_as, pair},
     support::*,
     sync::*,
@@ -329,6 +330,14 @@ async fn failing_pulls_miss_the_target_and_the_advisory_survives_them() {
         let app = TestApp::spawn(db).await;
         let engine = || app.app.as_ref().unwrap().engine();
         let org = app.create_org("stalled").await;
+        let receiver = Receiver::start(200).await;
+        let (s, hook) = app
+            .post(
+                "/v1/webhooks",
+                json!({"url": receiver.url(), "event_types": ["connection.advisory_raised"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{hook}");
         let sim = sim(SimVendor::Sentinelone, 3, 3).await;
         let creds = sim.control().add_credential("stalls", &[]).unwrap();
         let conn = app
@@ -357,6 +366,40 @@ async fn failing_pulls_miss_the_target_and_the_advisory_survives_them() {
         let c = app.connection(&org, &conn).await;
         assert_eq!(codes(&c), missed(&["alerts", "devices"]), "{c}");
         assert_eq!(c["health"]["name"], "VENDOR_SERVER_ERROR", "{c}");
+
+        // The pass, not a job, raised them: signed webhooks say so.
+        for _ in 0..20 {
+            if app.deliver().await == 0 {
+                break;
+            }
+        }
+        let got = receiver
+            .wait_for(2, std::time::Duration::from_secs(10))
+            .await;
+        let mut raised: Vec<(String, String, String)> = got
+            .iter()
+            .map(|r| {
+                let v = r.json();
+                (
+                    v["type"].as_str().unwrap().to_owned(),
+                    v["data"]["advisory"]["code"].as_str().unwrap().to_owned(),
+                    v["data"]["advisory"]["data_export_type"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        raised.sort();
+        let expected = ["alerts", "devices"].map(|e| {
+            (
+                "connection.advisory_raised".to_owned(),
+                MISSED.to_owned(),
+                e.to_owned(),
+            )
+        });
+        assert_eq!(raised, expected);
+        receiver.stop();
         sim.shutdown().await.unwrap();
         app.stop().await;
     }
