@@ -13,7 +13,6 @@ CREATE TABLE export_freshness (
     PRIMARY KEY (connection_id, data_export_type)
 );
 
+-- No index of its own: the between-jobs pass walks connections by primary key and
+-- seeks export_freshness and connection_advisories by theirs (docs/health.md, "Cost").
 ALTER TABLE connections ADD COLUMN freshness_target_secs BIGINT;
--- The between-jobs freshness pass seeks the connections that have a target.
-CREATE INDEX connections_freshness_target ON connections (id)
-    WHERE freshness_target_secs IS NOT NULL;
