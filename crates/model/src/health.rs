@@ -259,7 +259,8 @@ pub struct Health {
     #[serde(default)]
     pub advisories: Vec<Advisory>,
     /// Each export's data age, computed when the connection is read (additive; see
-    /// docs/health.md, "Freshness"). Always an array; empty in webhook payloads.
+    /// docs/health.md, "Freshness"). Always an array; empty where a health is recorded
+    /// rather than read (history entries, health and advisory webhook events).
     #[serde(default)]
     pub freshness: Vec<ExportFreshness>,
 }
