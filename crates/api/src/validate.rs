@@ -131,6 +131,15 @@ impl<'a> BodyFields<'a> {
         }
     }
 
+    /// An integer within `[min, max]`, or null (`Some(None)`); None when absent or
+    /// invalid (then an error is recorded).
+    pub fn nullable_int(&mut self, name: &'static str, min: i64, max: i64) -> Option<Option<i64>> {
+        match self.raw(name)? {
+            Value::Null => Some(None),
+            _ => self.optional_int(name, min, max).map(Some),
+        }
+    }
+
     /// An integer within `[min, max]`; None when absent or null.
     pub fn optional_int(&mut self, name: &'static str, min: i64, max: i64) -> Option<i64> {
         match self.raw(name)? {

@@ -3,6 +3,7 @@
 
 pub mod advisories;
 mod engine;
+pub mod freshness;
 pub mod health;
 pub mod incidents;
 pub mod invites;

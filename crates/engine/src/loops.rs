@@ -1,7 +1,7 @@
 //! The loops a process runs, by role (`Roles`): workers that lease and run jobs, the
-//! scheduler, retention and probes (scheduler role, one task each) and the webhook
+//! scheduler, retention, probes and freshness (scheduler role, one task each) and the webhook
 //! sender. Each loop repeats a step that tests call directly instead (`run_one`,
-//! `schedule_once`, `prune_once`, `probe_once`, `deliver_once`).
+//! `schedule_once`, `prune_once`, `probe_once`, `freshness_once_at`, `deliver_once`).
 
 use std::{sync::Arc, time::Instant};
 
@@ -10,6 +10,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::Engine;
+
+/// How often the freshness pass runs.
+const FRESHNESS_PASS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Which loops a process runs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,6 +68,11 @@ impl Engine {
             let (engine, token) = (self.clone(), shutdown.clone());
             tasks.spawn(async move {
                 engine.probe_loop(token).await;
+                Ok(())
+            });
+            let (engine, token) = (self.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                engine.freshness_loop(token).await;
                 Ok(())
             });
         }
@@ -145,6 +153,25 @@ impl Engine {
             };
             if let Err(e) = pass {
                 tracing::error!(error = %e, "probe pass failed");
+            }
+        }
+    }
+
+    /// A freshness pass a minute (`crate::freshness`): targets are whole minutes at
+    /// least, so a stalled export is flagged within a minute of its target at a bounded
+    /// cost. Its own task, like probes.
+    async fn freshness_loop(&self, shutdown: CancellationToken) {
+        loop {
+            let pass = tokio::select! {
+                pass = self.freshness_once_at(Utc::now()) => pass,
+                _ = shutdown.cancelled() => return,
+            };
+            if let Err(e) = pass {
+                tracing::error!(error = %e, "freshness pass failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(FRESHNESS_PASS_INTERVAL) => {}
+                _ = shutdown.cancelled() => return,
             }
         }
     }

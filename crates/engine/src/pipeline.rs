@@ -60,6 +60,8 @@ struct Prepared {
     quarantined: Vec<QuarantinedRecord>,
     /// The stored form of the watermark the page allows.
     watermark: Option<String>,
+    /// The time that watermark stands for (None for a resume token).
+    watermark_at: Option<chrono::DateTime<chrono::Utc>>,
     endpoint: &'static str,
     /// Whether the reader vouched for a complete listing once it had read this page.
     complete: bool,
@@ -168,6 +170,7 @@ async fn commit_pages(
             records: page.records,
             quarantined: page.quarantined,
             watermark: page.watermark,
+            watermark_at: page.watermark_at,
         };
         let started = std::time::Instant::now();
         let committed = job.store.commit_page(commit).await;
@@ -246,6 +249,7 @@ fn prepare(export: &ExportSpec, ctx: &MapContext, page: RawPage) -> Prepared {
     Prepared {
         records,
         quarantined,
+        watermark_at: page.watermark.as_ref().and_then(|w| w.time()),
         watermark: page.watermark.map(|w| w.to_stored()),
         endpoint: page.endpoint,
         complete: false,

@@ -29,15 +29,18 @@ pub enum AdvisoryCode {
     RateLimited,
     /// Records the vendor sent that could not be normalized (kept raw in quarantine).
     QuarantinedRecords,
+    /// No successful pull of an export within the connection's `freshness_target_secs`.
+    FreshnessTargetMissed,
 }
 
 impl AdvisoryCode {
-    pub const ALL: [AdvisoryCode; 5] = [
+    pub const ALL: [AdvisoryCode; 6] = [
         AdvisoryCode::NoNewData,
         AdvisoryCode::VolumeDrop,
         AdvisoryCode::CredentialExpiring,
         AdvisoryCode::RateLimited,
         AdvisoryCode::QuarantinedRecords,
+        AdvisoryCode::FreshnessTargetMissed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl AdvisoryCode {
             AdvisoryCode::CredentialExpiring => "CREDENTIAL_EXPIRING",
             AdvisoryCode::RateLimited => "RATE_LIMITED",
             AdvisoryCode::QuarantinedRecords => "QUARANTINED_RECORDS",
+            AdvisoryCode::FreshnessTargetMissed => "FRESHNESS_TARGET_MISSED",
         }
     }
 
@@ -60,6 +64,9 @@ impl AdvisoryCode {
             | AdvisoryCode::CredentialExpiring => ResolutionOwner::Customer,
             // Our pacing and our mappings: the platform operator's.
             AdvisoryCode::RateLimited | AdvisoryCode::QuarantinedRecords => ResolutionOwner::Leen,
+            // Pulls are the platform's to run on time; when the connection is unhealthy,
+            // its health names who acts first.
+            AdvisoryCode::FreshnessTargetMissed => ResolutionOwner::Leen,
         }
     }
 
@@ -82,7 +89,9 @@ impl AdvisoryCode {
                 "The customer must rotate the credential before it expires: in SentinelOne, \
                  Settings > Users > Service Users > the service user > Actions > Generate \
                  API token (pick a new expiry), then PATCH the connection with the new \
-                 api_token. Tributary checks it with the vendor before saving."
+                 api_token; in Microsoft Entra ID, App registrations > the app > \
+                 Certificates & secrets > New client secret, then PATCH the connection's \
+                 client_secret. Tributary checks it with the vendor before saving."
             }
             AdvisoryCode::RateLimited => {
                 "The platform operator may act. The vendor answered 429 but the retries \
@@ -95,6 +104,13 @@ impl AdvisoryCode {
                  are kept raw in quarantine (a redacted sample is at the `sample` path in \
                  the evidence). Fix the mapping, then run the job with an earlier \
                  init_load_timestamp to pull them again."
+            }
+            AdvisoryCode::FreshnessTargetMissed => {
+                "If the connection is unhealthy, its health's resolution comes first: no \
+                 pull succeeds until it is fixed. Otherwise the platform operator must act: \
+                 check that the scheduler and workers run (tributary_job_queue_lag_seconds) \
+                 and that refresh_interval_secs is well below freshness_target_secs; \
+                 trigger a job to pull now."
             }
         }
     }

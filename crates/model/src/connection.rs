@@ -76,6 +76,10 @@ pub struct Connection {
     pub refresh_interval_secs: i64,
     /// A job running longer than this is stopped and reported as EXECUTION_TIMEOUT.
     pub timeout_secs: i64,
+    /// An export without a successful pull for longer than this raises the advisory
+    /// FRESHNESS_TARGET_MISSED; null: no target (additive).
+    #[serde(default)]
+    pub freshness_target_secs: Option<i64>,
     pub organization_id: Uuid,
     /// Always null: the supported vendors use credentials, not an OAuth consent flow.
     pub oauth2_authorize_url: Option<String>,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{Advisory, DataExportType};
+use crate::{Advisory, DataExportType, ExportFreshness};
 
 /// The health `name`: what is wrong with a connection, if anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -260,6 +260,11 @@ pub struct Health {
     /// figures behind it.
     #[serde(default)]
     pub advisories: Vec<Advisory>,
+    /// Each export's data age, computed when the connection is read (additive; see
+    /// docs/health.md, "Freshness"). Always an array; empty where a health is recorded
+    /// rather than read (history entries, health and advisory webhook events).
+    #[serde(default)]
+    pub freshness: Vec<ExportFreshness>,
 }
 
 impl Health {
@@ -282,6 +287,7 @@ impl Health {
             next_run_at: facts.next_run_at,
             resolution: name.resolution().to_owned(),
             advisories: Vec::new(),
+            freshness: Vec::new(),
         }
     }
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tributary_model::{
     job::{ExportResult, JobStatus, JobTrigger},
-    Advisory, AdvisoryChange, AdvisoryCode, ConnectionState, DataExportType, Health, HealthName,
-    Vendor,
+    Advisory, AdvisoryChange, AdvisoryCode, ConnectionState, DataExportType, FreshnessFacts,
+    Health, HealthName, Vendor,
 };
 use uuid::Uuid;
 
@@ -90,6 +90,11 @@ pub struct ConnectionRecord {
     /// Jobs in a row that ended in one of Tributary's own transient failures (storage
     /// unavailable, a worker lost); sets the retry backoff. 0 after any other outcome.
     pub platform_retries: u32,
+    /// No successful pull of an export for longer than this raises
+    /// FRESHNESS_TARGET_MISSED; None: no target.
+    pub freshness_target_secs: Option<i64>,
+    /// Each export's freshness facts (filled by connection reads; empty elsewhere).
+    pub freshness: Vec<FreshnessFacts>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +110,7 @@ pub struct NewConnection {
     pub sealed_credentials: Vec<u8>,
     /// When the first job is due (now, to sync at once).
     pub next_run_at: Option<DateTime<Utc>>,
+    pub freshness_target_secs: Option<i64>,
 }
 
 /// A partial update; `None` leaves a field as it is.
@@ -115,6 +121,8 @@ pub struct ConnectionChanges {
     pub state: Option<ConnectionState>,
     pub refresh_interval_secs: Option<i64>,
     pub timeout_secs: Option<i64>,
+    /// `Some(None)` removes the freshness target.
+    pub freshness_target_secs: Option<Option<i64>>,
     /// Reschedule: `Some(Some(t))` due at t, `Some(None)` unscheduled.
     pub next_run_at: Option<Option<DateTime<Utc>>>,
     /// Forget the failure streak (new credentials deserve a fresh schedule).
@@ -369,6 +377,9 @@ pub struct PageCommit {
     pub quarantined: Vec<QuarantinedRecord>,
     /// The watermark to store once this page is committed (None: leave it).
     pub watermark: Option<String>,
+    /// The time `watermark` stands for, kept as the export's `newest_record_at`; None
+    /// for a vendor's resume token, whose commit time is kept instead.
+    pub watermark_at: Option<DateTime<Utc>>,
 }
 
 /// What a page commit changed.
@@ -649,4 +660,24 @@ pub struct ProbeHealth {
     pub notified_health: Option<Health>,
     /// What the new health says about the vendor, for vendor incidents.
     pub vendor: Option<crate::incidents::VendorObservation>,
+}
+
+/// Advisories re-assessed between jobs (the freshness pass): the connection's health with
+/// its new advisories, each raise or clear for the history, and the webhook events.
+#[derive(Debug, Clone)]
+pub struct AdvisoryUpdate {
+    pub connection_id: Uuid,
+    /// When the assessment started: a job queued, running or finished since wins.
+    pub started_at: DateTime<Utc>,
+    /// The health as it was read, with `advisories` replaced.
+    pub health: Health,
+    pub events: Vec<NewAdvisoryEvent>,
+    pub webhook_events: Vec<NewWebhookEvent>,
+}
+
+/// One export of an ACTIVE connection, for the fleet's freshness gauges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FreshnessSample {
+    pub vendor: Vendor,
+    pub facts: FreshnessFacts,
 }

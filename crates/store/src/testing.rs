@@ -175,6 +175,7 @@ pub async fn leased_job(
         options: None,
         sealed_credentials: b"sealed".to_vec(),
         next_run_at: None,
+        freshness_target_secs: None,
     };
     let connection_id = store
         .create_connection(account_id, conn)

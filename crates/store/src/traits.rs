@@ -446,6 +446,26 @@ pub trait MaintenanceStore {
     async fn job_timings(&self, since: DateTime<Utc>) -> Result<Vec<JobTiming>>;
 }
 
+/// Freshness between jobs (docs/health.md, "Freshness").
+#[async_trait]
+pub trait FreshnessStore {
+    /// Connections whose FRESHNESS_TARGET_MISSED advisories are out of date at `now`: an
+    /// ACTIVE connection with a target and an export without a successful pull within it
+    /// (counted from creation when none ever succeeded) that is not advised yet, or an
+    /// advised export whose target is met again (or removed). Connections with a job
+    /// queued or running are left to the job. `freshness` is filled.
+    async fn freshness_candidates(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ConnectionRecord>>;
+    /// Writes advisories re-assessed between jobs; false (nothing written) when a job was
+    /// queued, ran or finished meanwhile.
+    async fn record_advisory_update(&self, update: AdvisoryUpdate) -> Result<bool>;
+    /// Every export of every ACTIVE connection (operator-level: the fleet's gauges).
+    async fn freshness_samples(&self) -> Result<Vec<FreshnessSample>>;
+}
+
 /// Everything Tributary stores, on SQLite or PostgreSQL.
 #[async_trait]
 pub trait Store:
@@ -458,6 +478,7 @@ pub trait Store:
     + IdpStore
     + HealthStore
     + IncidentStore
+    + FreshnessStore
     + WebhookStore
     + AuditStore
     + SessionStore

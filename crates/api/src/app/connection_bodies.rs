@@ -3,7 +3,12 @@
 
 use serde_json::Value;
 use tributary_connectors::{guard::UrlGuard, Registry, VendorSpec};
-use tributary_model::{credentials::Credentials, options::parse_options, ConnectionState, Vendor};
+use tributary_model::{
+    credentials::Credentials,
+    freshness::{FRESHNESS_TARGET_MAX_SECS, FRESHNESS_TARGET_MIN_SECS},
+    options::parse_options,
+    ConnectionState, Vendor,
+};
 use utoipa::ToSchema;
 
 use crate::{
@@ -37,6 +42,10 @@ pub struct ConnectionCreate {
     /// Job time limit in seconds, 10–86400 (default 1800).
     #[schema(minimum = 10, maximum = 86400)]
     pub timeout_secs: Option<i64>,
+    /// Optional freshness target in seconds, 60–7776000: an export without a successful
+    /// pull for longer raises the advisory FRESHNESS_TARGET_MISSED (docs/health.md).
+    #[schema(minimum = 60, maximum = 7776000)]
+    pub freshness_target_secs: Option<i64>,
     /// Vendor options: `init_load_timestamp` for every vendor, and each vendor's own
     /// (`GET /v1/connectors` lists them).
     #[schema(value_type = Option<Object>)]
@@ -58,6 +67,9 @@ pub struct ConnectionUpdate {
     pub refresh_interval_secs: Option<i64>,
     #[schema(minimum = 10, maximum = 86400)]
     pub timeout_secs: Option<i64>,
+    /// A new freshness target in seconds, 60–7776000; null removes it.
+    #[schema(value_type = Option<i64>, minimum = 60, maximum = 7776000)]
+    pub freshness_target_secs: Option<Option<i64>>,
 }
 
 /// What parsing a body needs besides the body: the vendors and the outbound URL guard.
@@ -133,6 +145,11 @@ impl ConnectionCreate {
         let identifier = f.nullable_string("identifier", 255).flatten();
         let refresh = f.optional_int("refresh_interval_secs", REFRESH_BOUNDS.0, REFRESH_BOUNDS.1);
         let timeout = f.optional_int("timeout_secs", TIMEOUT_BOUNDS.0, TIMEOUT_BOUNDS.1);
+        let target = f.optional_int(
+            "freshness_target_secs",
+            FRESHNESS_TARGET_MIN_SECS,
+            FRESHNESS_TARGET_MAX_SECS,
+        );
         let options_raw = f.raw("options");
         let (mut creds, mut options) = (None, None);
         if let Some(spec) = spec {
@@ -154,6 +171,7 @@ impl ConnectionCreate {
             identifier,
             refresh_interval_secs: refresh,
             timeout_secs: timeout,
+            freshness_target_secs: target,
             options,
         })
     }
@@ -180,6 +198,11 @@ impl ConnectionUpdate {
         };
         let refresh = f.optional_int("refresh_interval_secs", REFRESH_BOUNDS.0, REFRESH_BOUNDS.1);
         let timeout = f.optional_int("timeout_secs", TIMEOUT_BOUNDS.0, TIMEOUT_BOUNDS.1);
+        let target = f.nullable_int(
+            "freshness_target_secs",
+            FRESHNESS_TARGET_MIN_SECS,
+            FRESHNESS_TARGET_MAX_SECS,
+        );
         let credentials = match creds_raw {
             Some(raw) => collect(cx.credentials(spec, raw), &mut f.errors)?,
             None => None,
@@ -191,6 +214,7 @@ impl ConnectionUpdate {
             state,
             refresh_interval_secs: refresh,
             timeout_secs: timeout,
+            freshness_target_secs: target,
         })
     }
 }

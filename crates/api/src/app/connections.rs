@@ -104,6 +104,7 @@ pub(crate) async fn create_checked(
         options: body.options,
         sealed_credentials: seal(state, id, &body.credentials),
         next_run_at: Some(Utc::now()),
+        freshness_target_secs: body.freshness_target_secs,
     };
     let credential_fields = credential_names(&body.credentials);
     let record = state
@@ -121,6 +122,11 @@ pub(crate) async fn create_checked(
             record.refresh_interval_secs,
         )
         .field("timeout_secs", Value::Null, record.timeout_secs)
+        .field(
+            "freshness_target_secs",
+            Value::Null,
+            record.freshness_target_secs,
+        )
         .field("options", Value::Null, &record.options)
         .credentials(credential_fields);
     audit::record(
@@ -182,6 +188,7 @@ pub(crate) async fn update_checked(
         state: patch.state,
         refresh_interval_secs: patch.refresh_interval_secs,
         timeout_secs: patch.timeout_secs,
+        freshness_target_secs: patch.freshness_target_secs,
         // New credentials or a resume: run now instead of at the next interval.
         next_run_at: (new_credentials || resumed).then(|| Some(Utc::now())),
         reset_failures: new_credentials,
@@ -201,6 +208,11 @@ pub(crate) async fn update_checked(
             updated.refresh_interval_secs,
         )
         .field("timeout_secs", current.timeout_secs, updated.timeout_secs)
+        .field(
+            "freshness_target_secs",
+            current.freshness_target_secs,
+            updated.freshness_target_secs,
+        )
         .credentials(changed_fields);
     audit::record(
         state,

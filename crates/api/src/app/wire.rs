@@ -5,11 +5,14 @@ use chrono::{DateTime, Utc};
 use tributary_model::{connection::Organization, job::Job, Connection, ConnectionState};
 use tributary_store::models::{ConnectionRecord, JobRecord, OrganizationRecord};
 
-/// The documented connection object. `health.next_run_at` reflects the live schedule.
+/// The documented connection object. `health.next_run_at` reflects the live schedule and
+/// `health.freshness` each export's ages as of now.
 pub fn connection(c: &ConnectionRecord) -> Connection {
     let scheduled = c.state == ConnectionState::Active;
+    let now = Utc::now();
     let health = c.health.clone().map(|mut h| {
         h.next_run_at = if scheduled { c.next_run_at } else { None };
+        h.freshness = c.freshness.iter().map(|f| f.at(now)).collect();
         h
     });
     Connection {
@@ -18,6 +21,7 @@ pub fn connection(c: &ConnectionRecord) -> Connection {
         is_active: c.state.is_active(),
         refresh_interval_secs: c.refresh_interval_secs,
         timeout_secs: c.timeout_secs,
+        freshness_target_secs: c.freshness_target_secs,
         organization_id: c.organization_id,
         oauth2_authorize_url: None,
         identifier: c.identifier.clone(),
@@ -94,6 +98,8 @@ mod tests {
             unhealthy_since: None,
             notified_health: None,
             platform_retries: 0,
+            freshness_target_secs: None,
+            freshness: vec![],
         };
         let wire = connection(&c);
         assert!(wire.health.is_none() && wire.is_active);

@@ -41,6 +41,29 @@ pub struct HealthView {
     pub resolution: String,
     pub details: Vec<DetailView>,
     pub warnings: Vec<WarningView>,
+    pub freshness: Vec<FreshnessView>,
+}
+
+/// One export's data age (`health.freshness`).
+pub struct FreshnessView {
+    pub export: String,
+    pub newest: String,
+    pub data_age: String,
+    pub last_pull: String,
+    pub pull_age: String,
+}
+
+/// Seconds as the largest whole units that matter: `3 h 12 min`, `45 s`; "—" for none.
+fn age(secs: Option<i64>) -> String {
+    let Some(s) = secs else {
+        return "—".into();
+    };
+    match s {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min {} s", s / 60, s % 60),
+        s if s < 86_400 => format!("{} h {} min", s / 3_600, s % 3_600 / 60),
+        s => format!("{} d {} h", s / 86_400, s % 86_400 / 3_600),
+    }
 }
 
 pub struct DetailView {
@@ -114,6 +137,8 @@ struct Page {
     identifier: String,
     refresh: i64,
     timeout: i64,
+    /// The connection's freshness target, in words.
+    freshness_target: Option<String>,
     next_run: String,
     records: Vec<RecordCount>,
     health_name: String,
@@ -157,6 +182,17 @@ fn health_view(c: &ConnectionRecord) -> Option<HealthView> {
         failures: h.consecutive_failures,
         resolution: h.resolution.clone(),
         warnings: warnings(&h.advisories),
+        freshness: h
+            .freshness
+            .iter()
+            .map(|f| FreshnessView {
+                export: f.data_export_type.to_string(),
+                newest: when(f.newest_record_at),
+                data_age: age(f.data_age_secs),
+                last_pull: when(f.last_successful_pull_at),
+                pull_age: age(f.pull_age_secs),
+            })
+            .collect(),
         details: h
             .details
             .unwrap_or_default()
@@ -231,6 +267,7 @@ async fn render_page_with(
         identifier: c.identifier.clone().unwrap_or_else(|| "—".into()),
         refresh: c.refresh_interval_secs,
         timeout: c.timeout_secs,
+        freshness_target: c.freshness_target_secs.map(|t| age(Some(t))),
         next_run: if c.state == ConnectionState::Active {
             when(c.next_run_at)
         } else {

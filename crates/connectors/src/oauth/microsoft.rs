@@ -4,22 +4,28 @@
 //! secret and the API's `.default` scope, the token cached and refreshed once on a 401.
 //! The vendors differ only in the scope and the API host.
 
+use chrono::{DateTime, Utc};
 use reqwest::{RequestBuilder, Response};
+use serde::Deserialize;
 use tributary_model::{
     credentials::{CredentialField, Credentials, FieldKind},
     Secret,
 };
+use url::Url;
 
 use super::{send_with_token, token_refused, TokenCache, TokenResponse};
 use crate::{
     error::VendorError,
     http::{read_body, VendorHttp},
+    normalize::parse_time,
 };
 
 /// Microsoft Entra ID's public-cloud sign-in host.
 pub const DEFAULT_LOGIN_BASE_URL: &str = "https://login.microsoftonline.com";
 /// The token endpoint (health details name it).
 pub const TOKEN: &str = "/{tenant_id}/oauth2/v2.0/token";
+/// Microsoft Graph's app registrations, where a client secret's expiry is read.
+pub const APPLICATIONS: &str = "/v1.0/applications";
 
 /// The app registration's fields every Microsoft vendor asks for, in the form's order; a
 /// vendor appends its API host (`api_base_url`, `graph_base_url`).
@@ -116,5 +122,130 @@ impl ClientCredentials {
             build,
         )
         .await
+    }
+}
+
+/// One of an app registration's client secrets as Graph lists it (never its value).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordCredential {
+    /// The secret's first three characters.
+    #[serde(default)]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub end_date_time: Option<String>,
+}
+
+impl ClientCredentials {
+    /// When the client secret in use expires, as Microsoft Graph says: `GET
+    /// {graph}/v1.0/applications?$filter=appId eq '{client_id}'&$select=id,appId,passwordCredentials`
+    /// with a Graph token (this credential's scope must be Graph's). Readable when the
+    /// app registration was granted `Application.Read.All`; Graph's 403 (not granted),
+    /// an app it does not list or a secret without an end date mean Graph does not say:
+    /// None, never a failure. See [`secret_in_use`] for which secret is the one in use.
+    pub async fn secret_expiry(
+        &self,
+        http: &VendorHttp,
+        graph_base_url: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, VendorError> {
+        #[derive(Deserialize)]
+        struct App {
+            #[serde(rename = "passwordCredentials", default)]
+            password_credentials: Vec<PasswordCredential>,
+        }
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            value: Vec<App>,
+        }
+        let mut url = Url::parse(&format!("{graph_base_url}{APPLICATIONS}"))
+            .map_err(|e| VendorError::malformed(APPLICATIONS, e))?;
+        url.query_pairs_mut()
+            .append_pair(
+                "$filter",
+                &format!("appId eq '{}'", self.client_id.replace('\'', "''")),
+            )
+            .append_pair("$select", "id,appId,passwordCredentials");
+        let sent = self
+            .send(http, APPLICATIONS, |token| {
+                http.client.get(url.as_str()).bearer_auth(token)
+            })
+            .await;
+        let resp = match sent {
+            Ok(resp) => resp,
+            Err(e) if e.http_status == Some(403) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let body = read_body(APPLICATIONS, resp).await?;
+        let page: Page =
+            serde_json::from_slice(&body).map_err(|e| VendorError::malformed(APPLICATIONS, e))?;
+        let secrets: Vec<PasswordCredential> = page
+            .value
+            .into_iter()
+            .flat_map(|a| a.password_credentials)
+            .collect();
+        Ok(secret_in_use(&secrets, self.client_secret.expose(), now))
+    }
+}
+
+/// The expiry of the secret in use among an app registration's `secrets`: the ones whose
+/// `hint` (Graph's first three characters) matches `secret`'s, else all of them; of
+/// those, the earliest end date not yet passed (the secret in use works, so it has not
+/// expired). None when none has an end date in the future.
+pub fn secret_in_use(
+    secrets: &[PasswordCredential],
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let hint: String = secret.chars().take(3).collect();
+    let matching: Vec<&PasswordCredential> = secrets
+        .iter()
+        .filter(|s| s.hint.as_deref() == Some(hint.as_str()))
+        .collect();
+    let candidates: Vec<&PasswordCredential> = if matching.is_empty() {
+        secrets.iter().collect()
+    } else {
+        matching
+    };
+    candidates
+        .iter()
+        .filter_map(|s| s.end_date_time.as_deref().and_then(parse_time))
+        .filter(|end| *end > now)
+        .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    fn secret(hint: &str, end: DateTime<Utc>) -> PasswordCredential {
+        PasswordCredential {
+            hint: Some(hint.to_owned()),
+            end_date_time: Some(end.to_rfc3339()),
+        }
+    }
+
+    #[test]
+    fn the_secret_in_use_is_found_by_its_hint_else_the_earliest_live_one() {
+        let now = Utc::now();
+        let (soon, later) = (now + Duration::days(3), now + Duration::days(300));
+        let both = [secret("ab~", soon), secret("Xy8", later)];
+        let at = |s: &[PasswordCredential], secret| secret_in_use(s, secret, now);
+        // The secret in use matches its hint, though another expires sooner.
+        assert_eq!(
+            at(&both, "Xy8Q~secret").map(|t| (t - later).num_seconds().abs() < 1),
+            Some(true)
+        );
+        // No hint matches: the earliest that has not expired.
+        assert_eq!(
+            at(&both, "zzzQ~").map(|t| (t - soon).num_seconds().abs() < 1),
+            Some(true)
+        );
+        let expired = [secret("ab~", now - Duration::days(1))];
+        assert_eq!(at(&expired, "zzz"), None);
+        assert_eq!(at(&[], "zzz"), None);
     }
 }

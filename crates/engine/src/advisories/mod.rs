@@ -8,7 +8,7 @@ mod rules;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use tributary_model::{Advisory, AdvisoryChange, AdvisoryCode, DataExportType};
+use tributary_model::{Advisory, AdvisoryChange, AdvisoryCode, DataExportType, FreshnessFacts};
 use tributary_store::models::ExportRun;
 
 /// Every threshold the advisories use (documented in docs/health.md, "Advisories").
@@ -100,6 +100,18 @@ pub struct Inputs<'a> {
     pub expiry: ExpiryCheck,
     /// Where a redacted sample of the connection's quarantine is served.
     pub quarantine_path: &'a str,
+    /// What FRESHNESS_TARGET_MISSED is assessed on.
+    pub freshness: Freshness<'a>,
+}
+
+/// A connection's freshness target and each export's facts (after the job, if any).
+#[derive(Debug, Clone, Copy)]
+pub struct Freshness<'a> {
+    pub target_secs: Option<i64>,
+    /// When the connection was created: an export that never pulled successfully is
+    /// as old as the connection.
+    pub created_at: DateTime<Utc>,
+    pub facts: &'a [FreshnessFacts],
 }
 
 /// The advisories raised after the job, in a stable order (code, then export). One that
@@ -151,7 +163,55 @@ pub fn assess(inputs: &Inputs<'_>) -> Vec<Advisory> {
         ExpiryCheck::None => None,
         ExpiryCheck::At(at) => rules::credential_expiring(inputs, at),
     });
+    for a in rules::freshness_missed(inputs.now, &inputs.freshness) {
+        keep(Some(a));
+    }
     now_raised.into_values().collect()
+}
+
+/// Between jobs: the advisories with FRESHNESS_TARGET_MISSED re-assessed at `now` (the
+/// others as they were); one that stays raised keeps its `since`.
+pub fn reassess_freshness(
+    now: DateTime<Utc>,
+    previous: &[Advisory],
+    freshness: &Freshness<'_>,
+) -> Vec<Advisory> {
+    let code = AdvisoryCode::FreshnessTargetMissed;
+    let mut all: Vec<Advisory> = previous
+        .iter()
+        .filter(|a| a.code != code)
+        .cloned()
+        .collect();
+    for mut a in rules::freshness_missed(now, freshness) {
+        if let Some(p) = previous.iter().find(|p| p.key() == a.key()) {
+            a.since = p.since;
+        }
+        all.push(a);
+    }
+    all.sort_by_key(|a| a.key());
+    all
+}
+
+/// The facts after a job: the stored ones, with this job's exports that succeeded
+/// pulled `now` (and any export met for the first time added).
+pub fn facts_after_job(
+    stored: &[FreshnessFacts],
+    exports: &[ExportSeen],
+    now: DateTime<Utc>,
+) -> Vec<FreshnessFacts> {
+    let mut facts = stored.to_vec();
+    for e in exports {
+        let at = e.succeeded.then_some(now);
+        match facts.iter_mut().find(|f| f.data_export_type == e.export) {
+            Some(f) => f.last_successful_pull_at = at.or(f.last_successful_pull_at),
+            None => facts.push(FreshnessFacts {
+                data_export_type: e.export,
+                newest_record_at: None,
+                last_successful_pull_at: at,
+            }),
+        }
+    }
+    facts
 }
 
 /// The exports to assess: this job's, those in the history, those advised about.

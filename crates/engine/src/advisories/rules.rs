@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use tributary_model::{Advisory, AdvisoryCode, DataExportType, HealthName};
 
-use super::{ExportSeen, Inputs};
+use super::{ExportSeen, Freshness, Inputs};
 
 /// One run of an export: this job's or one from the history.
 struct Run {
@@ -231,4 +231,49 @@ pub fn credential_expiring(inputs: &Inputs<'_>, at: DateTime<Utc>) -> Option<Adv
             "warn_days": warn,
         }),
     ))
+}
+
+/// FRESHNESS_TARGET_MISSED: each export without a successful pull within the target
+/// (counted from the connection's creation when none ever succeeded).
+pub fn freshness_missed(now: DateTime<Utc>, freshness: &Freshness<'_>) -> Vec<Advisory> {
+    let Some(target) = freshness.target_secs else {
+        return Vec::new();
+    };
+    freshness
+        .facts
+        .iter()
+        .filter_map(|f| {
+            let since = f.last_successful_pull_at.unwrap_or(freshness.created_at);
+            let pull_age = (now - since).num_seconds();
+            if pull_age <= target {
+                return None;
+            }
+            let seen = f.at(now);
+            let export = f.data_export_type;
+            let message = match f.last_successful_pull_at {
+                Some(at) => format!(
+                    "no successful {export} pull for {pull_age} s (since {}), beyond the \
+                     connection's freshness target of {target} s",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+                None => format!(
+                    "no {export} pull has succeeded in the {pull_age} s since the connection \
+                     was created, beyond its freshness target of {target} s"
+                ),
+            };
+            Some(Advisory::new(
+                AdvisoryCode::FreshnessTargetMissed,
+                Some(export),
+                message,
+                now,
+                json!({
+                    "freshness_target_secs": target,
+                    "pull_age_secs": pull_age,
+                    "last_successful_pull_at": f.last_successful_pull_at,
+                    "newest_record_at": f.newest_record_at,
+                    "data_age_secs": seen.data_age_secs,
+                }),
+            ))
+        })
+        .collect()
 }

@@ -56,6 +56,11 @@ fn run(
         exports,
         expiry,
         quarantine_path: "/q",
+        freshness: Freshness {
+            target_secs: None,
+            created_at: Utc::now(),
+            facts: &[],
+        },
     })
 }
 
@@ -160,5 +165,73 @@ fn rate_limits_quarantine_and_expiry() {
         run(&raised, &[], &[seen(1)], ExpiryCheck::Unknown),
         raised,
         "an unanswered question keeps it"
+    );
+}
+
+#[test]
+fn a_pull_overdue_against_the_target_is_advised_and_clears_when_met() {
+    let now = Utc::now();
+    let created_at = now - Duration::days(3);
+    let stored = [FreshnessFacts {
+        data_export_type: ALERTS,
+        newest_record_at: Some(now - Duration::hours(5)),
+        last_successful_pull_at: Some(now - Duration::hours(2)),
+    }];
+    let target = |secs| Freshness {
+        target_secs: secs,
+        created_at,
+        facts: &stored,
+    };
+    // Two hours since the last success: a one-hour target is missed, a three-hour one met.
+    let raised = reassess_freshness(now, &[], &target(Some(3600)));
+    assert_eq!(codes(&raised), [AdvisoryCode::FreshnessTargetMissed]);
+    let e = &raised[0].evidence;
+    assert_eq!(
+        (e["pull_age_secs"].as_i64(), e["data_age_secs"].as_i64()),
+        (Some(7200), Some(18000))
+    );
+    assert!(reassess_freshness(now, &raised, &target(Some(3 * 3600))).is_empty());
+    assert!(reassess_freshness(now, &raised, &target(None)).is_empty());
+    // Still missed later: the advisory keeps its `since`.
+    let later = reassess_freshness(now + Duration::minutes(5), &raised, &target(Some(3600)));
+    assert_eq!(later[0].since, raised[0].since);
+
+    // A job in which the export succeeded meets the target at once; a failed one does not.
+    let mut ok = seen(0);
+    let after = facts_after_job(&stored, std::slice::from_ref(&ok), now);
+    let fresh = Freshness {
+        facts: &after,
+        ..target(Some(3600))
+    };
+    assert!(reassess_freshness(now, &raised, &fresh).is_empty());
+    ok.succeeded = false;
+    let after = facts_after_job(&stored, std::slice::from_ref(&ok), now);
+    let stale = Freshness {
+        facts: &after,
+        ..target(Some(3600))
+    };
+    assert_eq!(
+        codes(&reassess_freshness(now, &[], &stale)),
+        [AdvisoryCode::FreshnessTargetMissed]
+    );
+
+    // Never pulled successfully: counted from the connection's creation.
+    let never = [FreshnessFacts {
+        last_successful_pull_at: None,
+        ..stored[0]
+    }];
+    let young = Freshness {
+        created_at: now - Duration::minutes(10),
+        facts: &never,
+        target_secs: Some(3600),
+    };
+    assert!(reassess_freshness(now, &[], &young).is_empty());
+    let old = Freshness {
+        created_at,
+        ..young
+    };
+    assert_eq!(
+        codes(&reassess_freshness(now, &[], &old)),
+        [AdvisoryCode::FreshnessTargetMissed]
     );
 }

@@ -6,12 +6,12 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use tributary_connectors::connector::Connector;
-use tributary_model::{Advisory, AdvisoryChange, Health};
+use tributary_model::{Advisory, AdvisoryChange, FreshnessFacts, Health};
 use tributary_store::models::{ClaimedJob, ExportRun, NewAdvisoryEvent, NewWebhookEvent};
 
 use super::ExportOutcome;
 use crate::{
-    advisories::{self, ExpiryCheck, ExportSeen, Inputs},
+    advisories::{self, ExpiryCheck, ExportSeen, Freshness, Inputs},
     webhooks::events,
     Engine,
 };
@@ -23,6 +23,8 @@ const EXPIRY_TIMEOUT: Duration = Duration::from_secs(15);
 pub(crate) struct Assessment {
     history: Vec<ExportRun>,
     expiry: ExpiryCheck,
+    /// Each export's freshness before this job.
+    freshness: Vec<FreshnessFacts>,
 }
 
 /// The advisories' side of a job's record.
@@ -79,12 +81,25 @@ impl Engine {
     ) -> Option<Assessment> {
         let conn = &claimed.connection;
         let jobs = self.settings.advisories.history_jobs;
-        match self
-            .store
-            .export_history(conn.account_id, conn.id, jobs)
-            .await
-        {
-            Ok(history) => Some(Assessment { history, expiry }),
+        let read = async {
+            let history = self
+                .store
+                .export_history(conn.account_id, conn.id, jobs)
+                .await?;
+            let freshness = self
+                .store
+                .get_connection(conn.account_id, conn.id)
+                .await?
+                .map(|c| c.freshness)
+                .unwrap_or_default();
+            Ok::<_, tributary_store::StoreError>((history, freshness))
+        };
+        match read.await {
+            Ok((history, freshness)) => Some(Assessment {
+                history,
+                expiry,
+                freshness,
+            }),
             Err(e) => {
                 tracing::warn!(connection = %conn.id, error = %e,
                     "could not read the export history; advisories are kept as they were");
@@ -116,6 +131,7 @@ impl Engine {
             "/v1/provisioning/organizations/{}/connections/{}/quarantine",
             conn.organization_id, conn.id
         );
+        let facts = advisories::facts_after_job(&assessment.freshness, seen, now);
         health.advisories = advisories::assess(&Inputs {
             now,
             thresholds: &self.settings.advisories,
@@ -124,6 +140,11 @@ impl Engine {
             exports: seen,
             expiry: assessment.expiry,
             quarantine_path: &quarantine_path,
+            freshness: Freshness {
+                target_secs: conn.freshness_target_secs,
+                created_at: conn.created_at,
+                facts: &facts,
+            },
         });
         let mut advised = Advised {
             events: vec![],

@@ -23,7 +23,8 @@
 //!           | "empty"                   valid pages with no records (paging ends at once)
 //!           | "shrink=" P               each page loses P% of its records (0–100), evenly
 //!           | "token_expires_in=" DAYS  the vendor reports the credential's expiry DAYS
-//!                                       from now (where it reports one: SentinelOne)
+//!                                       from now (where it reports one: SentinelOne's
+//!                                       API token, Entra's client secret in use)
 //!           | "revoke" | "revoke_after=" N | "revoke_in=" MS     (ENDPOINT must be "all")
 //!           | "expire" | "expire_after=" N | "expire_in=" MS
 //!           | NAME                      a vendor's own snake_case fault (VendorSpec::faults),

@@ -1,6 +1,7 @@
 //! Entra ID (Graph) over real HTTP: the login host, every list paged to the end by
 //! `@odata.nextLink`, `$select`, delta queries with `@removed` and `members@delta`,
-//! expired and unknown delta tokens, and faults (per-resource 403, 429, 401).
+//! expired and unknown delta tokens, faults (per-resource 403, 429, 401), and an app
+//! reading its own registration (its client secrets' expiry).
 
 use std::collections::HashSet;
 
@@ -417,4 +418,90 @@ async fn a_credential_without_application_or_policy_rights_gets_403_there_only()
     assert_eq!(throttled.status, 429);
     assert_eq!(throttled.body["error"]["code"], "TooManyRequests");
     assert_eq!(throttled.headers["retry-after"], "1");
+}
+
+#[tokio::test]
+async fn an_app_reads_its_own_registration_and_its_secrets_expiry() {
+    let sim = idp_sim(SimVendor::MsEntra, 5, 2, 4).await;
+    let creds = sim.credentials();
+    let token = graph_token(&creds).await;
+    let app_id = creds["client_id"].as_str().unwrap();
+    let secret = creds["client_secret"].as_str().unwrap();
+    let url = format!(
+        "/v1.0/applications?$filter=appId%20eq%20'{app_id}'&$select=id,appId,passwordCredentials"
+    );
+    let r = graph(&sim, &token, &url).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("$metadata#applications(id,appId,passwordCredentials)"));
+    let apps = r.body["value"].as_array().unwrap();
+    assert_eq!(apps.len(), 1, "{}", r.body);
+    let app = apps[0].as_object().unwrap();
+    let keys: HashSet<&str> = app.keys().map(String::as_str).collect();
+    assert_eq!(keys, HashSet::from(["id", "appId", "passwordCredentials"]));
+    assert_eq!(app["appId"], app_id);
+    let secrets = app["passwordCredentials"].as_array().unwrap();
+    assert_eq!(secrets.len(), 2);
+    let in_use: Vec<&Value> = secrets
+        .iter()
+        .filter(|s| s["hint"] == secret[..3])
+        .collect();
+    assert_eq!(
+        in_use.len(),
+        1,
+        "one secret carries the hint of the one in use"
+    );
+    for s in secrets {
+        assert!(s["secretText"].is_null() && s["keyId"].is_string(), "{s}");
+        assert!(s["endDateTime"].as_str().unwrap().ends_with('Z'), "{s}");
+    }
+    let other = graph(
+        &sim,
+        &token,
+        "/v1.0/applications?$filter=appId%20eq%20'nope'",
+    )
+    .await;
+    assert_eq!(other.body["value"].as_array().unwrap().len(), 0);
+    let bad = graph(
+        &sim,
+        &token,
+        "/v1.0/applications?$filter=startswith(displayName,'a')",
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["error"]["code"], "BadRequest");
+
+    // `token_expires_in` moves the secret in use; `applications:403` is Graph's refusal.
+    let expiring = sim
+        .control()
+        .add_credential("expiring", &["all:token_expires_in=5"])
+        .unwrap();
+    let token = graph_token(&expiring).await;
+    let url = format!(
+        "/v1.0/applications?$filter=appId%20eq%20'{}'",
+        expiring["client_id"].as_str().unwrap()
+    );
+    let hint = &expiring["client_secret"].as_str().unwrap()[..3];
+    let r = graph(&sim, &token, &url).await;
+    let secrets = r.body["value"][0]["passwordCredentials"]
+        .as_array()
+        .unwrap();
+    let end = |in_use: bool| {
+        secrets
+            .iter()
+            .find(|s| (s["hint"] == hint) == in_use)
+            .unwrap()["endDateTime"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
+    // The secret in use ends in 5 days of the simulator's clock, the other one in 3.
+    assert_eq!((end(true) - end(false)).num_seconds(), 2 * 86_400);
+    sim.control().fault("expiring/applications:403").unwrap();
+    let denied = graph(&sim, &token, &url).await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(denied.body["error"]["code"], "Authorization_RequestDenied");
 }

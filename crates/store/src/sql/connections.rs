@@ -104,8 +104,8 @@ impl ConnectionStore for SqlStore {
         let q = Query::new(
             "INSERT INTO connections (id, account_id, organization_id, vendor, identifier, state, \
              refresh_interval_secs, timeout_secs, options, credentials, credentials_updated_at, \
-             created_at, updated_at, next_run_at) \
-             SELECT $1, $2, o.id, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $12 \
+             created_at, updated_at, next_run_at, freshness_target_secs) \
+             SELECT $1, $2, o.id, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $12, $13 \
              FROM organizations o WHERE o.id = $3 AND o.account_id = $2 AND o.deleted_at IS NULL",
         )
         .bind(conn.id)
@@ -119,7 +119,8 @@ impl ConnectionStore for SqlStore {
         .bind(conn.options.map(|o| o.to_string()))
         .bind(conn.sealed_credentials)
         .bind(now)
-        .bind(conn.next_run_at.map(to_micros));
+        .bind(conn.next_run_at.map(to_micros))
+        .bind(conn.freshness_target_secs);
         let inserted = self.db.writer().execute(q).await?;
         if inserted == 0 {
             return Err(crate::StoreError::Invalid(
@@ -167,18 +168,24 @@ impl ConnectionStore for SqlStore {
         q.sql = sql.into();
         let rows: Vec<ConnectionRow> = self.db.reader().fetch_all(q).await?;
         let (rows, has_more) = finish_page(rows, &window, reversed);
+        let mut items: Vec<ConnectionRecord> = rows
+            .into_iter()
+            .map(ConnectionRecord::try_from)
+            .collect::<Result<_>>()?;
+        super::freshness::attach(self.db.reader(), &mut items).await?;
         Ok(ListPage {
-            items: rows
-                .into_iter()
-                .map(ConnectionRecord::try_from)
-                .collect::<Result<_>>()?,
+            items,
             total,
             has_more,
         })
     }
 
     async fn get_connection(&self, account_id: Uuid, id: Uuid) -> Result<Option<ConnectionRecord>> {
-        fetch_connection(self.db.reader(), account_id, id).await
+        let mut found = fetch_connection(self.db.reader(), account_id, id).await?;
+        if let Some(c) = found.as_mut() {
+            super::freshness::attach(self.db.reader(), std::slice::from_mut(c)).await?;
+        }
+        Ok(found)
     }
 
     async fn update_connection(
@@ -205,6 +212,9 @@ impl ConnectionStore for SqlStore {
         }
         if let Some(v) = changes.timeout_secs {
             sets.push(format!("timeout_secs = {}", q.push_arg(v)));
+        }
+        if let Some(v) = changes.freshness_target_secs {
+            sets.push(format!("freshness_target_secs = {}", q.push_arg(v)));
         }
         if let Some(next) = changes.next_run_at {
             sets.push(format!("next_run_at = {}", q.push_arg(next.map(to_micros))));
@@ -235,7 +245,10 @@ impl ConnectionStore for SqlStore {
             .bind(format!("connection is {state}"));
             tx.exec().execute(q).await?;
         }
-        let record = fetch_connection(tx.exec(), account_id, id).await?;
+        let mut record = fetch_connection(tx.exec(), account_id, id).await?;
+        if let Some(c) = record.as_mut() {
+            super::freshness::attach(tx.exec(), std::slice::from_mut(c)).await?;
+        }
         tx.commit().await?;
         Ok(record)
     }

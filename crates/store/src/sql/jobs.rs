@@ -350,6 +350,13 @@ impl JobStore for SqlStore {
         let job = fetch_job(tx.exec(), job_id, None)
             .await?
             .ok_or_else(|| StoreError::Corrupt("finished job vanished".into()))?;
+        super::freshness::record_pulls(
+            &mut tx,
+            job.connection_id,
+            finish.finished_at,
+            &finish.exports,
+        )
+        .await?;
         update_connection_health(tx.exec(), &job, &finish).await?;
         if let Some(event) = &finish.health_event {
             let q = Query::new(

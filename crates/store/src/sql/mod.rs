@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod connections;
 mod findings;
+mod freshness;
 mod health;
 mod idp;
 mod idp_reads;

@@ -154,6 +154,7 @@ async fn write_progress(
         .bind(w.clone())
         .bind(now);
         tx.exec().execute(q).await?;
+        super::freshness::record_watermark(tx, page, now).await?;
     }
     let q = Query::new(
         "UPDATE job_exports SET records_upserted = records_upserted + $3, \

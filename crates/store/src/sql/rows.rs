@@ -114,7 +114,7 @@ pub(super) const CONNECTION_COLUMNS: &str = "c.id, c.account_id, c.organization_
     o.name AS organization_name, c.vendor, c.identifier, c.state, c.refresh_interval_secs, \
     c.timeout_secs, c.options, c.credentials, c.credentials_updated_at, c.created_at, \
     c.updated_at, c.next_run_at, c.health, c.consecutive_failures, c.unhealthy_since, \
-    c.notified_health, c.platform_retries";
+    c.notified_health, c.platform_retries, c.freshness_target_secs";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ConnectionRow {
@@ -138,6 +138,7 @@ pub(super) struct ConnectionRow {
     pub unhealthy_since: Option<i64>,
     pub notified_health: Option<String>,
     pub platform_retries: i64,
+    pub freshness_target_secs: Option<i64>,
 }
 
 impl TryFrom<ConnectionRow> for ConnectionRecord {
@@ -173,6 +174,8 @@ impl TryFrom<ConnectionRow> for ConnectionRecord {
                 .map(serde_json::from_str::<Health>)
                 .transpose()?,
             platform_retries: r.platform_retries.clamp(0, u32::MAX as i64) as u32,
+            freshness_target_secs: r.freshness_target_secs,
+            freshness: Vec::new(),
         })
     }
 }

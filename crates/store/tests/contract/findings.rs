@@ -84,6 +84,7 @@ async fn synced(store: &std::sync::Arc<dyn Store>, f: &Fixture) -> Uuid {
             records,
             quarantined: vec![],
             watermark: None,
+            watermark_at: None,
         };
         store.commit_page(page).await.unwrap();
     }

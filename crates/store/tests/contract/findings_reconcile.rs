@@ -70,6 +70,7 @@ async fn commit(store: &Arc<dyn Store>, job: &LeasedJob, ids: &[&str]) -> PageCo
         records: PageRecords::Findings(ids.iter().map(|i| open(job.connection_id, i)).collect()),
         quarantined: vec![],
         watermark: None,
+        watermark_at: None,
     };
     store.commit_page(page).await.unwrap()
 }

@@ -104,6 +104,7 @@ impl Idp {
                 records: PageRecords::Idp(kind, rows),
                 quarantined: vec![],
                 watermark: None,
+                watermark_at: None,
             })
             .await
             .unwrap()

@@ -7,6 +7,7 @@ mod audit;
 mod connections;
 mod findings;
 mod findings_reconcile;
+mod freshness;
 mod idp;
 mod idp_support;
 mod incidents;

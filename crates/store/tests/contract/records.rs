@@ -81,6 +81,7 @@ async fn pages_upsert_idempotently_with_their_watermark() {
             records,
             quarantined: vec![],
             watermark: Some(watermark.into()),
+            watermark_at: None,
         };
         let devices: Vec<DeviceRow> = (1..=3).map(device).collect();
         let done = store

@@ -70,6 +70,7 @@ impl Timeline {
                     raw: "\"x\"".into(),
                 }],
                 watermark: None,
+                watermark_at: None,
             };
             store.commit_page(page).await.unwrap();
         }

@@ -75,6 +75,7 @@ pub fn new_connection(org: Uuid, vendor: Vendor) -> NewConnection {
         options: None,
         sealed_credentials: b"sealed".to_vec(),
         next_run_at: Some(Utc::now()),
+        freshness_target_secs: None,
     }
 }
 

@@ -113,6 +113,12 @@ async fn an_operator_finds_and_fixes_an_unauthorized_connection_in_the_browser()
         jobs.contains("HEALTHY") && jobs.contains("UNAUTHORIZED"),
         "{jobs}"
     );
+    // Each export's data age (health.freshness), pulled just now.
+    let freshness = browser.text("table#freshness").await;
+    assert!(
+        freshness.contains("devices") && freshness.contains("alerts"),
+        "{freshness}"
+    );
     browser.screenshot("dashboard-04-healthy").await;
 
     // The records browser shows the alerts that now sync.

@@ -10,6 +10,7 @@ mod demo;
 mod edr;
 mod fictional;
 mod fictional_idp;
+mod freshness;
 mod health;
 mod idp;
 mod idp_api;

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tributary_model::{credentials::Credentials, DataExportType};
@@ -340,6 +341,17 @@ impl Connector for Entra {
         };
         let url = self.inner.url(path, &query);
         self.inner.get::<Value>(endpoint, &url).await.map(|_| ())
+    }
+
+    /// The client secret's expiry, where Graph lets the app read its own registration
+    /// (`Application.Read.All`); None when it does not say (see
+    /// `ClientCredentials::secret_expiry`).
+    async fn credential_expiry(&self) -> Result<Option<DateTime<Utc>>, VendorError> {
+        let inner = &self.inner;
+        inner
+            .login
+            .secret_expiry(&inner.http, &inner.graph_base_url, Utc::now())
+            .await
     }
 }
 

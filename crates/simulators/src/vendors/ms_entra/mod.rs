@@ -4,7 +4,8 @@
 //! members, app registrations, service principals and the users and groups assigned to
 //! them (`appRoleAssignedTo`), and conditional-access policies
 //! (`$select`, `$top`, `@odata.nextLink`), delta queries for users and groups with
-//! `@removed` and `members@delta`, Graph's error envelope, 429 with `Retry-After`.
+//! `@removed` and `members@delta`, Graph's error envelope, 429 with `Retry-After`, and
+//! each credential's app registration with its client secrets' expiry (`secrets.rs`).
 
 mod delta;
 mod errors;
@@ -12,6 +13,7 @@ mod ids;
 mod lists;
 pub(crate) mod login;
 mod render;
+mod secrets;
 
 use std::sync::Arc;
 
@@ -109,7 +111,10 @@ fn routes() -> Router<Arc<Sim>> {
                 },
             ),
         )
-        .route("/v1.0/applications", list(Set::Applications))
+        .route(
+            "/v1.0/applications",
+            get(|State(sim): State<Arc<Sim>>, uri: Uri| secrets::applications(sim, uri)),
+        )
         .route("/v1.0/applications/{id}", one(Set::Applications))
         .route("/v1.0/servicePrincipals", list(Set::ServicePrincipals))
         .route("/v1.0/servicePrincipals/{id}", one(Set::ServicePrincipals))

@@ -53,6 +53,7 @@ pub async fn connection(
                 options: None,
                 sealed_credentials: vec![],
                 next_run_at: None,
+                freshness_target_secs: None,
             },
         )
         .await?

@@ -242,6 +242,7 @@ pub async fn create(
                     sealed_credentials: keyring
                         .seal(id, creds.to_sealable_json().to_string().as_bytes()),
                     next_run_at: None,
+                    freshness_target_secs: None,
                 },
             )
             .await?;
