@@ -56,7 +56,7 @@ async fn upsert(
     rows: &[(&IdpRow, &IdpDocument)],
     now: i64,
 ) -> Result<()> {
-    for chunk in rows.chunks(insert_chunk(tx)) {
+    for chunk in rows.chunks(insert_chunk(tx, 10)) {
         let mut q = Query::new("");
         let values = values_sql(&mut q, chunk.len(), 10, |q, i| {
             let (r, d) = chunk[i];

@@ -156,7 +156,7 @@ async fn write(
     (add, remove): &Diff<'_>,
     now: i64,
 ) -> Result<()> {
-    for chunk in add.chunks(insert_chunk(tx)) {
+    for chunk in add.chunks(insert_chunk(tx, 7)) {
         let mut q = Query::new("");
         let values = values_sql(&mut q, chunk.len(), 7, |q, i| {
             let (parent, parent_vendor_id, member) = &chunk[i];

@@ -11,6 +11,7 @@ mod idp;
 mod idp_support;
 mod invites;
 mod jobs;
+mod page_writes;
 mod reconcile;
 mod records;
 mod retention;
