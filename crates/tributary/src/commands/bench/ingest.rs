@@ -1,11 +1,14 @@
-//! `tributary bench ingest`: a full sync of N alerts and M devices from the SentinelOne
-//! simulator (or, with `--vendor tenable`, N findings on M assets from the Tenable
-//! simulator's exports; with `--vendor qualys`, N detections on M hosts from the Qualys
-//! simulator in ONE streamed Host List Detection answer) over loopback HTTP, through the real engine (paging or export
-//! chunks, mapping, page commits, watermarks) into a fresh store, next to a same-run
-//! baseline: the same normalized alert (finding) rows written by the same store's page
-//! commit with no HTTP and no mapping in the timed part. Prints records/s of both, their
-//! ratio, and the process's peak RSS.
+//! `tributary bench ingest`: a full sync of N alerts and M devices from SentinelOne pages
+//! the simulator rendered into a scratch file beforehand (`source.rs`: the source cannot
+//! be the bottleneck, and its rate alone is printed), or, with `--vendor tenable`, N
+//! findings on M assets from the Tenable simulator's exports; with `--vendor qualys`, N
+//! detections on M hosts from the Qualys simulator in ONE streamed Host List Detection
+//! answer; over loopback HTTP, through the real engine (paging or export chunks,
+//! mapping, page commits, watermarks) into a fresh store. Beside it, in the same run and
+//! store: the raw page commits of the same normalized alert (finding) rows, with no HTTP
+//! and no mapping in the timed part, and (alerts) the physical limit: the same row bytes
+//! into a bare table with one index. Prints records/s of each, their ratios, and the
+//! process's peak RSS.
 //! `--vendor okta_idp` and `--vendor ms_entra` measure identity users the same way
 //! (`ingest_idp.rs`).
 
