@@ -146,18 +146,30 @@ pub async fn sync_over_http(
 }
 
 async fn begin_job(store: &Arc<dyn Store>, account: Uuid, conn: Uuid) -> anyhow::Result<ExportJob> {
-    store.enqueue_job(account, conn, JobTrigger::Manual).await?;
-    let now = Utc::now();
-    let claimed = store
-        .claim_job("bench", now, now + chrono::Duration::days(1))
-        .await?
-        .context("the bench job is claimable")?;
-    Ok(ExportJob {
-        store: store.clone(),
-        connection_id: conn,
-        job_id: claimed.job.id,
-        worker: "bench".into(),
-    })
+    // The app's own worker may claim the job first (it polls the same store); it then
+    // fails it at once (the connection has no credentials), and the next one is ours.
+    for _ in 0..100 {
+        // Refused while the worker's run of this connection is still active.
+        let _ = store.enqueue_job(account, conn, JobTrigger::Manual).await;
+        let now = Utc::now();
+        let claimed = store
+            .claim_job("bench", now, now + chrono::Duration::days(1))
+            .await?;
+        if let Some(claimed) = claimed {
+            anyhow::ensure!(
+                claimed.job.connection_id == conn,
+                "claimed another connection's job"
+            );
+            return Ok(ExportJob {
+                store: store.clone(),
+                connection_id: conn,
+                job_id: claimed.job.id,
+                worker: "bench".into(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("the app's worker kept taking the bench job")
 }
 
 /// Runs `reader` through the export pipeline; the store's own time is measured apart.
