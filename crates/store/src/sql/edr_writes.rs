@@ -10,7 +10,7 @@
 
 use uuid::Uuid;
 
-use super::upsert::{insert_chunk, values_sql};
+use super::upsert::{insert_chunk, pow2_chunks, values_sql};
 use crate::{
     db::{Arg, Db, Dialect, Query, Tx},
     models::{AlertRow, DeviceRow},
@@ -76,7 +76,7 @@ pub(super) async fn upsert_devices(
         tx.exec().execute(q).await?;
         return Ok(());
     }
-    for chunk in rows.chunks(insert_chunk(tx, 12)) {
+    for chunk in pow2_chunks(rows, insert_chunk(tx, 12)) {
         let mut q = Query::new("");
         let values = values_sql(&mut q, chunk.len(), 12, |q, i| {
             let r = chunk[i];
@@ -165,7 +165,7 @@ async fn write_alerts(
         tx.exec().execute(q).await?;
         return Ok(());
     }
-    for chunk in rows.chunks(insert_chunk(tx, 17)) {
+    for chunk in pow2_chunks(rows, insert_chunk(tx, 17)) {
         let mut q = Query::new("");
         let values = values_sql(&mut q, chunk.len(), 17, |q, i| {
             let r = chunk[i];
