@@ -232,9 +232,29 @@ async fn reconcile(
 
 /// Maps a raw page; records that cannot be normalized are kept raw for quarantine.
 fn prepare(export: &ExportSpec, ctx: &MapContext, page: RawPage) -> Prepared {
+    let (records, quarantined) = map_records(export, ctx, &page.records);
+    Prepared {
+        records,
+        quarantined,
+        watermark_at: page.watermark.as_ref().and_then(|w| w.time()),
+        watermark: page.watermark.map(|w| w.to_stored()),
+        endpoint: page.endpoint,
+        complete: false,
+        received: page.records.len() as u64,
+    }
+}
+
+/// The rows of a page's raw records as `export` maps them, and the records it could not
+/// map (kept raw, with the reason). `tributary bench ingest` builds its baselines' rows
+/// with it.
+pub fn map_records(
+    export: &ExportSpec,
+    ctx: &MapContext,
+    raws: &[Value],
+) -> (PageRecords, Vec<QuarantinedRecord>) {
     let mut records = PageRecords::empty(export.data_export_type);
     let mut quarantined = Vec::new();
-    for raw in &page.records {
+    for raw in raws {
         let split = (export.map)(raw, ctx)
             .map_err(|e| e.to_string())
             .and_then(|mapped| records.push(ctx.connection_id, &mapped));
@@ -246,15 +266,7 @@ fn prepare(export: &ExportSpec, ctx: &MapContext, page: RawPage) -> Prepared {
             });
         }
     }
-    Prepared {
-        records,
-        quarantined,
-        watermark_at: page.watermark.as_ref().and_then(|w| w.time()),
-        watermark: page.watermark.map(|w| w.to_stored()),
-        endpoint: page.endpoint,
-        complete: false,
-        received: page.records.len() as u64,
-    }
+    (records, quarantined)
 }
 
 /// The record's id, when it has one we can recognise (for the quarantine list).

@@ -103,22 +103,61 @@ impl Query {
     }
 }
 
-/// SQLite numbers parameters `?NNN`; rewrite `$NNN` so one SQL text serves both.
+/// SQLite numbers parameters `?NNN`; rewrite `$NNN` so one SQL text serves both. When
+/// the placeholders are `$1, $2, …` in textual order, each once (every multi-row INSERT
+/// and `IN (…)` list is), they become anonymous `?`, which SQLite numbers the same way:
+/// binding a numbered `?NNN` looks its name up by a linear scan of the statement's
+/// names, quadratic in a statement of a thousand parameters, while anonymous ones cost
+/// the same per parameter whatever the statement's size.
 fn sqlite_sql(sql: &str) -> String {
+    let parts = split_placeholders(sql);
+    let mut numbers = parts.iter().filter_map(|p| match p {
+        Part::Param(n) => Some(*n),
+        Part::Text(_) => None,
+    });
+    let sequential = numbers.by_ref().enumerate().all(|(i, n)| n == i + 1);
     let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            in_string = !in_string;
-        }
-        if c == '$' && !in_string && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
+    for part in parts {
+        match part {
+            Part::Text(t) => out.push_str(t),
+            Part::Param(_) if sequential => out.push('?'),
+            Part::Param(n) => {
+                out.push('?');
+                out.push_str(&n.to_string());
+            }
         }
     }
     out
+}
+
+enum Part<'a> {
+    Text(&'a str),
+    Param(usize),
+}
+
+/// `sql` cut at its `$NNN` placeholders (outside string literals).
+fn split_placeholders(sql: &str) -> Vec<Part<'_>> {
+    let bytes = sql.as_bytes();
+    let mut parts = Vec::new();
+    let (mut start, mut i, mut in_string) = (0, 0, false);
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            in_string = !in_string;
+        }
+        if bytes[i] == b'$' && !in_string && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            let end = bytes[i + 1..]
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .map_or(bytes.len(), |p| i + 1 + p);
+            parts.push(Part::Text(&sql[start..i]));
+            parts.push(Part::Param(sql[i + 1..end].parse().unwrap_or(0)));
+            (start, i) = (end, end);
+            continue;
+        }
+        i += 1;
+    }
+    parts.push(Part::Text(&sql[start..]));
+    parts
 }
 
 fn bind_sqlite<'q>(
@@ -359,5 +398,20 @@ mod tests {
             sqlite_sql("SELECT $1, '$2', $10 WHERE a = $2"),
             "SELECT ?1, '$2', ?10 WHERE a = ?2"
         );
+    }
+
+    #[test]
+    fn sequential_placeholders_become_anonymous() {
+        assert_eq!(
+            sqlite_sql("INSERT INTO t VALUES ($1, $2), ($3, '$9', $4)"),
+            "INSERT INTO t VALUES (?, ?), (?, '$9', ?)"
+        );
+        // Out of order or repeated: numbered, as SQLite must see them.
+        assert_eq!(sqlite_sql("SELECT $2, $1"), "SELECT ?2, ?1");
+        assert_eq!(
+            sqlite_sql("SELECT $1 WHERE $1 = 1"),
+            "SELECT ?1 WHERE ?1 = 1"
+        );
+        assert_eq!(sqlite_sql("SELECT 1"), "SELECT 1");
     }
 }

@@ -171,6 +171,15 @@ pub trait RecordStore {
     /// worker lost the job, and with `Invalid` for an export whose records cannot be
     /// reconciled (devices, alerts, assets).
     async fn reconcile_listing(&self, listing: CompleteListing) -> Result<Reconciled>;
+    /// Benchmarks only (`bench ingest`'s physical limit): creates the bare table of
+    /// [`RecordStore::bare_insert_alerts`] if missing. The service never uses it.
+    async fn create_bare_alerts(&self) -> Result<()>;
+    /// Benchmarks only: writes `rows` into a bare table of the alert columns with one
+    /// index (its primary key), in one transaction, by the statement page commits use —
+    /// the physical limit of a page commit of the same row bytes in this store.
+    async fn bare_insert_alerts(&self, connection_id: Uuid, rows: &[AlertRow]) -> Result<()>;
+    /// Benchmarks only: drops the bare table.
+    async fn drop_bare_alerts(&self) -> Result<()>;
     async fn get_watermark(
         &self,
         connection_id: Uuid,

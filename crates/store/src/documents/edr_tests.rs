@@ -147,6 +147,22 @@ proptest! {
     }
 
     #[test]
+    fn alert_text_is_cut_as_the_value_tree_was(a in alert(), d in option::of(device())) {
+        let mut a = a;
+        a.device = d;
+        let mut without = a.clone();
+        without.device = None;
+        without.observables = None;
+        without.updated_at = None;
+        // The fast cut applies (not its fallback) and agrees with the tree.
+        let text = serde_json::to_string(&without).unwrap();
+        let fast = text.contains(",\"device\":null,\"mitre\":")
+            && text.ends_with(",\"observables\":null}");
+        prop_assert!(fast, "the shape the cut relies on");
+        prop_assert_eq!(alert_data(&a), alert_data_via_value(&without));
+    }
+
+    #[test]
     fn alerts_render_as_they_serialize(
         a in alert(),
         synced in option::of(device()),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     listing::scoped_where,
-    upsert::{insert_chunk, values_sql, IN_CHUNK},
+    upsert::{insert_chunk, pow2_chunks, values_sql, IN_CHUNK},
     SqlStore,
 };
 use crate::{
@@ -130,7 +130,7 @@ pub(super) async fn upsert(
     rows: &[&FindingRow],
     now: i64,
 ) -> Result<()> {
-    for chunk in rows.chunks(insert_chunk(tx)) {
+    for chunk in pow2_chunks(rows, insert_chunk(tx, 16)) {
         let mut q = Query::new("");
         let values = values_sql(&mut q, chunk.len(), 16, |q, i| {
             let r = chunk[i];

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     memberships,
-    upsert::{insert_chunk, values_sql, IN_CHUNK},
+    upsert::{insert_chunk, pow2_chunks, values_sql, IN_CHUNK},
 };
 use crate::{
     db::{Query, Tx},
@@ -56,7 +56,7 @@ async fn upsert(
     rows: &[(&IdpRow, &IdpDocument)],
     now: i64,
 ) -> Result<()> {
-    for chunk in rows.chunks(insert_chunk(tx)) {
+    for chunk in pow2_chunks(rows, insert_chunk(tx, 10)) {
         let mut q = Query::new("");
         let values = values_sql(&mut q, chunk.len(), 10, |q, i| {
             let (r, d) = chunk[i];

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod connections;
+mod edr_writes;
 mod findings;
 mod freshness;
 mod health;

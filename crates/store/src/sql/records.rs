@@ -6,9 +6,12 @@ use tributary_model::DataExportType;
 use uuid::Uuid;
 
 use super::{
+    edr_writes::{
+        bare_alerts, create_bare_alerts, drop_bare_alerts, upsert_alerts, upsert_devices,
+    },
     listing::{scoped_where, Listing},
     rows::*,
-    upsert::{changed, existing_hashes, hold_lease, insert_chunk, values_sql},
+    upsert::{changed, existing_hashes, hold_lease},
     SqlStore,
 };
 use crate::{
@@ -22,93 +25,6 @@ use crate::{
 
 /// Raw quarantined records are cut to this size.
 const MAX_RAW_BYTES: usize = 64 * 1024;
-
-async fn upsert_devices(
-    tx: &mut Tx,
-    connection_id: Uuid,
-    rows: &[&DeviceRow],
-    now: i64,
-) -> Result<()> {
-    for chunk in rows.chunks(insert_chunk(tx)) {
-        let mut q = Query::new("");
-        let values = values_sql(&mut q, chunk.len(), 12, |q, i| {
-            let r = chunk[i];
-            *q = std::mem::replace(q, Query::new(""))
-                .bind(r.id)
-                .bind(connection_id)
-                .bind(r.vendor_id.clone())
-                .bind(r.vendor.clone())
-                .bind(r.platform.clone())
-                .bind(r.status.clone())
-                .bind(r.last_seen_key)
-                .bind(now)
-                .bind(now)
-                .bind(r.content_hash)
-                .bind(r.data.clone())
-                .bind(r.device_groups.clone());
-        });
-        q.sql = format!(
-            "INSERT INTO devices (id, connection_id, vendor_id, vendor, platform, status, \
-             last_seen_key, created_at, updated_at, content_hash, data, device_groups) \
-             VALUES {values} ON CONFLICT (id) DO UPDATE SET \
-             platform = excluded.platform, status = excluded.status, \
-             last_seen_key = excluded.last_seen_key, updated_at = excluded.updated_at, \
-             content_hash = excluded.content_hash, data = excluded.data, \
-             device_groups = excluded.device_groups"
-        )
-        .into();
-        tx.exec().execute(q).await?;
-    }
-    Ok(())
-}
-
-async fn upsert_alerts(
-    tx: &mut Tx,
-    connection_id: Uuid,
-    rows: &[&AlertRow],
-    now: i64,
-) -> Result<()> {
-    for chunk in rows.chunks(insert_chunk(tx)) {
-        let mut q = Query::new("");
-        let values = values_sql(&mut q, chunk.len(), 17, |q, i| {
-            let r = chunk[i];
-            *q = std::mem::replace(q, Query::new(""))
-                .bind(r.id)
-                .bind(connection_id)
-                .bind(r.vendor_id.clone())
-                .bind(r.vendor.clone())
-                .bind(r.device_id)
-                .bind(r.severity.clone())
-                .bind(r.severity_rank)
-                .bind(r.status.clone())
-                .bind(r.first_event_key)
-                .bind(r.last_event_key)
-                .bind(now)
-                .bind(now)
-                .bind(r.content_hash)
-                .bind(r.data.clone())
-                .bind(r.observables.clone())
-                .bind(r.device_snapshot.clone())
-                .bind(r.device_snapshot_groups.clone());
-        });
-        q.sql = format!(
-            "INSERT INTO alerts (id, connection_id, vendor_id, vendor, device_id, severity, \
-             severity_rank, status, first_event_key, last_event_key, created_at, updated_at, \
-             content_hash, data, observables, device_snapshot, device_snapshot_groups) \
-             VALUES {values} ON CONFLICT (id) DO UPDATE SET \
-             device_id = excluded.device_id, severity = excluded.severity, \
-             severity_rank = excluded.severity_rank, status = excluded.status, \
-             first_event_key = excluded.first_event_key, last_event_key = excluded.last_event_key, \
-             updated_at = excluded.updated_at, content_hash = excluded.content_hash, \
-             data = excluded.data, observables = excluded.observables, \
-             device_snapshot = excluded.device_snapshot, \
-             device_snapshot_groups = excluded.device_snapshot_groups"
-        )
-        .into();
-        tx.exec().execute(q).await?;
-    }
-    Ok(())
-}
 
 async fn write_quarantine(tx: &mut Tx, page: &PageCommit, now: i64) -> Result<()> {
     for rec in &page.quarantined {
@@ -227,6 +143,18 @@ impl RecordStore for SqlStore {
         write_progress(&mut tx, &page, &done, now).await?;
         tx.commit().await?;
         Ok(done)
+    }
+
+    async fn create_bare_alerts(&self) -> Result<()> {
+        create_bare_alerts(&self.db).await
+    }
+
+    async fn bare_insert_alerts(&self, connection_id: Uuid, rows: &[AlertRow]) -> Result<()> {
+        bare_alerts(&self.db, connection_id, rows, now_micros()).await
+    }
+
+    async fn drop_bare_alerts(&self) -> Result<()> {
+        drop_bare_alerts(&self.db).await
     }
 
     async fn reconcile_listing(&self, listing: CompleteListing) -> Result<Reconciled> {

@@ -13,6 +13,7 @@ mod idp_support;
 mod incidents;
 mod invites;
 mod jobs;
+mod page_writes;
 mod platform_retry;
 mod reconcile;
 mod records;

@@ -6,6 +6,7 @@ mod fixtures;
 mod fleet;
 mod ingest;
 mod ingest_idp;
+mod source;
 
 use std::{path::PathBuf, time::Duration};
 
