@@ -426,7 +426,10 @@ pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
 pub async fn read_body(endpoint: &str, mut resp: Response) -> Result<bytes::Bytes, VendorError> {
     // Sized from Content-Length when the vendor sends it: a page of several MB read into a
     // growing buffer would reallocate its way to twice its size.
-    let expected = resp.content_length().unwrap_or(0).min(MAX_BODY_BYTES as u64) as usize;
+    let expected = resp
+        .content_length()
+        .unwrap_or(0)
+        .min(MAX_BODY_BYTES as u64) as usize;
     let mut buf = bytes::BytesMut::with_capacity(expected);
     loop {
         match resp.chunk().await {
