@@ -2,6 +2,7 @@
 
 use tributary_connectors::Registry;
 use tributary_model::{AdvisoryCode, Category, HealthName};
+use tributary_store::incidents::IncidentStatus;
 use utoipa::{
     openapi::{
         security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -201,6 +202,15 @@ fn list_filters() -> Vec<(&'static str, Vec<String>)> {
         (
             "state",
             strings(&["PENDING", "ACTIVE", "PAUSED", "DELETED"]),
+        ),
+        // Vendor incidents' filter (the EDR lists' `status` takes the records' own names
+        // and is left out of these rules).
+        (
+            "status",
+            IncidentStatus::ALL
+                .iter()
+                .map(|s| s.wire().to_owned())
+                .collect(),
         ),
         ("targetType", strings(&app::audit::TARGET_TYPES)),
         ("action", strings(&app::audit::ACTIONS)),

@@ -266,18 +266,6 @@ impl QueryParams {
         })
     }
 
-    /// Every value of `name`, splitting comma-separated lists; empty items are dropped.
-    pub fn list(&self, name: &str) -> Vec<String> {
-        self.pairs
-            .iter()
-            .filter(|(k, _)| k == name)
-            .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-
     /// A boolean: `true` or `false` (any case), the one rule for every boolean
     /// parameter; anything else is a 422. `default` when absent.
     pub fn bool(&mut self, names: &[&str], default: bool) -> bool {
@@ -354,10 +342,24 @@ impl QueryParams {
         parse: impl Fn(&str) -> Option<T>,
         expected: &str,
     ) -> Vec<T> {
+        // An empty value is no filter; a list's items are each a value (`A,,B` and
+        // `A,` are 422s, as the OpenAPI document's item enum says).
+        let items: Vec<String> = self
+            .pairs
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .flat_map(|(_, v)| v.split(','))
+            .map(|s| s.trim().to_owned())
+            .collect();
         let mut out = Vec::new();
-        for v in self.list(name) {
+        for v in items {
             match parse(&v) {
                 Some(t) => out.push(t),
+                None if v.is_empty() => self.error(
+                    name,
+                    "enum",
+                    format!("Input should be {expected}; got an empty item"),
+                ),
                 None => self.error(
                     name,
                     "enum",
@@ -431,5 +433,32 @@ pub fn assert_parser_follows_schema<T: PartialSchema, R>(
             .filter(|e| e.kind == "extra_forbidden")
             .collect();
         assert!(extra.is_empty(), "published fields refused: {extra:?}");
+    }
+}
+
+#[cfg(test)]
+mod query_list_tests {
+    use super::QueryParams;
+
+    fn states(query: &str) -> (Vec<String>, usize) {
+        let mut params = QueryParams::parse(Some(query));
+        let parse = |s: &str| ["A", "B"].contains(&s).then(|| s.to_owned());
+        let values = params.enum_list("state", parse, "A or B");
+        (values, params.errors.len())
+    }
+
+    #[test]
+    fn list_items_are_each_a_value_and_an_empty_value_is_no_filter() {
+        assert_eq!(
+            states("state=A,B&state=B"),
+            (vec!["A".into(), "B".into(), "B".into()], 0)
+        );
+        assert_eq!(states("state="), (vec![], 0));
+        assert_eq!(states("other=1"), (vec![], 0));
+        assert_eq!(states("state=A,C"), (vec!["A".into()], 1));
+        // Empty items are refused, not dropped (the document's item enum).
+        assert_eq!(states("state=,,,,").1, 5);
+        assert_eq!(states("state=A,").1, 1);
+        assert_eq!(states("state=A,,B").1, 1);
     }
 }

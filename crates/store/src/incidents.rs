@@ -17,6 +17,8 @@ pub enum IncidentStatus {
 }
 
 impl IncidentStatus {
+    pub const ALL: [IncidentStatus; 2] = [IncidentStatus::Open, IncidentStatus::Resolved];
+
     /// The stored form (`OPEN`, `RESOLVED`).
     pub fn as_str(self) -> &'static str {
         match self {
