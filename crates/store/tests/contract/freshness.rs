@@ -30,15 +30,8 @@ async fn freshness_facts_candidates_and_advisory_updates() {
             .unwrap();
 
         // A page's watermark time; then the job finishes with devices healthy.
-        let job = store
-            .enqueue_job(f.account, c.id, JobTrigger::Manual)
-            .await
-            .unwrap();
+        let job = start_job(&store, f.account, c.id).await;
         let now = Utc::now();
-        store
-            .claim_job("w", now, now + Duration::minutes(1))
-            .await
-            .unwrap();
         store
             .begin_exports(job.id, &[(DataExportType::Devices, vec!["/d".into()])])
             .await
@@ -94,15 +87,7 @@ async fn freshness_facts_candidates_and_advisory_updates() {
             .is_empty());
 
         // A failed job leaves the last success where it was.
-        let job2 = store
-            .enqueue_job(f.account, c.id, JobTrigger::Manual)
-            .await
-            .unwrap();
-        let now = Utc::now();
-        store
-            .claim_job("w", now, now + Duration::minutes(1))
-            .await
-            .unwrap();
+        let job2 = start_job(&store, f.account, c.id).await;
         store
             .finish_job(
                 job2.id,

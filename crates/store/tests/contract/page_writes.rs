@@ -1,8 +1,7 @@
 //! Page commits larger than one insert statement, with a record repeated inside the
 //! page, and the bare table of `bench ingest`'s physical limit.
 
-use chrono::{Duration, Utc};
-use tributary_model::{job::JobTrigger, DataExportType, Vendor};
+use tributary_model::{DataExportType, Vendor};
 use tributary_store::models::*;
 use uuid::Uuid;
 
@@ -56,15 +55,7 @@ async fn big_pages_with_repeated_records_upsert_once() {
             )
             .await
             .unwrap();
-        let job = store
-            .enqueue_job(f.account, c.id, JobTrigger::Manual)
-            .await
-            .unwrap();
-        let now = Utc::now();
-        store
-            .claim_job("w", now, now + Duration::minutes(5))
-            .await
-            .unwrap();
+        let job = start_job(&store, f.account, c.id).await;
         let exports = [
             (DataExportType::Devices, vec!["/d".into()]),
             (DataExportType::Alerts, vec!["/a".into()]),

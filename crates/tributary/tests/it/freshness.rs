@@ -206,15 +206,7 @@ async fn freshness_is_reported_per_export_and_a_missed_target_is_advised_between
             pass.raised.is_empty() && pass.cleared.is_empty(),
             "{pass:?}"
         );
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         for export in ["devices", "alerts"] {
             for q in ["0.5", "0.9", "0.99", "1"] {
                 let series = format!(

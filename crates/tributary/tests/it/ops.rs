@@ -19,15 +19,7 @@ async fn health_readiness_metrics_openapi_and_docs() {
             "every response carries a request id"
         );
         app.get("/v1/provisioning/organizations").await;
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         assert!(metrics.contains("tributary_http_requests_total{method=\"GET\",route=\"/v1/provisioning/organizations\",status=\"200\"}"), "{metrics}");
         assert!(metrics.contains("tributary_http_request_duration_seconds_bucket"));
         let spec: Value = app

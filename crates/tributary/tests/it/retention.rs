@@ -47,15 +47,7 @@ async fn retention_prunes_month_old_jobs_keeps_the_latest_and_reports_table_size
         assert_eq!(jobs["items"][0]["id"], newest, "the latest job stays");
 
         engine.publish_table_sizes().await.unwrap();
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         for table in ["jobs", "job_exports", "health_events", "webhook_deliveries"] {
             let gauge = format!("tributary_table_rows{{table=\"{table}\"}}");
             assert!(metrics.contains(&gauge), "{gauge} in {metrics}");

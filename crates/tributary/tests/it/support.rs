@@ -165,6 +165,13 @@ impl TestApp {
         self.call(Method::GET, path, None).await
     }
 
+    /// The Prometheus exposition at `/metrics` (no key needed).
+    pub async fn metrics(&self) -> String {
+        let resp = self.client.get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.text().await.unwrap()
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(body)).await
     }
