@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use tributary_model::{job::JobTrigger, HealthName, Vendor};
+use tributary_model::{HealthName, Vendor};
 use tributary_store::{incidents::*, models::*, ListWindow, Store};
 use uuid::Uuid;
 
@@ -47,16 +47,7 @@ async fn finish_at(
     host: &str,
     at: DateTime<Utc>,
 ) {
-    let job = store
-        .enqueue_job(account, conn, JobTrigger::Manual)
-        .await
-        .unwrap();
-    let now = Utc::now();
-    store
-        .claim_job("w", now, now + Duration::minutes(1))
-        .await
-        .unwrap()
-        .unwrap();
+    let job = start_job(store, account, conn).await;
     let mut f = finish(name, job.id, None);
     let down = NewWebhookEvent {
         id: Uuid::now_v7(),
