@@ -42,6 +42,8 @@ pub(crate) enum Arg {
     OptTextArray(Vec<Option<String>>),
     I64Array(Vec<i64>),
     OptUuidArray(Vec<Option<Uuid>>),
+    BoolArray(Vec<bool>),
+    OptBoolArray(Vec<Option<bool>>),
 }
 
 macro_rules! arg_from {
@@ -55,7 +57,8 @@ arg_from! {
     String => Text, Option<String> => OptText, bool => Bool, Option<bool> => OptBool,
     Vec<u8> => Bytes, Option<Vec<u8>> => OptBytes,
     Vec<Uuid> => UuidArray, Vec<String> => TextArray, Vec<Option<String>> => OptTextArray,
-    Vec<i64> => I64Array, Vec<Option<Uuid>> => OptUuidArray,
+    Vec<i64> => I64Array, Vec<Option<Uuid>> => OptUuidArray, Vec<bool> => BoolArray,
+    Vec<Option<bool>> => OptBoolArray,
 }
 
 impl From<&str> for Arg {
@@ -180,7 +183,9 @@ fn bind_sqlite<'q>(
             | Arg::TextArray(_)
             | Arg::OptTextArray(_)
             | Arg::I64Array(_)
-            | Arg::OptUuidArray(_) => {
+            | Arg::OptUuidArray(_)
+            | Arg::BoolArray(_)
+            | Arg::OptBoolArray(_) => {
                 return Err(StoreError::Invalid(
                     "array arguments are PostgreSQL-only".into(),
                 ))
@@ -211,6 +216,8 @@ fn bind_pg<'q>(
             Arg::OptTextArray(v) => q.bind(v),
             Arg::I64Array(v) => q.bind(v),
             Arg::OptUuidArray(v) => q.bind(v),
+            Arg::BoolArray(v) => q.bind(v),
+            Arg::OptBoolArray(v) => q.bind(v),
         };
     }
     q

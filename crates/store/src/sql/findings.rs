@@ -15,7 +15,7 @@ use super::{
     SqlStore,
 };
 use crate::{
-    db::{Query, Tx},
+    db::{Dialect, Query, Tx},
     documents::{edr::UNKNOWN_TIME, vms::restate},
     models::{FindingQuery, FindingRow, StoredFinding},
     time::from_micros,
@@ -123,13 +123,67 @@ pub(super) async fn mark_fixed(tx: &mut Tx, ids: &[Uuid], now: i64) -> Result<u6
     Ok(marked)
 }
 
-/// Writes new and changed findings.
+const FINDING_COLUMNS: &str = "id, connection_id, vendor_id, vendor, resource_id, severity, \
+     state, has_fix, first_seen_key, last_seen_key, state_updated_key, created_at, updated_at, \
+     content_hash, data, resource_snapshot";
+
+const FINDING_UPDATE: &str = "ON CONFLICT (id) DO UPDATE SET \
+     resource_id = excluded.resource_id, severity = excluded.severity, \
+     state = excluded.state, has_fix = excluded.has_fix, \
+     first_seen_key = excluded.first_seen_key, last_seen_key = excluded.last_seen_key, \
+     state_updated_key = excluded.state_updated_key, updated_at = excluded.updated_at, \
+     content_hash = excluded.content_hash, data = excluded.data, \
+     resource_snapshot = excluded.resource_snapshot";
+
+/// Writes new and changed findings (ids unique within `rows`): on PostgreSQL one
+/// `INSERT … SELECT FROM UNNEST(…)` with every column bound as one array, on SQLite
+/// multi-row statements of power-of-two sizes (as `edr_writes` does for alerts).
 pub(super) async fn upsert(
     tx: &mut Tx,
     connection_id: Uuid,
     rows: &[&FindingRow],
     now: i64,
 ) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if tx.dialect() == Dialect::Postgres {
+        let text = |f: fn(&FindingRow) -> String| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+        let int = |f: fn(&FindingRow) -> i64| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+        let q = Query::new(format!(
+            "INSERT INTO vulnerability_findings ({FINDING_COLUMNS}) \
+             SELECT u.id, $1::uuid, u.vendor_id, u.vendor, u.resource_id, u.severity, \
+             u.state, u.has_fix, u.first_seen_key, u.last_seen_key, u.state_updated_key, \
+             $2::int8, $2::int8, u.content_hash, u.data, u.resource_snapshot \
+             FROM UNNEST($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], \
+             $8::text[], $9::bool[], $10::int8[], $11::int8[], $12::int8[], $13::int8[], \
+             $14::text[], $15::text[]) \
+             AS u(id, vendor_id, vendor, resource_id, severity, state, has_fix, \
+             first_seen_key, last_seen_key, state_updated_key, content_hash, data, \
+             resource_snapshot) {FINDING_UPDATE}"
+        ))
+        .bind(connection_id)
+        .bind(now)
+        .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
+        .bind(text(|r| r.vendor_id.clone()))
+        .bind(text(|r| r.vendor.clone()))
+        .bind(rows.iter().map(|r| r.resource_id).collect::<Vec<_>>())
+        .bind(text(|r| r.severity.clone()))
+        .bind(text(|r| r.state.clone()))
+        .bind(rows.iter().map(|r| r.has_fix).collect::<Vec<_>>())
+        .bind(int(|r| r.first_seen_key))
+        .bind(int(|r| r.last_seen_key))
+        .bind(int(|r| r.state_updated_key))
+        .bind(int(|r| r.content_hash))
+        .bind(text(|r| r.data.clone()))
+        .bind(
+            rows.iter()
+                .map(|r| r.resource_snapshot.clone())
+                .collect::<Vec<_>>(),
+        );
+        tx.exec().execute(q).await?;
+        return Ok(());
+    }
     for chunk in pow2_chunks(rows, insert_chunk(tx, 16)) {
         let mut q = Query::new("");
         let values = values_sql(&mut q, chunk.len(), 16, |q, i| {
@@ -153,16 +207,7 @@ pub(super) async fn upsert(
                 .bind(r.resource_snapshot.clone());
         });
         q.sql = format!(
-            "INSERT INTO vulnerability_findings (id, connection_id, vendor_id, vendor, \
-             resource_id, severity, state, has_fix, first_seen_key, last_seen_key, \
-             state_updated_key, created_at, updated_at, content_hash, data, resource_snapshot) \
-             VALUES {values} ON CONFLICT (id) DO UPDATE SET \
-             resource_id = excluded.resource_id, severity = excluded.severity, \
-             state = excluded.state, has_fix = excluded.has_fix, \
-             first_seen_key = excluded.first_seen_key, last_seen_key = excluded.last_seen_key, \
-             state_updated_key = excluded.state_updated_key, updated_at = excluded.updated_at, \
-             content_hash = excluded.content_hash, data = excluded.data, \
-             resource_snapshot = excluded.resource_snapshot"
+            "INSERT INTO vulnerability_findings ({FINDING_COLUMNS}) VALUES {values} {FINDING_UPDATE}"
         )
         .into();
         tx.exec().execute(q).await?;

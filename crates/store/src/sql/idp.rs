@@ -13,7 +13,7 @@ use super::{
     upsert::{insert_chunk, pow2_chunks, values_sql, IN_CHUNK},
 };
 use crate::{
-    db::{Query, Tx},
+    db::{Dialect, Query, Tx},
     models::{IdpDocument, IdpKind, IdpRow},
     traits::Result,
 };
@@ -49,6 +49,9 @@ async fn stored_state(
     Ok(out)
 }
 
+/// Writes new and changed identity records (ids unique within `rows`): on PostgreSQL one
+/// `INSERT … SELECT FROM UNNEST(…)` with every column bound as one array, on SQLite
+/// multi-row statements of power-of-two sizes.
 async fn upsert(
     tx: &mut Tx,
     connection_id: Uuid,
@@ -56,6 +59,50 @@ async fn upsert(
     rows: &[(&IdpRow, &IdpDocument)],
     now: i64,
 ) -> Result<()> {
+    const COLUMNS: &str =
+        "id, connection_id, vendor_id, is_deleted, label, email, created_at, updated_at, \
+         content_hash, data";
+    const UPDATE: &str = "ON CONFLICT (id) DO UPDATE SET is_deleted = excluded.is_deleted, \
+         label = excluded.label, email = excluded.email, \
+         updated_at = excluded.updated_at, content_hash = excluded.content_hash, \
+         data = excluded.data";
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let table = kind.table();
+    if tx.dialect() == Dialect::Postgres {
+        let q = Query::new(format!(
+            "INSERT INTO {table} ({COLUMNS}) \
+             SELECT u.id, $1::uuid, u.vendor_id, u.is_deleted, u.label, u.email, $2::int8, \
+             $2::int8, u.content_hash, u.data \
+             FROM UNNEST($3::uuid[], $4::text[], $5::bool[], $6::text[], $7::text[], \
+             $8::int8[], $9::text[]) \
+             AS u(id, vendor_id, is_deleted, label, email, content_hash, data) {UPDATE}"
+        ))
+        .bind(connection_id)
+        .bind(now)
+        .bind(rows.iter().map(|(r, _)| r.id).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|(r, _)| r.vendor_id.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|(_, d)| d.is_deleted).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|(_, d)| d.label.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.iter()
+                .map(|(_, d)| d.email.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|(_, d)| d.content_hash).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, d)| d.data.clone()).collect::<Vec<_>>());
+        tx.exec().execute(q).await?;
+        return Ok(());
+    }
     for chunk in pow2_chunks(rows, insert_chunk(tx, 10)) {
         let mut q = Query::new("");
         let values = values_sql(&mut q, chunk.len(), 10, |q, i| {
@@ -72,16 +119,7 @@ async fn upsert(
                 .bind(d.content_hash)
                 .bind(d.data.clone());
         });
-        q.sql = format!(
-            "INSERT INTO {} (id, connection_id, vendor_id, is_deleted, label, email, \
-             created_at, updated_at, content_hash, data) VALUES {values} \
-             ON CONFLICT (id) DO UPDATE SET is_deleted = excluded.is_deleted, \
-             label = excluded.label, email = excluded.email, \
-             updated_at = excluded.updated_at, content_hash = excluded.content_hash, \
-             data = excluded.data",
-            kind.table()
-        )
-        .into();
+        q.sql = format!("INSERT INTO {table} ({COLUMNS}) VALUES {values} {UPDATE}").into();
         tx.exec().execute(q).await?;
     }
     Ok(())

@@ -165,3 +165,58 @@ async fn the_bare_table_takes_the_same_rows_once() {
     })
     .await;
 }
+
+fn finding(i: i64, content: i64) -> FindingRow {
+    FindingRow {
+        id: Uuid::from_u128(70_000 + i as u128),
+        vendor_id: format!("f{i}"),
+        vendor: "tenable".into(),
+        resource_id: (i % 2 == 0).then(|| Uuid::from_u128(8)),
+        severity: "HIGH".into(),
+        state: "OPEN".into(),
+        has_fix: (i % 3 != 0).then_some(i % 2 == 0),
+        first_seen_key: i,
+        last_seen_key: i,
+        state_updated_key: if i % 5 == 0 { i64::MIN } else { i },
+        content_hash: content,
+        data: format!("{{\"vendor_id\":\"f{i}\",\"v\":{content}}}"),
+        resource_snapshot: (i % 4 == 0).then(|| "{\"asset\":1}".to_owned()),
+    }
+}
+
+/// Findings go through the same one-statement page write (UNNEST on PostgreSQL).
+#[tokio::test]
+async fn big_pages_of_findings_with_repeated_records_upsert_once() {
+    each_backend("big_findings", |store, _| async move {
+        let f = fixture(&store).await;
+        let c = store
+            .create_connection(f.account, new_connection(f.org, Vendor::named("TENABLE")))
+            .await
+            .unwrap();
+        let job = start_job(&store, f.account, c.id).await;
+        let exports = [(DataExportType::Vulnerabilities, vec!["/v".into()])];
+        store.begin_exports(job.id, &exports).await.unwrap();
+        let commit = |rows: Vec<FindingRow>| PageCommit {
+            connection_id: c.id,
+            job_id: job.id,
+            lease_owner: "w".into(),
+            export: DataExportType::Vulnerabilities,
+            records: PageRecords::Findings(rows),
+            quarantined: vec![],
+            watermark: None,
+            watermark_at: None,
+        };
+        let mut page: Vec<FindingRow> = (0..BIG).map(|i| finding(i, 1)).collect();
+        page.insert(3, finding(7, 2));
+        let done = store.commit_page(commit(page.clone())).await.unwrap();
+        assert_eq!((done.upserted, done.inserted), (BIG as u64, BIG as u64));
+        let again = store.commit_page(commit(page)).await.unwrap();
+        assert_eq!((again.upserted, again.inserted), (0, 0), "nothing changed");
+        let changed = [10, 1_500, 2_499].map(|i| finding(i, 3)).to_vec();
+        let upd = store.commit_page(commit(changed)).await.unwrap();
+        assert_eq!((upd.upserted, upd.inserted), (3, 0));
+        let counts = store.record_counts(f.account, c.id).await.unwrap();
+        assert_eq!(counts.get(DataExportType::Vulnerabilities), BIG);
+    })
+    .await;
+}
