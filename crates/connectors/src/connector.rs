@@ -4,9 +4,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use tributary_model::DataExportType;
 
+pub use crate::records::Records;
 use crate::{error::VendorError, watermark::Watermark};
 
 /// One vendor page: raw records exactly as sent, and the watermark that becomes safe to
@@ -15,7 +15,7 @@ use crate::{error::VendorError, watermark::Watermark};
 pub struct RawPage {
     /// The endpoint the records came from (for logs and quarantine).
     pub endpoint: &'static str,
-    pub records: Vec<Value>,
+    pub records: Records,
     /// None: do not move the watermark yet (vendors without a sorted incremental filter
     /// move it only after their last page).
     pub watermark: Option<Watermark>,

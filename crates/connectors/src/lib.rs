@@ -13,6 +13,7 @@ pub mod mapping;
 pub mod normalize;
 pub mod oauth;
 pub mod pacing;
+pub mod records;
 pub mod registry;
 pub mod spec;
 pub mod url_shape;

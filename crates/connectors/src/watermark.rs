@@ -5,7 +5,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use crate::normalize::{fields::at, parse_time};
+use crate::{
+    normalize::{fields::at, parse_time},
+    records::{str_at, Records},
+};
 
 /// How far an export has been pulled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +62,18 @@ pub fn latest(records: &[Value], path: &str) -> Option<DateTime<Utc>> {
         .iter()
         .filter_map(|r| at(r, path).and_then(Value::as_str).and_then(parse_time))
         .max()
+}
+
+/// [`latest`] over a page's records, parsed or still JSON text (read field by field,
+/// without building their trees).
+pub fn latest_of(records: &Records, path: &str) -> Option<DateTime<Utc>> {
+    match records {
+        Records::Parsed(values) => latest(values, path),
+        Records::Json(texts) => texts
+            .iter()
+            .filter_map(|r| str_at(r.get(), path).and_then(|s| parse_time(&s)))
+            .max(),
+    }
 }
 
 #[cfg(test)]

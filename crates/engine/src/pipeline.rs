@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tributary_connectors::{
-    connector::{ExportReader, RawPage},
+    connector::{ExportReader, RawPage, Records},
     error::VendorError,
     mapping::MapContext,
     ExportSpec,
@@ -245,25 +245,43 @@ fn prepare(export: &ExportSpec, ctx: &MapContext, page: RawPage) -> Prepared {
 }
 
 /// The rows of a page's raw records as `export` maps them, and the records it could not
-/// map (kept raw, with the reason). `tributary bench ingest` builds its baselines' rows
-/// with it.
+/// map (kept raw, with the reason). Records still in their JSON text are parsed one at a
+/// time, each tree dropped once mapped. `tributary bench ingest` builds its baselines'
+/// rows with it.
 pub fn map_records(
     export: &ExportSpec,
     ctx: &MapContext,
-    raws: &[Value],
+    raws: &Records,
 ) -> (PageRecords, Vec<QuarantinedRecord>) {
     let mut records = PageRecords::empty(export.data_export_type);
     let mut quarantined = Vec::new();
-    for raw in raws {
+    let mut map_one = |raw: &Value, text: Option<&str>| {
         let split = (export.map)(raw, ctx)
             .map_err(|e| e.to_string())
             .and_then(|mapped| records.push(ctx.connection_id, &mapped));
-        if let Err(error) = split {
-            quarantined.push(QuarantinedRecord {
-                vendor_id: guess_vendor_id(raw),
-                error,
-                raw: raw.to_string(),
-            });
+        split.err().map(|error| QuarantinedRecord {
+            vendor_id: guess_vendor_id(raw),
+            error,
+            raw: text.map_or_else(|| raw.to_string(), str::to_owned),
+        })
+    };
+    match raws {
+        Records::Parsed(values) => {
+            quarantined.extend(values.iter().filter_map(|raw| map_one(raw, None)));
+        }
+        Records::Json(texts) => {
+            for text in texts {
+                // Each text was cut from a page that parsed: it is one JSON value.
+                let failed = match serde_json::from_str::<Value>(text.get()) {
+                    Ok(raw) => map_one(&raw, Some(text.get())),
+                    Err(e) => Some(QuarantinedRecord {
+                        vendor_id: None,
+                        error: format!("not a JSON record: {e}"),
+                        raw: text.get().to_owned(),
+                    }),
+                };
+                quarantined.extend(failed);
+            }
         }
     }
     (records, quarantined)

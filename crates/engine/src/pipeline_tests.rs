@@ -67,7 +67,7 @@ static USERS: ExportSpec = ExportSpec {
 fn page(records: &[Value]) -> Result<RawPage, VendorError> {
     Ok(RawPage {
         endpoint: "/users",
-        records: records.to_vec(),
+        records: records.to_vec().into(),
         watermark: None,
     })
 }
@@ -177,4 +177,36 @@ async fn only_a_clean_complete_listing_marks_what_it_did_not_see() {
         assert_eq!(deleted(&job, account, &all).await, ["u2", "u3"]);
         store.close().await;
     }
+}
+
+/// Records a reader keeps as JSON text map exactly as parsed ones do, one tree at a
+/// time; one that cannot be mapped is quarantined with the text the vendor sent.
+#[test]
+fn json_text_records_map_as_parsed_ones_and_quarantine_the_text_as_sent() {
+    let texts = [
+        r#"{"id": "u1", "extra": [1, 2]}"#,
+        r#"{ "name": "no id" }"#,
+        r#"{"id":"u2"}"#,
+    ];
+    let parsed: Vec<Value> = texts
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect();
+    let raw: Vec<Box<serde_json::value::RawValue>> = texts
+        .iter()
+        .map(|t| serde_json::value::RawValue::from_string((*t).to_owned()).unwrap())
+        .collect();
+    let ctx = MapContext {
+        connection_id: Uuid::now_v7(),
+    };
+    let (from_values, q_values) = map_records(&USERS, &ctx, &Records::Parsed(parsed));
+    let (from_text, q_text) = map_records(&USERS, &ctx, &Records::Json(raw));
+    assert_eq!(from_text.ids(), from_values.ids());
+    assert_eq!(from_text.ids().len(), 2);
+    assert_eq!(q_values.len(), 1);
+    assert_eq!(q_text.len(), 1);
+    assert_eq!(q_text[0].error, q_values[0].error);
+    // The parsed record is kept as its serialization, the text as the vendor sent it.
+    assert_eq!(q_values[0].raw, r#"{"name":"no id"}"#);
+    assert_eq!(q_text[0].raw, texts[1]);
 }

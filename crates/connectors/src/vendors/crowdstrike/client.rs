@@ -11,10 +11,10 @@ use tributary_model::{credentials::Credentials, DataExportType};
 
 use super::{
     endpoints::{ALERT_ENTITIES, ALERT_QUERY, DEVICE_ENTITIES, DEVICE_QUERY},
-    falcon::Falcon,
+    falcon::{Envelope, Falcon},
 };
 use crate::{
-    connector::{Connector, ExportReader, RawPage},
+    connector::{Connector, ExportReader, RawPage, Records},
     error::VendorError,
     http::VendorHttp,
     watermark::{self, Watermark},
@@ -101,7 +101,7 @@ impl ExportReader for Reader {
             };
             params.push((name, t.clone()));
         }
-        let page = self.falcon.query(q.query, &params).await?;
+        let page: Envelope = self.falcon.query(q.query, &params).await?;
         let ids: Vec<String> = page
             .resources
             .unwrap_or_default()
@@ -122,15 +122,16 @@ impl ExportReader for Reader {
         if ids.is_empty() {
             return Ok(Some(RawPage {
                 endpoint: q.query,
-                records: vec![],
+                records: Records::default(),
                 watermark: None,
             }));
         }
-        let records = self
-            .falcon
-            .entities(q.entities, json!({ q.ids_field: ids }))
-            .await?;
-        let watermark = watermark::latest(&records, q.time_field).map(Watermark::Time);
+        let records = Records::Json(
+            self.falcon
+                .entities(q.entities, json!({ q.ids_field: ids }))
+                .await?,
+        );
+        let watermark = watermark::latest_of(&records, q.time_field).map(Watermark::Time);
         Ok(Some(RawPage {
             endpoint: q.entities,
             records,
@@ -159,7 +160,7 @@ impl Connector for CrowdStrike {
     async fn probe(&self, export: DataExportType) -> Result<(), VendorError> {
         let q = export_query(export);
         self.falcon
-            .query(q.query, &[("limit", "1".to_owned())])
+            .query::<Value>(q.query, &[("limit", "1".to_owned())])
             .await
             .map(|_| ())
     }

@@ -4,8 +4,8 @@
 //! 2xx, which is never a success — and GET queries and POST entity lookups. Falcon and
 //! Spotlight share it.
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{de::DeserializeOwned, Deserialize};
+use serde_json::{value::RawValue, Value};
 use tributary_model::{credentials::Credentials, Secret};
 
 use super::endpoints::{DEFAULT_BASE_URL, TOKEN};
@@ -25,12 +25,15 @@ pub struct Falcon {
     http: VendorHttp,
 }
 
-#[derive(Deserialize, Default)]
-pub struct Envelope {
+/// Falcon's envelope; `T` is how its resources are read (ids as values, records as
+/// their JSON text for the pipeline to parse one at a time).
+#[derive(Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+pub struct Envelope<T = Value> {
     #[serde(default)]
     pub meta: Meta,
     #[serde(default)]
-    pub resources: Option<Vec<Value>>,
+    pub resources: Option<Vec<T>>,
     #[serde(default)]
     pub errors: Option<Vec<FalconError>>,
 }
@@ -116,11 +119,11 @@ impl Falcon {
         serde_json::from_slice(&body).map_err(|e| VendorError::malformed(TOKEN, e))
     }
 
-    async fn call(
+    async fn call<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         build: impl Fn(&str, String) -> reqwest::RequestBuilder,
-    ) -> Result<Envelope, VendorError> {
+    ) -> Result<Envelope<T>, VendorError> {
         let url = format!("{}{endpoint}", self.base_url);
         let resp = send_with_token(
             &self.http,
@@ -136,11 +139,11 @@ impl Falcon {
 
     /// `GET endpoint?params`. An answer whose `errors` is not empty is the failure it
     /// reports, whatever its HTTP status.
-    pub async fn query(
+    pub async fn query<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         params: &[(&str, String)],
-    ) -> Result<Envelope, VendorError> {
+    ) -> Result<Envelope<T>, VendorError> {
         let env = self
             .call(endpoint, |token, url| {
                 self.http.client.get(url).bearer_auth(token).query(params)
@@ -152,13 +155,13 @@ impl Falcon {
         }
     }
 
-    /// `POST endpoint` with a JSON body of ids; the records.
+    /// `POST endpoint` with a JSON body of ids; the records, each as its JSON text.
     pub async fn entities(
         &self,
         endpoint: &'static str,
         body: Value,
-    ) -> Result<Vec<Value>, VendorError> {
-        let env = self
+    ) -> Result<Vec<Box<RawValue>>, VendorError> {
+        let env: Envelope<Box<RawValue>> = self
             .call(endpoint, |token, url| {
                 self.http.client.post(url).bearer_auth(token).json(&body)
             })

@@ -9,15 +9,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{value::RawValue, Value};
 use tributary_model::{credentials::Credentials, DataExportType};
 
 use super::endpoints::VULNERABILITIES;
 use crate::{
-    connector::{Connector, ExportReader, RawPage},
+    connector::{Connector, ExportReader, RawPage, Records},
     error::VendorError,
     http::VendorHttp,
-    vendors::crowdstrike::falcon::Falcon,
+    vendors::crowdstrike::falcon::{Envelope, Falcon},
     watermark::{self, Watermark},
 };
 
@@ -59,7 +59,8 @@ struct Reader {
 }
 
 impl Reader {
-    async fn page(&self) -> Result<crate::vendors::crowdstrike::falcon::Envelope, VendorError> {
+    /// A page of findings, each as its JSON text (parsed one at a time by the pipeline).
+    async fn page(&self) -> Result<Envelope<Box<RawValue>>, VendorError> {
         let mut params = vec![
             ("filter", filter(self.since)),
             ("sort", "updated_timestamp|asc".to_owned()),
@@ -90,14 +91,14 @@ impl ExportReader for Reader {
                 Err(e) => return Err(e),
             }
         };
-        let records = env.resources.unwrap_or_default();
+        let records = Records::Json(env.resources.unwrap_or_default());
         self.after = env
             .meta
             .pagination
             .and_then(|p| p.after)
             .filter(|a| !a.is_empty());
         self.done = self.after.is_none() || records.is_empty();
-        let latest = watermark::latest(&records, "updated_timestamp");
+        let latest = watermark::latest_of(&records, "updated_timestamp");
         self.latest = self.latest.max(latest);
         Ok(Some(RawPage {
             endpoint: VULNERABILITIES,
@@ -122,7 +123,10 @@ impl Connector for Spotlight {
 
     async fn probe(&self, _export: DataExportType) -> Result<(), VendorError> {
         let params = [("filter", filter(None)), ("limit", "1".to_owned())];
-        self.0.query(VULNERABILITIES, &params).await.map(|_| ())
+        self.0
+            .query::<Value>(VULNERABILITIES, &params)
+            .await
+            .map(|_| ())
     }
 }
 

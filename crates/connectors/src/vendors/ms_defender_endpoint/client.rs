@@ -7,13 +7,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{value::RawValue, Value};
 use tributary_model::{credentials::Credentials, DataExportType};
 use url::Url;
 
 use super::endpoints::{ALERTS, DEFAULT_API_BASE_URL, MACHINES, SCOPE};
 use crate::{
-    connector::{Connector, ExportReader, RawPage},
+    connector::{Connector, ExportReader, RawPage, Records},
     error::{FailureKind, VendorError},
     http::{read_body, VendorHttp},
     oauth::microsoft::{host, ClientCredentials},
@@ -36,7 +36,8 @@ struct Inner {
 
 #[derive(Deserialize)]
 struct ODataPage {
-    value: Vec<Value>,
+    /// Each record's text: parsed one at a time by the pipeline.
+    value: Vec<Box<RawValue>>,
     #[serde(rename = "@odata.nextLink", default)]
     next_link: Option<String>,
 }
@@ -161,7 +162,8 @@ impl ExportReader for Reader {
         });
         let count = page.value.len();
         self.skip += count;
-        self.latest = self.latest.max(watermark::latest(&page.value, field));
+        let records = Records::Json(page.value);
+        self.latest = self.latest.max(watermark::latest_of(&records, field));
         match page.next_link.filter(|l| self.inner.same_origin(l)) {
             Some(link) => self.next_url = Some(link),
             // Without a next link, a full page means there may be more: page with $skip.
@@ -170,7 +172,7 @@ impl ExportReader for Reader {
         }
         Ok(Some(RawPage {
             endpoint,
-            records: page.value,
+            records,
             watermark: if self.done {
                 self.latest.map(Watermark::Time)
             } else {

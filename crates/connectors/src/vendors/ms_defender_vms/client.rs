@@ -226,10 +226,10 @@ impl ExportReader for Reader {
                 }
                 r
             })
-            .collect();
+            .collect::<Vec<_>>();
         Ok(Some(RawPage {
             endpoint: MACHINE_VULNERABILITIES,
-            records,
+            records: records.into(),
             // Nothing to resume from: the next job reads the whole snapshot again.
             watermark: None,
         }))

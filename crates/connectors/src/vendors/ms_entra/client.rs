@@ -290,7 +290,7 @@ impl ExportReader for Reader {
         }
         Ok(Some(RawPage {
             endpoint,
-            records,
+            records: records.into(),
             watermark,
         }))
     }

@@ -302,7 +302,7 @@ impl ExportReader for Reader {
         };
         Ok(Some(RawPage {
             endpoint,
-            records: items,
+            records: items.into(),
             watermark,
         }))
     }

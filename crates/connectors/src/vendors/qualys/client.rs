@@ -381,7 +381,7 @@ impl ExportReader for Reader {
         self.finished = last;
         Ok(Some(RawPage {
             endpoint: DETECTIONS,
-            records,
+            records: records.into(),
             // Every earlier page is committed before this one: the pull is complete.
             watermark: last
                 .then(|| self.answered_at.map(|t| Watermark::Time(t - SKEW)))

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{value::RawValue, Value};
 use tributary_model::{credentials::Credentials, DataExportType};
 
 use super::endpoints::{AGENTS, API_TOKEN_DETAILS, THREATS};
 use crate::{
-    connector::{Connector, ExportReader, RawPage},
+    connector::{Connector, ExportReader, RawPage, Records},
     error::VendorError,
     http::VendorHttp,
     normalize::parse_time,
@@ -35,7 +35,8 @@ struct Inner {
 
 #[derive(Deserialize)]
 struct ListResponse {
-    data: Vec<Value>,
+    /// Each record's text: parsed one at a time by the pipeline.
+    data: Vec<Box<RawValue>>,
     #[serde(default)]
     pagination: Option<Pagination>,
 }
@@ -139,10 +140,11 @@ impl ExportReader for Reader {
             .filter(|c| !c.is_empty());
         self.done = self.cursor.is_none() || page.data.is_empty();
         // Sorted by update time: everything up to this page's latest update is in hand.
-        let watermark = watermark::latest(&page.data, self.updated_path).map(Watermark::Time);
+        let records = Records::Json(page.data);
+        let watermark = watermark::latest_of(&records, self.updated_path).map(Watermark::Time);
         Ok(Some(RawPage {
             endpoint: self.endpoint,
-            records: page.data,
+            records,
             watermark,
         }))
     }

@@ -2,6 +2,7 @@
 //! retrying [`VendorHttp`].
 
 use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tributary_model::Secret;
 
@@ -26,23 +27,23 @@ impl Inner {
         )
     }
 
-    async fn json(
+    async fn json<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Value, VendorError> {
+    ) -> Result<T, VendorError> {
         self.json_expecting(endpoint, build, &[])
             .await
             .map(|(_, v)| v)
     }
 
     /// The status and JSON body of a 2xx, or of an answer whose status is in `expected`.
-    async fn json_expecting(
+    async fn json_expecting<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         build: impl Fn() -> reqwest::RequestBuilder,
         expected: &[StatusCode],
-    ) -> Result<(StatusCode, Value), VendorError> {
+    ) -> Result<(StatusCode, T), VendorError> {
         let resp = self.http.send_expecting(endpoint, build, expected).await?;
         let status = resp.status();
         let body = read_body(endpoint, resp).await?;
@@ -51,8 +52,13 @@ impl Inner {
         Ok((status, value))
     }
 
-    /// `GET path`; errors are reported against `endpoint` (the path's template).
-    pub async fn get(&self, endpoint: &'static str, path: &str) -> Result<Value, VendorError> {
+    /// `GET path`, read as `T`; errors are reported against `endpoint` (the path's
+    /// template).
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+    ) -> Result<T, VendorError> {
         let url = format!("{}{path}", self.base_url);
         self.json(endpoint, || {
             self.http.client.get(&url).header("X-ApiKeys", self.keys())

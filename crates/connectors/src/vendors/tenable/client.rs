@@ -20,7 +20,7 @@ use super::{
     export::{Export, ExportPaths},
 };
 use crate::{
-    connector::{Connector, ExportReader, RawPage},
+    connector::{Connector, ExportReader, RawPage, Records},
     error::VendorError,
     http::VendorHttp,
     watermark::Watermark,
@@ -102,7 +102,7 @@ impl ExportReader for Reader {
         match self.export.next_chunk().await? {
             Some(records) => Ok(Some(RawPage {
                 endpoint: self.endpoint,
-                records,
+                records: Records::Json(records),
                 watermark: None,
             })),
             None => {
@@ -110,7 +110,7 @@ impl ExportReader for Reader {
                 self.done = true;
                 Ok(Some(RawPage {
                     endpoint: self.endpoint,
-                    records: vec![],
+                    records: Records::default(),
                     watermark: Some(Watermark::Time(self.requested - SKEW)),
                 }))
             }
@@ -134,7 +134,7 @@ impl Connector for Tenable {
     async fn probe(&self, export: DataExportType) -> Result<(), VendorError> {
         let (paths, _) = request(export, None);
         let path = format!("{}/status", paths.create);
-        self.0.get(paths.status, &path).await.map(|_| ())
+        self.0.get::<Value>(paths.status, &path).await.map(|_| ())
     }
 }
 

@@ -11,7 +11,7 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use reqwest::StatusCode;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{value::RawValue, Value};
 
 use super::api::Inner;
 use crate::error::{FailureKind, VendorError};
@@ -82,7 +82,7 @@ impl Export {
     }
 
     /// The next chunk's records; None once the export finished and every chunk was read.
-    pub async fn next_chunk(&mut self) -> Result<Option<Vec<Value>>, VendorError> {
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<Box<RawValue>>>, VendorError> {
         loop {
             let uuid = match &self.uuid {
                 Some(u) => u.clone(),
@@ -208,18 +208,16 @@ impl Export {
 
     async fn status(&self, uuid: &str) -> Result<Status, VendorError> {
         let path = format!("{}/{uuid}/status", self.paths.create);
-        serde_json::from_value(self.inner.get(self.paths.status, &path).await?)
+        self.inner
+            .get(self.paths.status, &path)
+            .await
             .map_err(|e| VendorError::malformed(self.paths.status, e))
     }
 
-    async fn chunk(&self, uuid: &str, chunk: u64) -> Result<Vec<Value>, VendorError> {
+    /// A chunk's records, each as its JSON text (parsed one at a time by the pipeline:
+    /// a chunk of findings never becomes one tree). Not a list: malformed.
+    async fn chunk(&self, uuid: &str, chunk: u64) -> Result<Vec<Box<RawValue>>, VendorError> {
         let path = format!("{}/{uuid}/chunks/{chunk}", self.paths.create);
-        match self.inner.get(self.paths.chunk, &path).await? {
-            Value::Array(records) => Ok(records),
-            _ => Err(VendorError::malformed(
-                self.paths.chunk,
-                "a chunk is not a list",
-            )),
-        }
+        self.inner.get(self.paths.chunk, &path).await
     }
 }

@@ -99,12 +99,13 @@ impl ExportReader for Rendered {
         )
         .map_err(|e| VendorError::malformed("bench", e))?;
         self.buf.push(b']');
-        let records: Vec<Value> =
+        // As the vendors' readers hold a page: each record's text, parsed by the pipeline.
+        let records: Vec<Box<serde_json::value::RawValue>> =
             serde_json::from_slice(&self.buf).map_err(|e| VendorError::malformed("bench", e))?;
         self.next += count;
         Ok(Some(RawPage {
             endpoint: "bench",
-            records,
+            records: records.into(),
             watermark: None,
         }))
     }

@@ -91,7 +91,7 @@ impl ExportReader for Reader {
         Ok(Some(RawPage {
             endpoint: self.endpoint,
             watermark: watermark::latest(&page.items, "updated").map(Watermark::Time),
-            records: page.items,
+            records: page.items.into(),
         }))
     }
 }

@@ -98,7 +98,7 @@ impl ExportReader for Reader {
         Ok(Some(RawPage {
             endpoint: self.endpoint,
             watermark,
-            records: page.items,
+            records: page.items.into(),
         }))
     }
 
