@@ -69,6 +69,17 @@ const VENDORS: &[(SimVendor, u64)] = &[
     (SimVendor::MsEntra, 2),
 ];
 
+/// Each fleet connection stands for its own customer, so its own vendor rate budget; the
+/// simulators hold one tenant per credential kind, shared by every connection of that
+/// kind. Where a simulator advertises a shared budget the connector paces itself by
+/// (Okta's per-org `X-Rate-Limit-*`: 600 user-list requests a minute), 1,400 connections
+/// on one simulated org would wait on each other's windows — a minute at a time, holding a
+/// worker slot — which no real fleet does. A per-credential quota far above what the
+/// fleet sends replaces that shared budget (`limited` still answers every request 429).
+fn own_budget(vendor: SimVendor) -> Option<&'static str> {
+    (vendor == SimVendor::OktaIdp).then_some("all:quota=100000000/60s")
+}
+
 /// Running simulators and the credentials each kind of connection uses.
 pub struct Simulators {
     runtime: Option<tokio::runtime::Runtime>,
@@ -114,11 +125,19 @@ impl Simulators {
                 .await?
                 .with_context(|| format!("starting the {vendor} simulator"))?;
             let control = sim.control();
-            let mut list = vec![sim.credentials()];
+            let budget: Vec<&str> = own_budget(*vendor).into_iter().collect();
+            let mut list = vec![if budget.is_empty() {
+                sim.credentials()
+            } else {
+                control
+                    .add_credential("primary", &budget)
+                    .map_err(|e| anyhow::anyhow!("{vendor} primary credential: {e}"))?
+            }];
             sims.sims.push(sim);
             for kind in MIX {
+                let faults: Vec<&str> = kind.faults.iter().copied().chain(budget.clone()).collect();
                 let c = control
-                    .add_credential(kind.label, kind.faults)
+                    .add_credential(kind.label, &faults)
                     .map_err(|e| anyhow::anyhow!("{vendor} credential {}: {e}", kind.label))?;
                 if kind.revoked {
                     control
