@@ -130,7 +130,7 @@ impl Simulators {
                 sim.credentials()
             } else {
                 control
-                    .add_credential("primary", &budget)
+                    .add_credential("own-budget", &budget)
                     .map_err(|e| anyhow::anyhow!("{vendor} primary credential: {e}"))?
             }];
             sims.sims.push(sim);
