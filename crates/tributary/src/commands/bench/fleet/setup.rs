@@ -125,17 +125,16 @@ impl Simulators {
                 .await?
                 .with_context(|| format!("starting the {vendor} simulator"))?;
             let control = sim.control();
-            let budget: Vec<&str> = own_budget(*vendor).into_iter().collect();
-            let mut list = vec![if budget.is_empty() {
-                sim.credentials()
-            } else {
-                control
-                    .add_credential("own-budget", &budget)
-                    .map_err(|e| anyhow::anyhow!("{vendor} primary credential: {e}"))?
+            let budget = own_budget(*vendor);
+            let mut list = vec![match budget {
+                Some(quota) => control
+                    .add_credential("own-budget", &[quota])
+                    .map_err(|e| anyhow::anyhow!("{vendor} primary credential: {e}"))?,
+                None => sim.credentials(),
             }];
             sims.sims.push(sim);
             for kind in MIX {
-                let faults: Vec<&str> = kind.faults.iter().copied().chain(budget.clone()).collect();
+                let faults: Vec<&str> = kind.faults.iter().copied().chain(budget).collect();
                 let c = control
                     .add_credential(kind.label, &faults)
                     .map_err(|e| anyhow::anyhow!("{vendor} credential {}: {e}", kind.label))?;
