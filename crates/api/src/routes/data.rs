@@ -22,16 +22,47 @@ pub async fn connection_id(
     caller: &Caller,
     headers: &HeaderMap,
 ) -> ApiResult<Uuid> {
+    Ok(find_live(state, caller, connection_header(headers)?)
+        .await?
+        .id)
+}
+
+/// The id in `X-CONNECTION-ID` (422 when missing or not a UUID), not yet looked up.
+fn connection_header(headers: &HeaderMap) -> ApiResult<Uuid> {
     let loc = ["header", "x-connection-id"];
     let raw = headers
         .get("x-connection-id")
         .ok_or_else(|| ApiError::invalid(&loc, "missing", "Field required"))?;
-    let id: Uuid = raw
-        .to_str()
+    raw.to_str()
         .ok()
         .and_then(|s| s.trim().parse().ok())
-        .ok_or_else(|| ApiError::invalid(&loc, "uuid_parsing", "Input should be a valid UUID"))?;
-    Ok(find_live(state, caller, id).await?.id)
+        .ok_or_else(|| ApiError::invalid(&loc, "uuid_parsing", "Input should be a valid UUID"))
+}
+
+/// A page of the connection named by `X-CONNECTION-ID`, listed by `list`, answering as
+/// if the connection had been looked up first (404 before any other answer when it is
+/// not the caller's or is deleted).
+///
+/// Record listings are scoped in SQL to the caller's live connections, so a page with
+/// items proves the connection and its lookup is skipped: one query per page instead of
+/// two (a fifth of the fixed cost of a page under `bench api`). An empty page or an
+/// error is checked against the connection before it is answered.
+pub async fn connection_page<F, Fut>(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    list: F,
+) -> ApiResult<Page<String>>
+where
+    F: FnOnce(Uuid) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Page<String>>>,
+{
+    let id = connection_header(headers)?;
+    let page = list(id).await;
+    if !matches!(&page, Ok(p) if !p.items.is_empty()) {
+        find_live(state, caller, id).await?;
+    }
+    page
 }
 
 /// The page envelope around items that are already JSON text, byte for byte what

@@ -9,7 +9,7 @@ use tributary_model::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::data::{connection_id, json_page};
+use super::data::{connection_page, json_page};
 use crate::{
     app::records::{Listing, RecordList},
     auth::Caller,
@@ -33,10 +33,12 @@ async fn respond(
     list: RecordList,
     mut params: QueryParams,
 ) -> ApiResult<Response> {
-    let connection = connection_id(state, caller, headers).await?;
-    let listing = Listing::parse(list, connection, &mut params, state.engine.registry());
-    params.finish()?;
-    let page = crate::app::records::list(state, caller, listing).await?;
+    let page = connection_page(state, caller, headers, |connection| async move {
+        let listing = Listing::parse(list, connection, &mut params, state.engine.registry());
+        params.finish()?;
+        crate::app::records::list(state, caller, listing).await
+    })
+    .await?;
     Ok(json_page(&page))
 }
 

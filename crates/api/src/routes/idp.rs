@@ -16,7 +16,7 @@ use tributary_store::models::{IdpKind, IdpRelated, IdpRelation};
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::data::{connection_id, json_page};
+use super::data::{connection_page, json_page};
 use crate::{
     app::idp::{self, IdpListing},
     auth::Caller,
@@ -45,7 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The connection the data belongs to.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
-#[allow(dead_code)] // documents the parameter; `data::connection_id` reads it
+#[allow(dead_code)] // documents the parameter; `data::connection_page` reads it
 struct ConnectionHeader {
     /// A connection of your account.
     #[param(rename = "X-CONNECTION-ID")]
@@ -115,10 +115,12 @@ async fn respond(
         }),
         None => None,
     };
-    let connection = connection_id(state, caller, headers).await?;
-    let listing = IdpListing::parse(kind, connection, related, &mut params);
-    params.finish()?;
-    let page = idp::list(state, caller, listing).await?;
+    let page = connection_page(state, caller, headers, |connection| async move {
+        let listing = IdpListing::parse(kind, connection, related, &mut params);
+        params.finish()?;
+        idp::list(state, caller, listing).await
+    })
+    .await?;
     Ok(json_page(&page))
 }
 

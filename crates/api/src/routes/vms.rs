@@ -11,7 +11,7 @@ use tributary_model::{page::Page, vms::Finding};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::data::{connection_id, json_page};
+use super::data::{connection_id, connection_page, json_page};
 use crate::{
     app::findings::{self, FindingListing},
     auth::Caller,
@@ -57,10 +57,13 @@ async fn list_findings(
     headers: HeaderMap,
     Query(mut params): Query,
 ) -> ApiResult<Response> {
-    let connection = connection_id(&state, &caller, &headers).await?;
-    let listing = FindingListing::parse(connection, &mut params);
-    params.finish()?;
-    let page = findings::list(&state, &caller, listing).await?;
+    let (state, caller) = (&state, &caller);
+    let page = connection_page(state, caller, &headers, |connection| async move {
+        let listing = FindingListing::parse(connection, &mut params);
+        params.finish()?;
+        findings::list(state, caller, listing).await
+    })
+    .await?;
     Ok(json_page(&page))
 }
 

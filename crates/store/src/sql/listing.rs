@@ -12,8 +12,9 @@ use crate::{
     window::{finish_page, Keyset, ListPage, ListWindow},
 };
 
-/// ` WHERE {alias}.connection_id = … AND` the connection is the account's; arguments
-/// bound in `q`.
+/// ` WHERE {alias}.connection_id = … AND` the connection is the account's and not
+/// deleted; arguments bound in `q`. A page with rows thus proves the connection is the
+/// caller's (the API skips its own lookup then).
 pub(super) fn scoped_where(
     alias: &str,
     connection_id: Uuid,
@@ -24,7 +25,7 @@ pub(super) fn scoped_where(
     let pa = q.push_arg(account_id);
     format!(
         " WHERE {alias}.connection_id = {pc} AND EXISTS (SELECT 1 FROM connections c \
-         WHERE c.id = {pc} AND c.account_id = {pa})"
+         WHERE c.id = {pc} AND c.account_id = {pa} AND c.state <> 'DELETED')"
     )
 }
 

@@ -627,6 +627,29 @@ async fn every_parameter_and_error_behaves_as_documented() {
             StatusCode::NOT_FOUND,
             "another account's connection"
         );
+        // A connection that is not found is a 404 before its parameters are checked, as
+        // when it was looked up first (a page with rows skips that lookup).
+        let (s, _) = app
+            .edr(
+                "01900000-0000-7000-8000-000000000000",
+                "alerts",
+                "limit=5000",
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "unknown connection, bad limit");
+        // A deleted connection's rows are still stored, but its lists are 404s.
+        let (_, orgs) = app.get("/v1/provisioning/organizations").await;
+        let org = orgs["items"][0]["id"].as_str().unwrap();
+        let (s, _) = app
+            .delete(&format!(
+                "/v1/provisioning/organizations/{org}/connections/{conn}"
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        for kind in ["alerts", "devices"] {
+            let (s, _) = app.edr(conn, kind, "").await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "deleted connection's {kind}");
+        }
         for s in sims {
             s.shutdown().await.unwrap();
         }
