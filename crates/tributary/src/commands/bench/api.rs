@@ -4,24 +4,30 @@
 //! written by the real page commit) into a fresh SQLite file or PostgreSQL schema, serves
 //! the real API on loopback, and measures a first page, a deep cursor page and a filtered
 //! page over HTTP, each next to a same-run baseline: the same rows fetched by the store's
-//! SELECT through the same pool, without HTTP or JSON. Prints p50/p99 and requests/s.
+//! SELECT through the same pool, without HTTP or JSON, the two alternating in rounds.
+//! Prints p50/p99 and requests/s.
 //!
 //! With `--findings N` it measures `/v2/vulnerability_findings` instead: N Tenable findings
 //! (on N/10 assets) loaded the same way, then a first page, a deep cursor page and a
 //! severity/state-filtered page over HTTP.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tributary_model::Vendor;
+use tributary_model::{DataExportType, Vendor};
 use tributary_simulators::{SimConfig, SimVendor};
 use tributary_store::{
-    models::{RecordFilter, RecordParts, RecordQuery, RecordSort, RecordSortField},
-    ListWindow, Position, SortKey,
+    models::{
+        ConnectionFilter, RecordFilter, RecordParts, RecordQuery, RecordSort, RecordSortField,
+    },
+    ListWindow, Position, SortKey, Store,
 };
 use uuid::Uuid;
 
@@ -45,6 +51,13 @@ pub struct ApiBenchArgs {
     /// Measure `/v2/vulnerability_findings` at this many findings instead of the alerts.
     #[arg(long, value_name = "N")]
     pub findings: Option<u64>,
+    /// Leave the loaded store in place (and print how to measure it again).
+    #[arg(long)]
+    pub keep: bool,
+    /// Measure a store an earlier `--keep` run loaded (its data directory, or with
+    /// `--postgres` its schema) instead of loading one: a slow load is paid once.
+    #[arg(long, value_name = "DIR_OR_SCHEMA", conflicts_with = "findings")]
+    pub reuse: Option<String>,
 }
 
 pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
@@ -53,27 +66,21 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
     }
     let store = runtime::open_store(config).await?;
     let backend = backend_name(args.postgres.as_deref());
-    let account = store.create_account("bench").await?.id;
+    let (account, conn, alerts) = match &args.reuse {
+        Some(place) => {
+            let (account, conn) = loaded_connection(&store)
+                .await
+                .with_context(|| format!("no alerts loaded by `bench api --keep` in {place}"))?;
+            let alerts = store
+                .record_counts(account, conn)
+                .await?
+                .get(DataExportType::Alerts);
+            println!("{backend}: measuring the {alerts} alerts loaded earlier in {place}");
+            (account, conn, alerts as u64)
+        }
+        None => load(&store, backend, args.alerts).await?,
+    };
     let (_, key) = create_key(store.as_ref(), account, "bench").await?;
-    let conn = fixtures::connection(&store, account, Vendor::named("CROWDSTRIKE")).await?;
-    let sim = SimConfig::new(SimVendor::Crowdstrike)
-        .devices(20_000)
-        .alerts(args.alerts);
-    let loaded = fixtures::load_alerts(&store, account, conn, sim, args.alerts).await?;
-    println!(
-        "{backend}: loaded {} alerts in {:.1}s ({:.0} alerts/s; {:.0} alerts/s inside the store's commits)",
-        loaded.records,
-        loaded.wall.as_secs_f64(),
-        loaded.records as f64 / loaded.wall.as_secs_f64(),
-        loaded.records as f64 / loaded.in_store.as_secs_f64()
-    );
-    // Planner statistics (and PostgreSQL's visibility map) as autovacuum would leave them.
-    let t = Instant::now();
-    store.analyze().await?;
-    println!(
-        "ANALYZE (PostgreSQL: VACUUM ANALYZE) after the load: {:.1}s",
-        t.elapsed().as_secs_f64()
-    );
     store.close().await;
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -91,7 +98,7 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
     };
 
     // A cursor at page 5,000 of 100 (row 500,000), or half-way for smaller loads.
-    let depth = (args.alerts / 2).min(500_000);
+    let depth = (alerts / 2).min(500_000);
     let (cursor, after) = api.walk_to(depth).await?;
     let store = app.store();
     let first_q = "limit=100&enableCursor=true&excludeTotal=true".to_owned();
@@ -120,7 +127,7 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
     let scenarios = [
         (
             "first page",
-            first_q,
+            first_q.clone(),
             query(Position::Offset(0), RecordFilter::default()),
         ),
         (
@@ -135,8 +142,7 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
         ),
     ];
     println!(
-        "{backend}, {} alerts, {} clients, {} requests per scenario; deep page = rows {depth}..{}",
-        args.alerts,
+        "{backend}, {alerts} alerts, {} clients, {} requests per scenario; deep page = rows {depth}..{}",
         args.clients,
         args.requests,
         depth + 100
@@ -154,24 +160,27 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
     );
     let mut results = Vec::new();
     for (name, q, baseline_query) in scenarios {
-        let http = measure(args.clients, args.requests, {
-            let api = api.clone();
-            move || {
-                let (api, q) = (api.clone(), q.clone());
-                async move { api.get(&q).await }
-            }
-        })
-        .await?;
-        let sql = measure(args.clients, args.requests, {
-            let store = store.clone();
-            move || {
-                let (store, bq) = (store.clone(), baseline_query.clone());
-                async move {
-                    store.list_alerts(account, &bq).await?;
-                    anyhow::Ok(())
+        let (http, sql) = measure_pair(
+            args.clients,
+            args.requests,
+            {
+                let api = api.clone();
+                move || {
+                    let (api, q) = (api.clone(), q.clone());
+                    async move { api.get(&q).await }
                 }
-            }
-        })
+            },
+            {
+                let store = store.clone();
+                move || {
+                    let (store, bq) = (store.clone(), baseline_query.clone());
+                    async move {
+                        store.list_alerts(account, &bq).await?;
+                        anyhow::Ok(())
+                    }
+                }
+            },
+        )
         .await?;
         println!(
             "{name:<18} {:>9} {:>9} {:>10.0}   {:>9} {:>9} {:>10.0}   {:>8.2}x",
@@ -193,6 +202,14 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
         "offset page at row {depth} (for comparison): {}",
         ms(t.elapsed())
     );
+    let floor = transport_floor(&api, &first_q, args).await?;
+    println!(
+        "transport alone (the first page's {} bytes from a bare HTTP server, same client): p50 {} p99 {} {:.0} req/s",
+        floor.1,
+        ms(floor.0.p50),
+        ms(floor.0.p99),
+        floor.0.rps
+    );
     // Every scenario is a cursor page (enableCursor=true): all three count for the target.
     let (first, deep) = (&results[0], &results[1]);
     let worst = results.iter().map(|r| r.p99).max().unwrap_or_default();
@@ -205,6 +222,98 @@ pub async fn run(config: &Config, args: &ApiBenchArgs) -> anyhow::Result<()> {
     );
     app.stop().await;
     Ok(())
+}
+
+/// What moving a page over loopback HTTP costs by itself: the bytes of the page `query`
+/// returns, served from memory by a bare axum server (no middleware, no store) to the same
+/// client. The API's time above its SELECT, less this, is Tributary's own per-request work.
+async fn transport_floor(
+    api: &Api,
+    query: &str,
+    args: &ApiBenchArgs,
+) -> anyhow::Result<(Measured, usize)> {
+    let body = api.send(query).await?.bytes().await?;
+    let size = body.len();
+    let router = axum::Router::new().route(
+        api.path,
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+            }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let bare = Api {
+        base,
+        ..api.clone()
+    };
+    let measured = measure(args.clients, args.requests, {
+        move || {
+            let bare = bare.clone();
+            async move { bare.get("").await }
+        }
+    })
+    .await;
+    server.abort();
+    Ok((measured?, size))
+}
+
+/// Loads `alerts` CrowdStrike alerts into a new account's connection; the account and
+/// connection.
+async fn load(
+    store: &Arc<dyn Store>,
+    backend: &str,
+    alerts: u64,
+) -> anyhow::Result<(Uuid, Uuid, u64)> {
+    let account = store.create_account("bench").await?.id;
+    let conn = fixtures::connection(store, account, Vendor::named("CROWDSTRIKE")).await?;
+    let sim = SimConfig::new(SimVendor::Crowdstrike)
+        .devices(20_000)
+        .alerts(alerts);
+    let loaded = fixtures::load_alerts(store, account, conn, sim, alerts).await?;
+    println!(
+        "{backend}: loaded {} alerts in {:.1}s ({:.0} alerts/s; {:.0} alerts/s inside the store's commits)",
+        loaded.records,
+        loaded.wall.as_secs_f64(),
+        loaded.records as f64 / loaded.wall.as_secs_f64(),
+        loaded.records as f64 / loaded.in_store.as_secs_f64()
+    );
+    // Planner statistics (and PostgreSQL's visibility map) as autovacuum would leave them.
+    let t = Instant::now();
+    store.analyze().await?;
+    println!(
+        "ANALYZE (PostgreSQL: VACUUM ANALYZE) after the load: {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok((account, conn, alerts))
+}
+
+/// The account and CrowdStrike connection an earlier `bench api --keep` run loaded.
+async fn loaded_connection(store: &Arc<dyn Store>) -> anyhow::Result<(Uuid, Uuid)> {
+    let account = store
+        .list_accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.name == "bench")
+        .context("no bench account")?;
+    let filter = ConnectionFilter {
+        vendors: vec![Vendor::named("CROWDSTRIKE")],
+        ..Default::default()
+    };
+    let window = ListWindow {
+        limit: 1,
+        position: Position::Offset(0),
+        with_total: false,
+    };
+    let page = store.list_connections(account.id, &filter, window).await?;
+    let conn = page.items.first().context("no CrowdStrike connection")?;
+    Ok((account.id, conn.id))
 }
 
 /// `/v2/vulnerability_findings` at `n` Tenable findings: cursor pages over HTTP.
@@ -363,40 +472,106 @@ struct Measured {
     rps: f64,
 }
 
+/// Rounds the API and its baseline alternate in, so a change in the shared machine's
+/// load falls on both sides of the ratio instead of on whichever ran second.
+const ROUNDS: usize = 10;
+
 /// Runs `requests` calls of `call` over `clients` concurrent tasks (after a warm-up).
 async fn measure<F, Fut>(clients: usize, requests: usize, call: F) -> anyhow::Result<Measured>
 where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
 {
+    warm_up(clients, &call).await?;
+    let mut sample = Sample::default();
+    sample.round(clients, requests, call).await?;
+    Ok(sample.summary())
+}
+
+/// [`measure`] for two calls, alternating in [`ROUNDS`] rounds of `requests / ROUNDS`.
+async fn measure_pair<F, Fut, G, Gut>(
+    clients: usize,
+    requests: usize,
+    a: F,
+    b: G,
+) -> anyhow::Result<(Measured, Measured)>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+    G: Fn() -> Gut + Clone + Send + 'static,
+    Gut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    warm_up(clients, &a).await?;
+    warm_up(clients, &b).await?;
+    let (mut sa, mut sb) = (Sample::default(), Sample::default());
+    let per_round = requests.div_ceil(ROUNDS);
+    for _ in 0..ROUNDS {
+        sa.round(clients, per_round, a.clone()).await?;
+        sb.round(clients, per_round, b.clone()).await?;
+    }
+    Ok((sa.summary(), sb.summary()))
+}
+
+async fn warm_up<F, Fut>(clients: usize, call: &F) -> anyhow::Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     for _ in 0..clients.min(20) {
         call().await?;
     }
-    let per_client = requests.div_ceil(clients);
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..clients {
-        let call = call.clone();
-        tasks.spawn(async move {
-            let mut latencies = Vec::with_capacity(per_client);
-            for _ in 0..per_client {
-                let t = Instant::now();
-                call().await?;
-                latencies.push(t.elapsed());
-            }
-            anyhow::Ok(latencies)
-        });
+    Ok(())
+}
+
+/// Latencies and the wall time they took, over one or more rounds.
+#[derive(Default)]
+struct Sample {
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+impl Sample {
+    /// `requests` calls of `call` over `clients` concurrent tasks.
+    async fn round<F, Fut>(
+        &mut self,
+        clients: usize,
+        requests: usize,
+        call: F,
+    ) -> anyhow::Result<()>
+    where
+        F: Fn() -> Fut + Clone + Send + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+    {
+        let per_client = requests.div_ceil(clients);
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..clients {
+            let call = call.clone();
+            tasks.spawn(async move {
+                let mut latencies = Vec::with_capacity(per_client);
+                for _ in 0..per_client {
+                    let t = Instant::now();
+                    call().await?;
+                    latencies.push(t.elapsed());
+                }
+                anyhow::Ok(latencies)
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            self.latencies.extend(r??);
+        }
+        self.wall += started.elapsed();
+        Ok(())
     }
-    let mut all = Vec::with_capacity(per_client * clients);
-    while let Some(r) = tasks.join_next().await {
-        all.extend(r??);
+
+    fn summary(mut self) -> Measured {
+        let all = &mut self.latencies;
+        all.sort();
+        let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+        Measured {
+            p50: at(0.50),
+            p99: at(0.99),
+            rps: all.len() as f64 / self.wall.as_secs_f64(),
+        }
     }
-    let wall = started.elapsed();
-    all.sort();
-    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-    Ok(Measured {
-        p50: at(0.50),
-        p99: at(0.99),
-        rps: all.len() as f64 / wall.as_secs_f64(),
-    })
 }

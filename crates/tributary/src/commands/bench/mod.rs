@@ -34,9 +34,16 @@ pub enum BenchCommand {
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Api(args) => {
-            let scratch = Scratch::new(config, args.postgres.as_deref(), &["api"]);
+            let scratch = match &args.reuse {
+                Some(place) => Scratch::reuse(config, args.postgres.as_deref(), place, &["api"]),
+                None => Scratch::new(config, args.postgres.as_deref(), &["api"]),
+            };
             let result = api::run(&scratch.config, &args).await;
-            scratch.finish();
+            if args.keep || args.reuse.is_some() {
+                scratch.keep();
+            } else {
+                scratch.finish();
+            }
             result
         }
         BenchCommand::Ingest(args) => {
@@ -85,6 +92,30 @@ impl Scratch {
             }
         }
         Scratch { config, dir }
+    }
+
+    /// The store a run with `--keep` left: its data directory (SQLite) or schema
+    /// (PostgreSQL, with `postgres`).
+    fn reuse(mut config: Config, postgres: Option<&str>, place: &str, roles: &[&str]) -> Scratch {
+        let mut scratch = Scratch::new(config.clone(), postgres, roles);
+        match postgres {
+            Some(_) => scratch.config.database_schema = Some(place.to_owned()),
+            None => {
+                config.data_dir = PathBuf::from(place);
+                scratch.config.data_dir = config.data_dir.clone();
+                scratch.dir = config.data_dir;
+            }
+        }
+        scratch
+    }
+
+    /// Leaves the store in place and says how to measure it again.
+    fn keep(self) {
+        let place = match &self.config.database_schema {
+            Some(schema) => format!("--postgres URL --reuse {schema}"),
+            None => format!("--reuse {}", self.dir.display()),
+        };
+        println!("(kept the loaded store: measure it again with `{place}`)");
     }
 
     fn finish(self) {
