@@ -18,6 +18,7 @@ pub mod registry;
 pub mod spec;
 pub mod url_shape;
 pub mod vendors;
+pub mod view;
 pub mod watermark;
 
 pub use registry::Registry;

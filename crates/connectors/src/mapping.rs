@@ -1,9 +1,9 @@
 //! The seam between vendor payloads and the normalized model.
 //!
 //! Each vendor folder has a `mapping.rs` with one pure function per data export (named by
-//! the export's entry in the vendor's spec):
-//! a raw vendor record (`serde_json::Value`, exactly as the vendor sent it) goes in, a
-//! normalized record comes out. Mapping never panics: unknown enum values map to
+//! the export's entry in the vendor's spec): a raw vendor record (a
+//! [`View`](crate::view::View) of it, exactly as the vendor sent it, borrowed from the
+//! page's text) goes in, a normalized record comes out. Mapping never panics: unknown enum values map to
 //! `unknown` (or null where the enum has no unknown), odd types are tolerated where
 //! the field is optional, and only a record that has no usable identity or whose
 //! structure is not the vendor's is refused with a [`MappingError`] — the engine then

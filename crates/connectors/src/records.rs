@@ -3,7 +3,9 @@
 
 use std::{borrow::Cow, fmt};
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::{value::RawValue, Value};
 
 /// A page's records as its reader holds them.
@@ -13,10 +15,11 @@ pub enum Records {
     /// records).
     Parsed(Vec<Value>),
     /// Each record's JSON text as the vendor sent it, cut from the page without building
-    /// its tree. The pipeline parses one record at a time as the mapping reaches it, so a
-    /// page of a thousand 4 KB alerts holds its 4 MB of text, never the `Value` trees of
-    /// every record at once (about ten times larger).
-    Json(Vec<Box<RawValue>>),
+    /// its tree. The pipeline reads one record at a time as the mapping reaches it, in
+    /// place ([`crate::view::View`]), so a page of a thousand 4 KB alerts holds its 4 MB
+    /// of text, never a tree of every record at once (a page of `Value` trees was about
+    /// ten times larger).
+    Json(JsonRecords),
 }
 
 impl Records {
@@ -44,9 +47,102 @@ impl From<Vec<Value>> for Records {
     }
 }
 
-impl From<Vec<Box<RawValue>>> for Records {
-    fn from(records: Vec<Box<RawValue>>) -> Records {
+impl From<JsonRecords> for Records {
+    fn from(records: JsonRecords) -> Records {
         Records::Json(records)
+    }
+}
+
+/// The records of a page as their JSON texts, one after another in one buffer: one
+/// allocation a page rather than one a record, and the pipeline's views of the records
+/// borrow from it.
+///
+/// Deserializes from a JSON array of records (the `data`, `resources` or `value` of a
+/// vendor's page), each record's text cut from the input as it was sent; the input must
+/// be in memory (`serde_json::from_slice` or `from_str`), as every page is.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct JsonRecords {
+    text: String,
+    /// Where each record's text ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl JsonRecords {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Each record's JSON text, in page order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.text[start..end])
+    }
+
+    fn from_raw(records: &[&RawValue]) -> JsonRecords {
+        let mut text = String::with_capacity(records.iter().map(|r| r.get().len()).sum());
+        let ends = records
+            .iter()
+            .map(|r| {
+                text.push_str(r.get());
+                text.len()
+            })
+            .collect();
+        JsonRecords { text, ends }
+    }
+}
+
+/// Records written as JSON (tests, benchmarks): each value's text.
+impl FromIterator<Value> for JsonRecords {
+    fn from_iter<I: IntoIterator<Item = Value>>(values: I) -> JsonRecords {
+        let texts: Vec<Box<RawValue>> = values
+            .into_iter()
+            .map(|v| serde_json::value::to_raw_value(&v).expect("a Value serializes"))
+            .collect();
+        let refs: Vec<&RawValue> = texts.iter().map(|r| &**r).collect();
+        JsonRecords::from_raw(&refs)
+    }
+}
+
+impl fmt::Debug for JsonRecords {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "JsonRecords({} records, {} bytes)",
+            self.len(),
+            self.text.len()
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonRecords {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JsonRecords, D::Error> {
+        d.deserialize_seq(Cut)
+    }
+}
+
+/// Cuts each element of a JSON array out of the input, into one buffer.
+struct Cut;
+
+impl<'de> Visitor<'de> for Cut {
+    type Value = JsonRecords;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonRecords, A::Error> {
+        // The texts are located first, so the buffer is allocated once at its size.
+        let mut located = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(record) = seq.next_element::<&'de RawValue>()? {
+            located.push(record);
+        }
+        Ok(JsonRecords::from_raw(&located))
     }
 }
 
@@ -159,12 +255,14 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::normalize::fields::at;
+    use crate::{normalize::fields::at, view::View};
 
     /// What the tree reader finds at `path`, as a string.
     fn tree(json: &str, path: &str) -> Option<String> {
         let v: Value = serde_json::from_str(json).unwrap();
-        at(&v, path).and_then(Value::as_str).map(str::to_owned)
+        at(&View::from(&v), path)
+            .and_then(View::as_str)
+            .map(str::to_owned)
     }
 
     #[test]
@@ -214,5 +312,34 @@ mod tests {
         assert!(matches!(str_at(text, "a.b"), Some(Cow::Borrowed("plain"))));
         assert_eq!(str_at(r#"{"a": {"b": "cut"#, "a.b"), None);
         assert_eq!(str_at("not json", "a"), None);
+    }
+
+    #[test]
+    fn a_page_of_records_is_cut_into_one_buffer_as_sent() {
+        let page = r#"{"data": [{"id": "a", "x": [1, {"y": "q\"uote"}]}, 7, "s", {"id":"b"} ],
+                       "pagination": {"nextCursor": null}}"#;
+        #[derive(serde::Deserialize)]
+        struct Page {
+            data: JsonRecords,
+        }
+        let p: Page = serde_json::from_slice(page.as_bytes()).unwrap();
+        let texts: Vec<&str> = p.data.iter().collect();
+        assert_eq!(
+            texts,
+            [
+                r#"{"id": "a", "x": [1, {"y": "q\"uote"}]}"#,
+                "7",
+                r#""s""#,
+                r#"{"id":"b"}"#
+            ]
+        );
+        assert_eq!(p.data.len(), 4);
+        let empty: JsonRecords = serde_json::from_str("[]").unwrap();
+        assert!(empty.is_empty() && empty.iter().next().is_none());
+        assert!(serde_json::from_str::<JsonRecords>(r#"{"a": 1}"#).is_err());
+        let built: JsonRecords = [serde_json::json!({"id": 1}), serde_json::json!([])]
+            .into_iter()
+            .collect();
+        assert_eq!(built.iter().collect::<Vec<_>>(), [r#"{"id":1}"#, "[]"]);
     }
 }

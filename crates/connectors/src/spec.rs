@@ -19,10 +19,11 @@ use crate::{
     http::VendorHttp,
     mapping::{MapContext, MappingError},
     pacing::PaceLimits,
+    view::View,
 };
 
 /// Normalizes one raw record of an export.
-pub type MapFn = fn(&Value, &MapContext) -> Result<Mapped, MappingError>;
+pub type MapFn = fn(&View, &MapContext) -> Result<Mapped, MappingError>;
 
 /// Builds a connector for parsed credentials and the connection's options.
 pub type ConnectFn = fn(&Credentials, &Value, VendorHttp) -> Arc<dyn Connector>;

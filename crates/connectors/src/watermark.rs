@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
 use crate::{
-    normalize::{fields::at, parse_time},
+    normalize::parse_time,
     records::{str_at, Records},
 };
 
@@ -60,7 +60,12 @@ pub fn start(stored: Option<&str>, options: Option<&Value>) -> Option<Watermark>
 pub fn latest(records: &[Value], path: &str) -> Option<DateTime<Utc>> {
     records
         .iter()
-        .filter_map(|r| at(r, path).and_then(Value::as_str).and_then(parse_time))
+        .filter_map(|r| {
+            path.split('.')
+                .try_fold(r, |cur, key| cur.get(key))
+                .and_then(Value::as_str)
+                .and_then(parse_time)
+        })
         .max()
 }
 
@@ -71,7 +76,7 @@ pub fn latest_of(records: &Records, path: &str) -> Option<DateTime<Utc>> {
         Records::Parsed(values) => latest(values, path),
         Records::Json(texts) => texts
             .iter()
-            .filter_map(|r| str_at(r.get(), path).and_then(|s| parse_time(&s)))
+            .filter_map(|r| str_at(r, path).and_then(|s| parse_time(&s)))
             .max(),
     }
 }

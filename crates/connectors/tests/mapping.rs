@@ -9,6 +9,7 @@ use tributary_connectors::{
     mapping::MapContext,
     normalize::net::normalize_mac,
     vendors::{crowdstrike, crowdstrike_spotlight, ms_defender_endpoint, sentinelone, tenable},
+    view::View,
 };
 use tributary_model::{
     edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform},
@@ -57,7 +58,7 @@ fn tenable_samples() {
         "tenable/vulns_export_chunk_elastic.json",
     ] {
         for r in records(&load(&dir, file)) {
-            let f = tenable::mapping::finding(&r, &ctx())
+            let f = tenable::mapping::finding(&View::from(&r), &ctx())
                 .unwrap_or_else(|e| panic!("{file}: {e}"))
                 .finding;
             assert!(f.title.is_some() && f.resource.is_some(), "{file}");
@@ -66,7 +67,9 @@ fn tenable_samples() {
         }
     }
     let assets = records(&load(&dir, "tenable/assets_export_chunk_pytenable.json"));
-    let a = tenable::mapping::asset(&assets[0], &ctx()).unwrap().device;
+    let a = tenable::mapping::asset(&View::from(&assets[0]), &ctx())
+        .unwrap()
+        .device;
     assert_eq!(a.fqdns, vec!["docker.demo.io"]);
     assert_eq!(a.platform, Platform::Linux);
     assert!(a.mac_addresses.len() > 1);
@@ -81,7 +84,7 @@ fn spotlight_samples() {
     ));
     assert!(!vulns.is_empty());
     for v in &vulns {
-        let f = crowdstrike_spotlight::mapping::finding(v, &ctx())
+        let f = crowdstrike_spotlight::mapping::finding(&View::from(v), &ctx())
             .unwrap()
             .finding;
         assert!(
@@ -98,7 +101,7 @@ fn spotlight_samples() {
 fn sentinelone_samples() {
     let Some(dir) = samples() else { return };
     let agents = records(&load(&dir, "sentinelone/agents_list_response.json"));
-    let d = sentinelone::mapping::map_device(&agents[0], &ctx())
+    let d = sentinelone::mapping::map_device(&View::from(&agents[0]), &ctx())
         .unwrap()
         .device;
     assert_eq!(d.hostnames, vec!["user-test"]);
@@ -115,7 +118,7 @@ fn sentinelone_samples() {
     assert_eq!(d.tags[0].key, "key123");
     assert_eq!(d.source_vendors[0].vendor_id, "13491234512345");
     let raw = records(&load(&dir, "sentinelone/agents_raw_demisto.json"));
-    let d = sentinelone::mapping::map_device(&raw[0], &ctx())
+    let d = sentinelone::mapping::map_device(&View::from(&raw[0]), &ctx())
         .unwrap()
         .device;
     assert_eq!(
@@ -128,7 +131,7 @@ fn sentinelone_samples() {
     );
 
     let threats = records(&load(&dir, "sentinelone/threats_list_response.json"));
-    let m = sentinelone::mapping::map_alert(&threats[0], &ctx()).unwrap();
+    let m = sentinelone::mapping::map_alert(&View::from(&threats[0]), &ctx()).unwrap();
     assert_eq!(m.device_vendor_id.as_deref(), Some("1234567890123456789"));
     assert_eq!(
         (m.alert.severity, m.alert.status),
@@ -144,10 +147,10 @@ fn sentinelone_samples() {
     ));
     assert_eq!(demisto.len(), 4);
     for t in &demisto {
-        let m = sentinelone::mapping::map_alert(t, &ctx()).unwrap();
+        let m = sentinelone::mapping::map_alert(&View::from(t), &ctx()).unwrap();
         assert!(m.alert.process_sha1.is_some(), "SHA1 is the hash S1 fills");
     }
-    let first = sentinelone::mapping::map_alert(&demisto[0], &ctx())
+    let first = sentinelone::mapping::map_alert(&View::from(&demisto[0]), &ctx())
         .unwrap()
         .alert;
     assert_eq!(
@@ -171,7 +174,7 @@ fn crowdstrike_samples() {
         &dir,
         "crowdstrike/device_entities_response_demisto.json",
     ));
-    let d = crowdstrike::mapping::map_device(&hosts[0], &ctx())
+    let d = crowdstrike::mapping::map_device(&View::from(&hosts[0]), &ctx())
         .unwrap()
         .device;
     assert_eq!(
@@ -182,11 +185,11 @@ fn crowdstrike_samples() {
     assert_eq!(d.os_version.as_deref(), Some("Windows Server 2019"));
     assert!(d.cloud_metadata.is_none(), "GCP is not an AWS host");
     let elastic = records(&load(&dir, "crowdstrike/device_entities_elastic_host.json"));
-    let mac = crowdstrike::mapping::map_device(&elastic[0], &ctx())
+    let mac = crowdstrike::mapping::map_device(&View::from(&elastic[0]), &ctx())
         .unwrap()
         .device;
     assert_eq!(mac.platform, Platform::Mac);
-    let contained = crowdstrike::mapping::map_device(&elastic[1], &ctx())
+    let contained = crowdstrike::mapping::map_device(&View::from(&elastic[1]), &ctx())
         .unwrap()
         .device;
     assert_eq!(
@@ -196,7 +199,7 @@ fn crowdstrike_samples() {
     );
 
     let alerts = records(&load(&dir, "crowdstrike/alert_entities_elastic.json"));
-    let ldt = crowdstrike::mapping::map_alert(&alerts[0], &ctx()).unwrap();
+    let ldt = crowdstrike::mapping::map_alert(&View::from(&alerts[0]), &ctx()).unwrap();
     assert_eq!(ldt.alert.severity, AlertSeverity::Low, "severity 30");
     assert_eq!(ldt.alert.pid.as_deref(), Some("17076"));
     assert_eq!(ldt.alert.parent_pid.as_deref(), Some("1040"));
@@ -212,14 +215,14 @@ fn crowdstrike_samples() {
         ldt.device_vendor_id.as_deref(),
         Some("2ce412d17b334ad4adc8c1c54dbfec4b")
     );
-    let idp = crowdstrike::mapping::map_alert(&alerts[1], &ctx())
+    let idp = crowdstrike::mapping::map_alert(&View::from(&alerts[1]), &ctx())
         .unwrap()
         .alert;
     assert_eq!(
         (idp.severity, idp.mitre[0].tactic_id.as_deref()),
         (AlertSeverity::High, Some("TA0006"))
     );
-    let ods = crowdstrike::mapping::map_alert(&alerts[2], &ctx())
+    let ods = crowdstrike::mapping::map_alert(&View::from(&alerts[2]), &ctx())
         .unwrap()
         .alert;
     assert_eq!(
@@ -231,7 +234,7 @@ fn crowdstrike_samples() {
         "crowdstrike/alert_entities_response_demisto_cloud_ioa.json",
     ));
     for a in &cloud {
-        crowdstrike::mapping::map_alert(a, &ctx()).unwrap();
+        crowdstrike::mapping::map_alert(&View::from(a), &ctx()).unwrap();
     }
 }
 
@@ -247,7 +250,7 @@ fn defender_samples() {
     let platforms: Vec<Platform> = elastic
         .iter()
         .map(|m| {
-            ms_defender_endpoint::mapping::map_device(m, &ctx())
+            ms_defender_endpoint::mapping::map_device(&View::from(m), &ctx())
                 .unwrap()
                 .device
                 .platform
@@ -263,7 +266,7 @@ fn defender_samples() {
             Platform::Windows
         ]
     );
-    let first = ms_defender_endpoint::mapping::map_device(&elastic[0], &ctx())
+    let first = ms_defender_endpoint::mapping::map_device(&View::from(&elastic[0]), &ctx())
         .unwrap()
         .device;
     assert_eq!(first.mac_addresses, vec!["00:00:5e:00:53:ff"]);
@@ -276,7 +279,7 @@ fn defender_samples() {
         &dir,
         "ms_defender_endpoint/alerts_list_response_docs.json",
     ));
-    let m = ms_defender_endpoint::mapping::map_alert(&alerts[0], &ctx()).unwrap();
+    let m = ms_defender_endpoint::mapping::map_alert(&View::from(&alerts[0]), &ctx()).unwrap();
     let a = &m.alert;
     assert_eq!(
         (a.severity, a.status),
@@ -304,7 +307,7 @@ fn defender_samples() {
 }
 
 fn crowdstrike_free_check(machines: &[Value]) {
-    let d = ms_defender_endpoint::mapping::map_device(&machines[0], &ctx())
+    let d = ms_defender_endpoint::mapping::map_device(&View::from(&machines[0]), &ctx())
         .unwrap()
         .device;
     assert!(!d.hostnames.is_empty());
@@ -371,8 +374,12 @@ fn serialized_records_carry_every_seed_field() {
         "vendor_data",
     ];
     let raw = json!({"id": "1", "agentRealtimeInfo": {"agentId": "2"}});
-    let alert =
-        serde_json::to_value(sentinelone::mapping::map_alert(&raw, &ctx()).unwrap().alert).unwrap();
+    let alert = serde_json::to_value(
+        sentinelone::mapping::map_alert(&View::from(&raw), &ctx())
+            .unwrap()
+            .alert,
+    )
+    .unwrap();
     for f in alert_fields {
         assert!(alert.get(f).is_some(), "alert lacks {f}");
     }
@@ -442,12 +449,12 @@ type MapFn = fn(&Value, &MapContext) -> bool;
 
 fn mappers() -> Vec<MapFn> {
     vec![
-        |v, c| sentinelone::mapping::map_device(v, c).is_ok(),
-        |v, c| sentinelone::mapping::map_alert(v, c).is_ok(),
-        |v, c| crowdstrike::mapping::map_device(v, c).is_ok(),
-        |v, c| crowdstrike::mapping::map_alert(v, c).is_ok(),
-        |v, c| ms_defender_endpoint::mapping::map_device(v, c).is_ok(),
-        |v, c| ms_defender_endpoint::mapping::map_alert(v, c).is_ok(),
+        |v, c| sentinelone::mapping::map_device(&View::from(v), c).is_ok(),
+        |v, c| sentinelone::mapping::map_alert(&View::from(v), c).is_ok(),
+        |v, c| crowdstrike::mapping::map_device(&View::from(v), c).is_ok(),
+        |v, c| crowdstrike::mapping::map_alert(&View::from(v), c).is_ok(),
+        |v, c| ms_defender_endpoint::mapping::map_device(&View::from(v), c).is_ok(),
+        |v, c| ms_defender_endpoint::mapping::map_alert(&View::from(v), c).is_ok(),
     ]
 }
 

@@ -9,12 +9,12 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tributary_connectors::{
     connector::{ExportReader, RawPage, Records},
     error::VendorError,
     mapping::MapContext,
+    view::View,
     ExportSpec,
 };
 use tributary_store::{
@@ -245,9 +245,9 @@ fn prepare(export: &ExportSpec, ctx: &MapContext, page: RawPage) -> Prepared {
 }
 
 /// The rows of a page's raw records as `export` maps them, and the records it could not
-/// map (kept raw, with the reason). Records still in their JSON text are parsed one at a
-/// time, each tree dropped once mapped. `tributary bench ingest` builds its baselines'
-/// rows with it.
+/// map (kept raw, with the reason). Records still in their JSON text are read one at a
+/// time into a [`View`] borrowing from the text (no `Value` tree), each dropped once
+/// mapped. `tributary bench ingest` builds its baselines' rows with it.
 pub fn map_records(
     export: &ExportSpec,
     ctx: &MapContext,
@@ -255,7 +255,7 @@ pub fn map_records(
 ) -> (PageRecords, Vec<QuarantinedRecord>) {
     let mut records = PageRecords::empty(export.data_export_type);
     let mut quarantined = Vec::new();
-    let mut map_one = |raw: &Value, text: Option<&str>| {
+    let mut map_one = |raw: &View, text: Option<&str>| {
         let split = (export.map)(raw, ctx)
             .map_err(|e| e.to_string())
             .and_then(|mapped| records.push(ctx.connection_id, &mapped));
@@ -267,17 +267,21 @@ pub fn map_records(
     };
     match raws {
         Records::Parsed(values) => {
-            quarantined.extend(values.iter().filter_map(|raw| map_one(raw, None)));
+            quarantined.extend(
+                values
+                    .iter()
+                    .filter_map(|raw| map_one(&View::from(raw), None)),
+            );
         }
         Records::Json(texts) => {
-            for text in texts {
+            for text in texts.iter() {
                 // Each text was cut from a page that parsed: it is one JSON value.
-                let failed = match serde_json::from_str::<Value>(text.get()) {
-                    Ok(raw) => map_one(&raw, Some(text.get())),
+                let failed = match View::parse(text) {
+                    Ok(raw) => map_one(&raw, Some(text)),
                     Err(e) => Some(QuarantinedRecord {
                         vendor_id: None,
                         error: format!("not a JSON record: {e}"),
-                        raw: text.get().to_owned(),
+                        raw: text.to_owned(),
                     }),
                 };
                 quarantined.extend(failed);
@@ -288,12 +292,12 @@ pub fn map_records(
 }
 
 /// The record's id, when it has one we can recognise (for the quarantine list).
-fn guess_vendor_id(raw: &Value) -> Option<String> {
+fn guess_vendor_id(raw: &View) -> Option<String> {
     ["id", "composite_id", "device_id"]
         .iter()
-        .find_map(|k| match raw.get(*k) {
-            Some(Value::String(s)) => Some(s.chars().take(200).collect()),
-            Some(Value::Number(n)) => Some(n.to_string()),
+        .find_map(|k| match raw.get(k) {
+            Some(View::String(s)) => Some(s.chars().take(200).collect()),
+            Some(View::Number(n)) => Some(n.to_string()),
             _ => None,
         })
 }

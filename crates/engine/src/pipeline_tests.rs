@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use async_trait::async_trait;
-use serde_json::json;
+use serde_json::{json, Value};
 use tributary_connectors::{
     error::FailureKind,
     mapping::MappingError,
@@ -47,7 +47,7 @@ impl ExportReader for Script {
     }
 }
 
-fn map_user(raw: &Value, ctx: &MapContext) -> Result<Mapped, MappingError> {
+fn map_user(raw: &View, ctx: &MapContext) -> Result<Mapped, MappingError> {
     let id = normalize::require_id(raw, &["id"])?;
     let user = idp::user(ctx, &id);
     Ok(Mapped::IdpUser(Box::new(MappedIdpUser {
@@ -192,10 +192,8 @@ fn json_text_records_map_as_parsed_ones_and_quarantine_the_text_as_sent() {
         .iter()
         .map(|t| serde_json::from_str(t).unwrap())
         .collect();
-    let raw: Vec<Box<serde_json::value::RawValue>> = texts
-        .iter()
-        .map(|t| serde_json::value::RawValue::from_string((*t).to_owned()).unwrap())
-        .collect();
+    let raw: tributary_connectors::records::JsonRecords =
+        serde_json::from_str(&format!("[{}]", texts.join(","))).unwrap();
     let ctx = MapContext {
         connection_id: Uuid::now_v7(),
     };

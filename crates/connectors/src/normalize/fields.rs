@@ -7,44 +7,44 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::time::parse_time;
-use crate::mapping::MappingError;
+use crate::{mapping::MappingError, view::View};
 
 /// The value at a dot-separated path, if present and not null.
-pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+pub fn at<'v, 'a>(v: &'v View<'a>, path: &str) -> Option<&'v View<'a>> {
     path.split('.')
         .try_fold(v, |cur, key| cur.get(key))
         .filter(|x| !x.is_null())
 }
 
 /// A non-empty, trimmed string at `path`; numbers and booleans are written as strings.
-pub fn string(v: &Value, path: &str) -> Option<String> {
+pub fn string(v: &View, path: &str) -> Option<String> {
     scalar_string(at(v, path)?)
 }
 
 /// A scalar as a trimmed, non-empty string (None for objects, arrays, null, "").
-pub fn scalar_string(v: &Value) -> Option<String> {
+pub fn scalar_string(v: &View) -> Option<String> {
     match v {
-        Value::String(s) => {
+        View::String(s) => {
             let t = s.trim();
             (!t.is_empty()).then(|| t.to_owned())
         }
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        View::Number(n) => Some(n.to_string()),
+        View::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
 /// The first of several paths that holds a string.
-pub fn first_string(v: &Value, paths: &[&str]) -> Option<String> {
+pub fn first_string(v: &View, paths: &[&str]) -> Option<String> {
     paths.iter().find_map(|p| string(v, p))
 }
 
 /// An integer at `path` (a JSON number or a numeric string); fractions are truncated.
-pub fn int(v: &Value, path: &str) -> Option<i64> {
+pub fn int(v: &View, path: &str) -> Option<i64> {
     match at(v, path)? {
         // `as` saturates for floats out of range, which is what we want here.
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => {
+        View::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        View::String(s) => {
             let s = s.trim();
             s.parse::<i64>().ok().or_else(|| {
                 s.parse::<f64>()
@@ -58,10 +58,10 @@ pub fn int(v: &Value, path: &str) -> Option<i64> {
 }
 
 /// A finite number at `path` (a JSON number or a numeric string).
-pub fn float(v: &Value, path: &str) -> Option<f64> {
+pub fn float(v: &View, path: &str) -> Option<f64> {
     match at(v, path)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        View::Number(n) => n.as_f64(),
+        View::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     }
     .filter(|f| f.is_finite())
@@ -69,46 +69,43 @@ pub fn float(v: &Value, path: &str) -> Option<f64> {
 
 /// A boolean at `path`: `true`/`false`, or `"True"`/`"false"`/`"yes"`/`"1"` as some
 /// exports write them.
-pub fn boolean(v: &Value, path: &str) -> Option<bool> {
+pub fn boolean(v: &View, path: &str) -> Option<bool> {
     match at(v, path)? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+        View::Bool(b) => Some(*b),
+        View::String(s) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Some(true),
             "false" | "no" | "0" => Some(false),
             _ => None,
         },
-        Value::Number(n) => n.as_i64().map(|n| n != 0),
+        View::Number(n) => n.as_i64().map(|n| n != 0),
         _ => None,
     }
 }
 
 /// The array at `path` (empty when absent or not an array).
-pub fn array<'a>(v: &'a Value, path: &str) -> &'a [Value] {
-    at(v, path)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+pub fn array<'v, 'a>(v: &'v View<'a>, path: &str) -> &'v [View<'a>] {
+    at(v, path).and_then(View::as_array).unwrap_or(&[])
 }
 
 /// The scalar items of the array at `path` as strings (objects, nulls and "" skipped).
-pub fn strings(v: &Value, path: &str) -> Vec<String> {
+pub fn strings(v: &View, path: &str) -> Vec<String> {
     array(v, path).iter().filter_map(scalar_string).collect()
 }
 
 /// A timestamp at `path` (see [`parse_time`]); None when absent or unparseable.
-pub fn time(v: &Value, path: &str) -> Option<DateTime<Utc>> {
+pub fn time(v: &View, path: &str) -> Option<DateTime<Utc>> {
     match at(v, path)? {
-        Value::String(s) => parse_time(s),
+        View::String(s) => parse_time(s),
         _ => None,
     }
 }
 
 /// Epoch seconds at `path`, as a JSON number or a numeric string (CrowdStrike's
 /// `process_start_time: "1699034413"`). Zero and negative values mean "unset".
-pub fn epoch_seconds(v: &Value, path: &str) -> Option<DateTime<Utc>> {
+pub fn epoch_seconds(v: &View, path: &str) -> Option<DateTime<Utc>> {
     let secs = match at(v, path)? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse::<i64>().ok(),
+        View::Number(n) => n.as_i64(),
+        View::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     }?;
     if secs <= 0 {
@@ -119,11 +116,11 @@ pub fn epoch_seconds(v: &Value, path: &str) -> Option<DateTime<Utc>> {
 
 /// A copy of the listed top-level fields that are present and not null (the curated
 /// `vendor_data` pass-through).
-pub fn pick(v: &Value, keys: &[&str]) -> Value {
+pub fn pick(v: &View, keys: &[&str]) -> Value {
     let mut m = Map::new();
     for k in keys {
-        if let Some(x) = v.get(*k).filter(|x| !x.is_null()) {
-            m.insert((*k).to_owned(), x.clone());
+        if let Some(x) = v.get(k).filter(|x| !x.is_null()) {
+            m.insert((*k).to_owned(), x.to_value());
         }
     }
     Value::Object(m)
@@ -140,7 +137,7 @@ pub fn push_unique(list: &mut Vec<String>, s: impl Into<String>) {
 // ---- the checks that refuse a record -------------------------------------------------
 
 /// Refuses anything but a JSON object.
-pub fn require_object(raw: &Value) -> Result<(), MappingError> {
+pub fn require_object(raw: &View) -> Result<(), MappingError> {
     if raw.is_object() {
         Ok(())
     } else {
@@ -149,7 +146,7 @@ pub fn require_object(raw: &Value) -> Result<(), MappingError> {
 }
 
 /// The record's identity: the first of `paths` holding a non-empty scalar.
-pub fn require_id(raw: &Value, paths: &[&str]) -> Result<String, MappingError> {
+pub fn require_id(raw: &View, paths: &[&str]) -> Result<String, MappingError> {
     require_object(raw)?;
     first_string(raw, paths).ok_or_else(|| {
         MappingError::new(format!("record has no usable `{}`", paths.join("` or `")))
@@ -159,26 +156,29 @@ pub fn require_id(raw: &Value, paths: &[&str]) -> Result<String, MappingError> {
 /// A nested object at `path`: Ok(None) when absent or null, an error when it is present
 /// but not an object (a string where the vendor sends an object is not the vendor's
 /// structure).
-pub fn nested_object<'a>(v: &'a Value, path: &str) -> Result<Option<&'a Value>, MappingError> {
+pub fn nested_object<'v, 'a>(
+    v: &'v View<'a>,
+    path: &str,
+) -> Result<Option<&'v View<'a>>, MappingError> {
     match at(v, path) {
         None => Ok(None),
-        Some(o @ Value::Object(_)) => Ok(Some(o)),
+        Some(o @ View::Object(_)) => Ok(Some(o)),
         Some(_) => Err(MappingError::new(format!("`{path}` is not an object"))),
     }
 }
 
 /// A nested list at `path`: empty when absent or null, an error when present but not a list.
-pub fn nested_array<'a>(v: &'a Value, path: &str) -> Result<&'a [Value], MappingError> {
+pub fn nested_array<'v, 'a>(v: &'v View<'a>, path: &str) -> Result<&'v [View<'a>], MappingError> {
     match at(v, path) {
         None => Ok(&[]),
-        Some(Value::Array(a)) => Ok(a),
+        Some(View::Array(a)) => Ok(a),
         Some(_) => Err(MappingError::new(format!("`{path}` is not a list"))),
     }
 }
 
 /// The vendor's last-modified time, used for the incremental watermark: absent or null
 /// is fine, present but unreadable is not (a wrong watermark would skip records).
-pub fn watermark(v: &Value, path: &str) -> Result<Option<DateTime<Utc>>, MappingError> {
+pub fn watermark(v: &View, path: &str) -> Result<Option<DateTime<Utc>>, MappingError> {
     match at(v, path) {
         None => Ok(None),
         Some(_) => time(v, path)
@@ -197,6 +197,7 @@ mod tests {
     fn strings_numbers_and_booleans_are_read_tolerantly() {
         let v = json!({"a": {"b": "  x "}, "n": "42", "f": 4.9, "fs": "7.5", "e": "", "t": "True",
                        "no": "no", "one": 1, "z": null, "arr": ["a", "", 3, null, {"o": 1}, true]});
+        let v = View::from(&v);
         assert_eq!(string(&v, "a.b").as_deref(), Some("x"));
         assert_eq!(string(&v, "n").as_deref(), Some("42"));
         assert_eq!(string(&v, "e"), None);
@@ -222,6 +223,7 @@ mod tests {
     #[test]
     fn pick_copies_only_present_fields() {
         let v = json!({"a": 1, "b": null, "c": {"d": 2}});
+        let v = View::from(&v);
         assert_eq!(
             pick(&v, &["a", "b", "c", "x"]),
             json!({"a": 1, "c": {"d": 2}})
@@ -235,11 +237,15 @@ mod tests {
 
     #[test]
     fn refusals_name_the_field() {
-        assert!(require_object(&json!([1])).is_err());
-        assert_eq!(require_id(&json!({"id": 12}), &["id"]).unwrap(), "12");
-        let e = require_id(&json!({"id": " "}), &["composite_id", "id"]).unwrap_err();
+        assert!(require_object(&View::from(&json!([1]))).is_err());
+        assert_eq!(
+            require_id(&View::from(&json!({"id": 12})), &["id"]).unwrap(),
+            "12"
+        );
+        let e = require_id(&View::from(&json!({"id": " "})), &["composite_id", "id"]).unwrap_err();
         assert_eq!(e.0, "record has no usable `composite_id` or `id`");
         let v = json!({"o": {"k": 1}, "s": "x", "n": null, "l": [1], "t": "2024-01-01T00:00:00Z", "bad": "soon", "num": 5});
+        let v = View::from(&v);
         assert!(nested_object(&v, "o").unwrap().is_some());
         assert!(nested_object(&v, "n").unwrap().is_none());
         assert_eq!(
@@ -262,6 +268,7 @@ mod tests {
     fn epoch_seconds_from_numbers_and_strings() {
         let v = json!({"s": "1699034413", "n": 1699034413, "z": "0", "neg": -5, "x": "abc",
                        "huge": i64::MAX, "f": 1.5});
+        let v = View::from(&v);
         let want = Utc.timestamp_opt(1_699_034_413, 0).single();
         assert_eq!(epoch_seconds(&v, "s"), want);
         assert_eq!(epoch_seconds(&v, "n"), want);

@@ -5,7 +5,7 @@
 //! Spotlight share it.
 
 use serde::{de::DeserializeOwned, Deserialize};
-use serde_json::{value::RawValue, Value};
+use serde_json::Value;
 use tributary_model::{credentials::Credentials, Secret};
 
 use super::endpoints::{DEFAULT_BASE_URL, TOKEN};
@@ -13,6 +13,7 @@ use crate::{
     error::{FailureKind, VendorError},
     http::{read_body, VendorHttp},
     oauth::{send_with_token, token_refused, TokenCache, TokenResponse},
+    records::JsonRecords,
 };
 
 /// A Falcon API client for one tenant (its tokens are cached and refreshed).
@@ -25,15 +26,15 @@ pub struct Falcon {
     http: VendorHttp,
 }
 
-/// Falcon's envelope; `T` is how its resources are read (ids as values, records as
-/// their JSON text for the pipeline to parse one at a time).
+/// Falcon's envelope; `R` is how its resources are read (ids as a list of values,
+/// records as their JSON texts for the pipeline to read one at a time).
 #[derive(Deserialize)]
-#[serde(bound = "T: Deserialize<'de>")]
-pub struct Envelope<T = Value> {
+#[serde(bound = "R: Deserialize<'de>")]
+pub struct Envelope<R = Vec<Value>> {
     #[serde(default)]
     pub meta: Meta,
     #[serde(default)]
-    pub resources: Option<Vec<T>>,
+    pub resources: Option<R>,
     #[serde(default)]
     pub errors: Option<Vec<FalconError>>,
 }
@@ -119,11 +120,11 @@ impl Falcon {
         serde_json::from_slice(&body).map_err(|e| VendorError::malformed(TOKEN, e))
     }
 
-    async fn call<T: DeserializeOwned>(
+    async fn call<R: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         build: impl Fn(&str, String) -> reqwest::RequestBuilder,
-    ) -> Result<Envelope<T>, VendorError> {
+    ) -> Result<Envelope<R>, VendorError> {
         let url = format!("{}{endpoint}", self.base_url);
         let resp = send_with_token(
             &self.http,
@@ -139,11 +140,11 @@ impl Falcon {
 
     /// `GET endpoint?params`. An answer whose `errors` is not empty is the failure it
     /// reports, whatever its HTTP status.
-    pub async fn query<T: DeserializeOwned>(
+    pub async fn query<R: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         params: &[(&str, String)],
-    ) -> Result<Envelope<T>, VendorError> {
+    ) -> Result<Envelope<R>, VendorError> {
         let env = self
             .call(endpoint, |token, url| {
                 self.http.client.get(url).bearer_auth(token).query(params)
@@ -160,8 +161,8 @@ impl Falcon {
         &self,
         endpoint: &'static str,
         body: Value,
-    ) -> Result<Vec<Box<RawValue>>, VendorError> {
-        let env: Envelope<Box<RawValue>> = self
+    ) -> Result<JsonRecords, VendorError> {
+        let env: Envelope<JsonRecords> = self
             .call(endpoint, |token, url| {
                 self.http.client.post(url).bearer_auth(token).json(&body)
             })

@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::{value::RawValue, Value};
+use serde_json::Value;
 use tributary_model::{credentials::Credentials, DataExportType};
 
 use super::endpoints::VULNERABILITIES;
+use crate::records::JsonRecords;
 use crate::{
     connector::{Connector, ExportReader, RawPage, Records},
     error::VendorError,
@@ -60,7 +61,7 @@ struct Reader {
 
 impl Reader {
     /// A page of findings, each as its JSON text (parsed one at a time by the pipeline).
-    async fn page(&self) -> Result<Envelope<Box<RawValue>>, VendorError> {
+    async fn page(&self) -> Result<Envelope<JsonRecords>, VendorError> {
         let mut params = vec![
             ("filter", filter(self.since)),
             ("sort", "updated_timestamp|asc".to_owned()),

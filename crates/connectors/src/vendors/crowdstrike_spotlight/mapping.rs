@@ -1,6 +1,5 @@
 //! Spotlight vulnerability records → findings (`docs/mapping.md` has the tables).
 
-use serde_json::Value;
 use tributary_model::{
     edr::Device,
     ids::record_id,
@@ -12,6 +11,7 @@ use tributary_model::{
 };
 
 use super::endpoints::VENDOR;
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappingError},
     normalize::{self, host::host_names, net::Addresses, record, require_object},
@@ -50,7 +50,7 @@ pub fn state(status: Option<&str>, suppressed: bool) -> FindingState {
 }
 
 /// The host the finding is on, as its `host_info` describes it.
-fn host(ctx: &MapContext, aid: &str, info: &Value) -> Device {
+fn host(ctx: &MapContext, aid: &str, info: &View) -> Device {
     let mut d = record::device(ctx, SOURCE, aid);
     let (hostnames, fqdns) = host_names(
         normalize::string(info, "hostname").as_deref(),
@@ -68,7 +68,7 @@ fn host(ctx: &MapContext, aid: &str, info: &Value) -> Device {
     d
 }
 
-fn vulnerability(cve: &Value, severity: FindingSeverity) -> Option<Vulnerability> {
+fn vulnerability(cve: &View, severity: FindingSeverity) -> Option<Vulnerability> {
     let uid = normalize::string(cve, "id")?;
     let vector = normalize::string(cve, "vector");
     let version = vector
@@ -102,7 +102,7 @@ fn vulnerability(cve: &Value, severity: FindingSeverity) -> Option<Vulnerability
     })
 }
 
-fn remediation(raw: &Value) -> Option<Remediation> {
+fn remediation(raw: &View) -> Option<Remediation> {
     let entities = normalize::array(raw, "remediation.entities");
     let first = entities.first()?;
     Some(Remediation {
@@ -118,32 +118,25 @@ fn remediation(raw: &Value) -> Option<Remediation> {
     })
 }
 
-pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingError> {
+pub fn finding(raw: &View, ctx: &MapContext) -> Result<MappedFinding, MappingError> {
     require_object(raw)?;
     let vendor_id = normalize::require_id(raw, &["id"])?;
-    let cve = normalize::nested_object(raw, "cve")?
-        .cloned()
-        .unwrap_or_default();
-    let info = normalize::nested_object(raw, "host_info")?
-        .cloned()
-        .unwrap_or_default();
+    let cve = normalize::nested_object(raw, "cve")?.unwrap_or(&View::Null);
+    let info = normalize::nested_object(raw, "host_info")?.unwrap_or(&View::Null);
     let mut f = record::finding(ctx, SOURCE, &vendor_id, PRODUCT);
     let vuln_id = normalize::first_string(raw, &["vulnerability_id", "cve.id"]);
-    let app = normalize::array(raw, "apps")
-        .first()
-        .cloned()
-        .unwrap_or_default();
+    let app = normalize::array(raw, "apps").first().unwrap_or(&View::Null);
     let product =
-        normalize::first_string(&app, &["product_name_version", "product_name_normalized"]);
+        normalize::first_string(app, &["product_name_version", "product_name_normalized"]);
     f.title = vuln_id.as_ref().map(|v| match &product {
         Some(p) => format!("{v} in {p}"),
         None => v.clone(),
     });
-    f.description = normalize::string(&cve, "description");
-    f.severity = severity(normalize::string(&cve, "severity").as_deref());
+    f.description = normalize::string(cve, "description");
+    f.severity = severity(normalize::string(cve, "severity").as_deref());
     let suppressed = normalize::boolean(raw, "suppression_info.is_suppressed").unwrap_or(false);
     f.state = state(normalize::string(raw, "status").as_deref(), suppressed);
-    let types = normalize::strings(&cve, "types");
+    let types = normalize::strings(cve, "types");
     if types
         .iter()
         .any(|t| t.eq_ignore_ascii_case("Misconfiguration"))
@@ -165,7 +158,7 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
         _ => normalize::time(raw, "updated_timestamp"),
     };
     f.remediation = remediation(raw);
-    f.has_fix = normalize::string(&cve, "remediation_level")
+    f.has_fix = normalize::string(cve, "remediation_level")
         .map(|l| l.eq_ignore_ascii_case("O"))
         .or(f.remediation.as_ref().map(|_| true));
     f.analytic = vuln_id.as_ref().map(|v| Analytic {
@@ -176,20 +169,20 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
             .starts_with("CVE-")
             .then(|| format!("https://nvd.nist.gov/vuln/detail/{v}")),
     });
-    f.resource_related.affected_os = normalize::string(&info, "os_version");
+    f.resource_related.affected_os = normalize::string(info, "os_version");
     f.resource_related.affected_package = product.map(|p| AffectedPackage {
-        name: normalize::string(&app, "product_name_normalized").or(Some(p.clone())),
+        name: normalize::string(app, "product_name_normalized").or(Some(p.clone())),
         version: None,
         fixed_version: None,
     });
-    f.vulnerabilities = vulnerability(&cve, f.severity).into_iter().collect();
+    f.vulnerabilities = vulnerability(cve, f.severity).into_iter().collect();
     f.vendor_data = normalize::pick(
         raw,
         &["cid", "aid", "status", "confidence", "data_providers"],
     );
     if let Some(aid) = normalize::string(raw, "aid") {
         f.resource_id = Some(record_id(ctx.connection_id, DataExportType::Devices, &aid));
-        f.resource = Some(host(ctx, &aid, &info));
+        f.resource = Some(host(ctx, &aid, info));
     }
     Ok(MappedFinding {
         vendor_id,

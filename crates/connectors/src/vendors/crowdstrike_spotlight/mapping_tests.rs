@@ -19,7 +19,7 @@ fn raw() -> Value {
 
 #[test]
 fn a_closed_vulnerability_is_a_fixed_finding_on_its_host() {
-    let m = finding(&raw(), &ctx()).unwrap();
+    let m = finding(&View::from(&raw()), &ctx()).unwrap();
     let f = &m.finding;
     assert_eq!(f.state, FindingState::Fixed);
     assert_eq!(
@@ -88,14 +88,17 @@ fn misconfigurations_and_missing_blocks() {
     let mut r = raw();
     r["cve"]["types"] = json!(["Misconfiguration"]);
     assert_eq!(
-        finding(&r, &ctx()).unwrap().finding.finding_type,
+        finding(&View::from(&r), &ctx())
+            .unwrap()
+            .finding
+            .finding_type,
         FindingType::Configuration
     );
     // Without the facets, the blocks are absent: still a finding, without details.
     let bare = json!({"id": "a_b", "aid": "a", "status": "open",
                       "updated_timestamp": "2024-01-01T00:00:00Z"});
-    let m = finding(&bare, &ctx()).unwrap();
+    let m = finding(&View::from(&bare), &ctx()).unwrap();
     assert!(m.finding.vulnerabilities.is_empty());
     assert_eq!(m.finding.state, FindingState::Open);
-    assert!(finding(&json!({"status": "open"}), &ctx()).is_err());
+    assert!(finding(&View::from(&json!({"status": "open"})), &ctx()).is_err());
 }

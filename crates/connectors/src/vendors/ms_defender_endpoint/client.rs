@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{value::RawValue, Value};
+use serde_json::Value;
 use tributary_model::{credentials::Credentials, DataExportType};
 use url::Url;
 
@@ -17,6 +17,7 @@ use crate::{
     error::{FailureKind, VendorError},
     http::{read_body, VendorHttp},
     oauth::microsoft::{host, ClientCredentials},
+    records::JsonRecords,
     watermark::{self, Watermark},
 };
 
@@ -36,8 +37,8 @@ struct Inner {
 
 #[derive(Deserialize)]
 struct ODataPage {
-    /// Each record's text: parsed one at a time by the pipeline.
-    value: Vec<Box<RawValue>>,
+    /// Each record's text: read one at a time by the pipeline.
+    value: JsonRecords,
     #[serde(rename = "@odata.nextLink", default)]
     next_link: Option<String>,
 }
@@ -157,7 +158,7 @@ impl ExportReader for Reader {
         let (endpoint, field) = export_params(self.export);
         let url = self.next_url.take().unwrap_or_else(|| self.first_url());
         let page = self.inner.page(endpoint, &url).await?.unwrap_or(ODataPage {
-            value: vec![],
+            value: JsonRecords::default(),
             next_link: None,
         });
         let count = page.value.len();

@@ -4,7 +4,6 @@
 //! snapshot lists only what is found now; absence is the fix, which the store records
 //! when a complete snapshot no longer lists it (and REOPENED when it comes back).
 
-use serde_json::Value;
 use tributary_model::{
     edr::Device,
     ids::record_id,
@@ -16,6 +15,7 @@ use tributary_model::{
 };
 
 use super::endpoints::VENDOR;
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappingError},
     normalize::{self, record, require_object},
@@ -46,7 +46,7 @@ fn cvss_version(vector: Option<&str>) -> String {
 }
 
 /// The CVE as the catalogue describes it (only its id when the catalogue lacks it).
-fn vulnerability(cve: &str, entry: &Value, fallback: FindingSeverity) -> Vulnerability {
+fn vulnerability(cve: &str, entry: &View, fallback: FindingSeverity) -> Vulnerability {
     let vector = normalize::string(entry, "cvssVector");
     let exploit = ["publicExploit", "exploitVerified", "exploitInKit"]
         .iter()
@@ -89,7 +89,7 @@ fn vulnerability(cve: &str, entry: &Value, fallback: FindingSeverity) -> Vulnera
 }
 
 /// `fixingKbId` (`3185911` or `KB3185911`) → `KB3185911`.
-fn kb(raw: &Value) -> Option<String> {
+fn kb(raw: &View) -> Option<String> {
     let id = normalize::string(raw, "fixingKbId").filter(|k| !k.trim().is_empty())?;
     let id = id.trim();
     Some(if id.to_ascii_uppercase().starts_with("KB") {
@@ -103,12 +103,10 @@ fn machine(ctx: &MapContext, machine_id: &str) -> Device {
     record::device(ctx, SOURCE, machine_id)
 }
 
-pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingError> {
+pub fn finding(raw: &View, ctx: &MapContext) -> Result<MappedFinding, MappingError> {
     require_object(raw)?;
     let vendor_id = normalize::require_id(raw, &["id"])?;
-    let entry = normalize::nested_object(raw, "vulnerability")?
-        .cloned()
-        .unwrap_or_default();
+    let entry = normalize::nested_object(raw, "vulnerability")?.unwrap_or(&View::Null);
     let mut f = record::finding(ctx, SOURCE, &vendor_id, PRODUCT);
     let cve = normalize::string(raw, "cveId");
     let product = normalize::string(raw, "productName");
@@ -122,9 +120,9 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
         Some(p) => format!("{c} in {p}"),
         None => c.clone(),
     });
-    f.description = normalize::string(&entry, "description");
+    f.description = normalize::string(entry, "description");
     f.severity = match severity(normalize::string(raw, "severity").as_deref()) {
-        FindingSeverity::Unknown => severity(normalize::string(&entry, "severity").as_deref()),
+        FindingSeverity::Unknown => severity(normalize::string(entry, "severity").as_deref()),
         s => s,
     };
     f.state = FindingState::Open;
@@ -153,7 +151,7 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
     });
     f.vulnerabilities = cve
         .as_deref()
-        .map(|c| vulnerability(c, &entry, f.severity))
+        .map(|c| vulnerability(c, entry, f.severity))
         .into_iter()
         .collect();
     let mut data = normalize::pick(
@@ -161,7 +159,7 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
         &["machineId", "productVendor", "fixingKbId", "severity"],
     );
     if let (Some(o), Some(types)) = (data.as_object_mut(), entry.get("exploitTypes")) {
-        o.insert("exploitTypes".into(), types.clone());
+        o.insert("exploitTypes".into(), types.to_value());
     }
     f.vendor_data = data;
     if let Some(machine_id) = normalize::string(raw, "machineId") {
@@ -202,7 +200,7 @@ mod tests {
                 "exploitTypes": ["Remote code execution"], "exploitUris": ["https://x.test/poc"],
                 "EPSS": 0.0512}
         });
-        let m = finding(&raw, &ctx()).unwrap();
+        let m = finding(&View::from(&raw), &ctx()).unwrap();
         let f = &m.finding;
         assert_eq!(
             f.title.as_deref(),
@@ -245,16 +243,16 @@ mod tests {
     fn a_bare_record_still_maps_and_odd_values_are_unknown() {
         let raw = json!({"id": "m-_-CVE-1-_-v-_-p-_-1-_-", "cveId": "CVE-1", "machineId": "m",
                          "fixingKbId": null, "severity": "Severe"});
-        let f = finding(&raw, &ctx()).unwrap().finding;
+        let f = finding(&View::from(&raw), &ctx()).unwrap().finding;
         assert_eq!(f.severity, FindingSeverity::Unknown);
         assert_eq!((f.has_fix, f.remediation.is_none()), (None, true));
         assert_eq!(f.vulnerabilities[0].uid, "CVE-1");
         assert!(f.vulnerabilities[0].cvss.is_empty());
-        assert!(finding(&json!({"cveId": "CVE-1"}), &ctx()).is_err());
-        assert!(finding(&json!("text"), &ctx()).is_err());
+        assert!(finding(&View::from(&json!({"cveId": "CVE-1"})), &ctx()).is_err());
+        assert!(finding(&View::from(&json!("text")), &ctx()).is_err());
         assert_eq!(severity(Some("low")), FindingSeverity::Low);
         assert_eq!(
-            kb(&json!({"fixingKbId": "KB123"})).as_deref(),
+            kb(&View::from(&json!({"fixingKbId": "KB123"}))).as_deref(),
             Some("KB123")
         );
     }

@@ -3,24 +3,24 @@
 //! assignments the reader folded in) and conditional-access policies → the identity model
 //! (`docs/mapping.md` has the tables).
 
-use serde_json::Value;
 use tributary_model::idp::{
     IdpApplicationStatus, IdpGroupType, IdpObject, IdpPolicyStatus, IdpPolicyType, IdpUserStatus,
     MappedIdpApplication, MappedIdpGroup, MappedIdpPolicy, MappedIdpUser, Membership,
 };
 
 use super::endpoints::FOLDED;
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappingError},
     normalize::{self, idp},
 };
 
 /// A delta entry for an object that left the directory.
-fn removed(raw: &Value) -> bool {
+fn removed(raw: &View) -> bool {
     raw.get("@removed").is_some()
 }
 
-pub fn user(raw: &Value, ctx: &MapContext) -> Result<MappedIdpUser, MappingError> {
+pub fn user(raw: &View, ctx: &MapContext) -> Result<MappedIdpUser, MappingError> {
     normalize::require_object(raw)?;
     let id = normalize::require_id(raw, &["id"])?;
     if removed(raw) {
@@ -47,7 +47,7 @@ pub fn user(raw: &Value, ctx: &MapContext) -> Result<MappedIdpUser, MappingError
     u.department = normalize::string(raw, "department");
     u.vendor_created_at = normalize::time(raw, "createdDateTime");
     u.last_login_at = normalize::time(raw, "signInActivity.lastSignInDateTime");
-    u.is_deleted = !raw.get("deletedDateTime").is_none_or(Value::is_null);
+    u.is_deleted = !raw.get("deletedDateTime").is_none_or(View::is_null);
     u.vendor_data = normalize::pick(
         raw,
         &[
@@ -69,7 +69,7 @@ pub fn user(raw: &Value, ctx: &MapContext) -> Result<MappedIdpUser, MappingError
 /// A group's kinds: `securityEnabled` → SECURITY, mail-enabled without `Unified` →
 /// DISTRIBUTION, `groupTypes` `Unified` → MICROSOFT_365 and `DynamicMembership` →
 /// DYNAMIC, `onPremisesSyncEnabled` → SYNCED.
-pub fn group_types(raw: &Value) -> Vec<IdpGroupType> {
+pub fn group_types(raw: &View) -> Vec<IdpGroupType> {
     let kinds = normalize::strings(raw, "groupTypes");
     let unified = kinds.iter().any(|k| k == "Unified");
     let mut types = Vec::new();
@@ -96,13 +96,13 @@ pub fn group_types(raw: &Value) -> Vec<IdpGroupType> {
 
 /// `members@delta`: users added and removed (other member kinds — nested groups,
 /// devices, service principals — are not users and are left out).
-fn member_changes(raw: &Value) -> Option<Membership> {
+fn member_changes(raw: &View) -> Option<Membership> {
     let entries = raw.get("members@delta")?.as_array()?;
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     for e in entries {
         let is_user = e
             .get("@odata.type")
-            .and_then(Value::as_str)
+            .and_then(View::as_str)
             .is_none_or(|t| t == "#microsoft.graph.user");
         let Some(id) = normalize::string(e, "id").filter(|_| is_user) else {
             continue;
@@ -116,7 +116,7 @@ fn member_changes(raw: &Value) -> Option<Membership> {
     Some(Membership::Delta { added, removed })
 }
 
-pub fn group(raw: &Value, ctx: &MapContext) -> Result<MappedIdpGroup, MappingError> {
+pub fn group(raw: &View, ctx: &MapContext) -> Result<MappedIdpGroup, MappingError> {
     normalize::require_object(raw)?;
     let id = normalize::require_id(raw, &["id"])?;
     if removed(raw) {
@@ -151,7 +151,7 @@ pub fn group(raw: &Value, ctx: &MapContext) -> Result<MappedIdpGroup, MappingErr
 }
 
 /// A list the reader folded in, whole (absent: not reported).
-fn folded(raw: &Value, name: &str) -> Option<Membership> {
+fn folded(raw: &View, name: &str) -> Option<Membership> {
     let path = format!("{FOLDED}.{name}");
     normalize::at(raw, &path)
         .is_some()
@@ -161,7 +161,7 @@ fn folded(raw: &Value, name: &str) -> Option<Membership> {
 /// An application is the tenant's service principal for it, keyed on its `appId` (the
 /// application's client id): the one id conditional-access policies and sign-ins name it
 /// by, the same for the app registration and its service principal.
-pub fn application(raw: &Value, ctx: &MapContext) -> Result<MappedIdpApplication, MappingError> {
+pub fn application(raw: &View, ctx: &MapContext) -> Result<MappedIdpApplication, MappingError> {
     normalize::require_object(raw)?;
     let app_id = normalize::require_id(raw, &["appId"])?;
     let mut a = idp::application(ctx, &app_id);
@@ -179,7 +179,7 @@ pub fn application(raw: &Value, ctx: &MapContext) -> Result<MappedIdpApplication
         Some(false) => IdpApplicationStatus::Inactive,
         None => IdpApplicationStatus::Unknown,
     };
-    a.is_deleted = !raw.get("deletedDateTime").is_none_or(Value::is_null);
+    a.is_deleted = !raw.get("deletedDateTime").is_none_or(View::is_null);
     a.vendor_data = normalize::pick(
         raw,
         &[
@@ -214,7 +214,7 @@ pub fn policy_status(s: Option<&str>) -> IdpPolicyStatus {
 
 /// Graph's keywords among a policy's included users (`All`, `None`,
 /// `GuestsOrExternalUsers`) name no user.
-fn named_ids(raw: &Value, path: &str) -> Vec<String> {
+fn named_ids(raw: &View, path: &str) -> Vec<String> {
     normalize::strings(raw, path)
         .into_iter()
         .filter(|id| !matches!(id.as_str(), "All" | "None" | "GuestsOrExternalUsers"))
@@ -224,7 +224,7 @@ fn named_ids(raw: &Value, path: &str) -> Vec<String> {
 /// Graph's keywords among a policy's included applications (`All`, `None`, `Office365`,
 /// `MicrosoftAdminPortals`) name no one application; the rest are client ids (`appId`),
 /// which is how applications are keyed.
-fn named_apps(raw: &Value) -> Vec<String> {
+fn named_apps(raw: &View) -> Vec<String> {
     normalize::strings(raw, "conditions.applications.includeApplications")
         .into_iter()
         .filter(|id| {
@@ -236,7 +236,7 @@ fn named_apps(raw: &Value) -> Vec<String> {
         .collect()
 }
 
-pub fn policy(raw: &Value, ctx: &MapContext) -> Result<MappedIdpPolicy, MappingError> {
+pub fn policy(raw: &View, ctx: &MapContext) -> Result<MappedIdpPolicy, MappingError> {
     normalize::require_object(raw)?;
     let id = normalize::require_id(raw, &["id"])?;
     let mut p = idp::policy(ctx, &id);
@@ -275,25 +275,25 @@ mod tests {
     #[test]
     fn removed_entries_are_tombstones() {
         let u = user(
-            &json!({"id": "u1", "@removed": {"reason": "changed"}}),
+            &View::from(&json!({"id": "u1", "@removed": {"reason": "changed"}})),
             &ctx(),
         )
         .unwrap();
         assert_eq!(u.user, IdpObject::Deleted);
         let g = group(
-            &json!({"id": "g1", "@removed": {"reason": "deleted"}}),
+            &View::from(&json!({"id": "g1", "@removed": {"reason": "deleted"}})),
             &ctx(),
         )
         .unwrap();
         assert_eq!(g.group, IdpObject::Deleted);
-        assert!(user(&json!({"displayName": "x"}), &ctx()).is_err());
+        assert!(user(&View::from(&json!({"displayName": "x"})), &ctx()).is_err());
     }
 
     #[test]
     fn users_map_enabled_and_disabled_accounts() {
         let raw = json!({"id": "u1", "userPrincipalName": "a@t.example.com", "accountEnabled": false,
                          "givenName": "A", "surname": "B", "displayName": "A B", "userType": "Guest"});
-        let u = user(&raw, &ctx()).unwrap();
+        let u = user(&View::from(&raw), &ctx()).unwrap();
         let u = u.user.present().unwrap();
         assert_eq!(u.status, IdpUserStatus::Disabled);
         assert_eq!(u.vendor_status.as_deref(), Some("accountEnabled: false"));
@@ -307,7 +307,7 @@ mod tests {
             {"@odata.type": "#microsoft.graph.user", "id": "u1"},
             {"@odata.type": "#microsoft.graph.group", "id": "g2"},
             {"@odata.type": "#microsoft.graph.user", "id": "u3", "@removed": {"reason": "deleted"}}]});
-        let g = group(&raw, &ctx()).unwrap();
+        let g = group(&View::from(&raw), &ctx()).unwrap();
         assert_eq!(
             g.members,
             Some(Membership::Delta {
@@ -321,10 +321,10 @@ mod tests {
         );
         let plain = json!({"id": "g3", "securityEnabled": true, "onPremisesSyncEnabled": true});
         assert_eq!(
-            group_types(&plain),
+            group_types(&View::from(&plain)),
             [IdpGroupType::Security, IdpGroupType::Synced]
         );
-        assert_eq!(group(&plain, &ctx()).unwrap().members, None);
+        assert_eq!(group(&View::from(&plain), &ctx()).unwrap().members, None);
     }
 
     #[test]
@@ -332,7 +332,7 @@ mod tests {
         let raw = json!({"id": "p1", "state": "enabledForReportingButNotEnforced",
             "modifiedDateTime": "2026-01-01T00:00:00Z",
             "conditions": {"users": {"includeUsers": ["All"], "includeGroups": ["g1"]}}});
-        let p = policy(&raw, &ctx()).unwrap();
+        let p = policy(&View::from(&raw), &ctx()).unwrap();
         assert_eq!(p.users, Some(Membership::Replace(vec![])));
         assert_eq!(p.groups, Some(Membership::Replace(vec!["g1".into()])));
         assert_eq!(
@@ -343,7 +343,7 @@ mod tests {
         let named = json!({"id": "p2", "conditions": {"applications": {
             "includeApplications": ["Office365", "c1e1", "c2e2"]}}});
         assert_eq!(
-            policy(&named, &ctx()).unwrap().applications,
+            policy(&View::from(&named), &ctx()).unwrap().applications,
             Some(Membership::Replace(vec!["c1e1".into(), "c2e2".into()]))
         );
     }
@@ -354,7 +354,7 @@ mod tests {
             "accountEnabled": false, "servicePrincipalNames": ["c1e1", "api://c1e1"],
             "servicePrincipalType": "Application",
             "_tributary": {"users": ["u1"], "groups": ["g1", "g2"]}});
-        let a = application(&raw, &ctx()).unwrap();
+        let a = application(&View::from(&raw), &ctx()).unwrap();
         assert_eq!(a.vendor_id, "c1e1");
         assert_eq!(a.users, Some(Membership::Replace(vec!["u1".into()])));
         assert_eq!(
@@ -369,11 +369,13 @@ mod tests {
             json!({"id": "sp1", "servicePrincipalType": "Application"})
         );
         assert!(
-            application(&json!({"id": "sp2"}), &ctx()).is_err(),
+            application(&View::from(&json!({"id": "sp2"})), &ctx()).is_err(),
             "no appId"
         );
         assert_eq!(
-            application(&json!({"appId": "c3"}), &ctx()).unwrap().users,
+            application(&View::from(&json!({"appId": "c3"})), &ctx())
+                .unwrap()
+                .users,
             None
         );
     }

@@ -2,20 +2,21 @@
 //! assigned users and assigned groups) and policies (with the groups and users their
 //! conditions include, and an authentication policy's apps) → the identity model (`docs/mapping.md` has the tables).
 
-use serde_json::{json, Value};
+use serde_json::json;
 use tributary_model::idp::{
     IdpApplicationStatus, IdpGroupType, IdpObject, IdpPolicyStatus, IdpPolicyType, IdpUserStatus,
     MappedIdpApplication, MappedIdpGroup, MappedIdpPolicy, MappedIdpUser, Membership,
 };
 
 use super::endpoints::{ACCESS_POLICY, FOLDED};
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappingError},
     normalize::{self, idp},
 };
 
 /// A list the reader folded in, whole (absent: not reported).
-fn folded(raw: &Value, name: &str) -> Option<Membership> {
+fn folded(raw: &View, name: &str) -> Option<Membership> {
     let path = format!("{FOLDED}.{name}");
     normalize::at(raw, &path)
         .is_some()
@@ -35,7 +36,7 @@ pub fn user_status(s: Option<&str>) -> IdpUserStatus {
     }
 }
 
-pub fn user(raw: &Value, ctx: &MapContext) -> Result<MappedIdpUser, MappingError> {
+pub fn user(raw: &View, ctx: &MapContext) -> Result<MappedIdpUser, MappingError> {
     normalize::require_object(raw)?;
     let id = normalize::require_id(raw, &["id"])?;
     let vendor_updated_at = normalize::watermark(raw, "lastUpdated")?;
@@ -88,7 +89,7 @@ pub fn group_type(s: Option<&str>) -> IdpGroupType {
     }
 }
 
-pub fn group(raw: &Value, ctx: &MapContext) -> Result<MappedIdpGroup, MappingError> {
+pub fn group(raw: &View, ctx: &MapContext) -> Result<MappedIdpGroup, MappingError> {
     normalize::require_object(raw)?;
     let id = normalize::require_id(raw, &["id"])?;
     let mut g = idp::group(ctx, &id);
@@ -107,7 +108,7 @@ pub fn group(raw: &Value, ctx: &MapContext) -> Result<MappedIdpGroup, MappingErr
     })
 }
 
-pub fn app(raw: &Value, ctx: &MapContext) -> Result<MappedIdpApplication, MappingError> {
+pub fn app(raw: &View, ctx: &MapContext) -> Result<MappedIdpApplication, MappingError> {
     normalize::require_object(raw)?;
     let id = normalize::require_id(raw, &["id"])?;
     let mut a = idp::application(ctx, &id);
@@ -149,7 +150,7 @@ pub fn policy_type(s: Option<&str>) -> IdpPolicyType {
     }
 }
 
-pub fn policy(raw: &Value, ctx: &MapContext) -> Result<MappedIdpPolicy, MappingError> {
+pub fn policy(raw: &View, ctx: &MapContext) -> Result<MappedIdpPolicy, MappingError> {
     normalize::require_object(raw)?;
     let id = normalize::require_id(raw, &["id"])?;
     let mut p = idp::policy(ctx, &id);
@@ -201,7 +202,7 @@ mod tests {
                         "department": "Finance", "employeeNumber": "E7"},
             "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}}
         });
-        let m = user(&raw, &ctx()).unwrap();
+        let m = user(&View::from(&raw), &ctx()).unwrap();
         let u = m.user.present().unwrap();
         assert_eq!(u.status, IdpUserStatus::Deprovisioned);
         assert!(!u.is_deleted, "deprovisioned is not deleted");
@@ -210,15 +211,15 @@ mod tests {
         assert_eq!(u.vendor_data["employeeNumber"], "E7");
         assert_eq!(u.vendor_data["provider"], "OKTA");
         assert!(m.vendor_updated_at.is_some());
-        assert!(user(&json!({"status": "ACTIVE"}), &ctx()).is_err());
-        assert!(user(&json!("00u1"), &ctx()).is_err());
+        assert!(user(&View::from(&json!({"status": "ACTIVE"})), &ctx()).is_err());
+        assert!(user(&View::from(&json!("00u1")), &ctx()).is_err());
     }
 
     #[test]
     fn folded_lists_are_whole_lists_and_absent_ones_are_not_reported() {
         let raw = json!({"id": "00g1", "type": "APP_GROUP", "profile": {"name": "Eng"},
                          "_tributary": {"members": ["00u1", "00u2"]}});
-        let g = group(&raw, &ctx()).unwrap();
+        let g = group(&View::from(&raw), &ctx()).unwrap();
         assert_eq!(
             g.members,
             Some(Membership::Replace(vec!["00u1".into(), "00u2".into()]))
@@ -227,7 +228,7 @@ mod tests {
             g.group.present().unwrap().types,
             [IdpGroupType::Application]
         );
-        let bare = group(&json!({"id": "00g2"}), &ctx()).unwrap();
+        let bare = group(&View::from(&json!({"id": "00g2"})), &ctx()).unwrap();
         assert_eq!(bare.members, None);
     }
 
@@ -235,7 +236,7 @@ mod tests {
     fn policies_target_the_groups_their_conditions_include() {
         let raw = json!({"id": "00p1", "type": "MFA_ENROLL", "status": "INACTIVE",
                          "priority": 2, "conditions": {"people": {"groups": {"include": ["00g1"]}}}});
-        let p = policy(&raw, &ctx()).unwrap();
+        let p = policy(&View::from(&raw), &ctx()).unwrap();
         assert_eq!(p.groups, Some(Membership::Replace(vec!["00g1".into()])));
         assert_eq!(p.users, Some(Membership::Replace(vec![])));
         let body = p.policy.present().unwrap();

@@ -26,8 +26,8 @@ use super::{
 use crate::{
     connector::{ExportReader, RawPage},
     error::VendorError,
-    normalize::{self, parse_time},
-    watermark::Watermark,
+    normalize::parse_time,
+    watermark::{self, Watermark},
 };
 
 /// Where a users or groups run starts, from its stored watermark.
@@ -276,16 +276,8 @@ impl ExportReader for Reader {
         let url = self.next.take().unwrap_or_else(|| self.first_url());
         let Page { mut items, next } = self.api.page(endpoint, &url).await?;
         self.fold(&mut items).await?;
-        let latest = items
-            .iter()
-            .flat_map(|r| {
-                [
-                    normalize::time(r, "lastUpdated"),
-                    normalize::time(r, "lastMembershipUpdated"),
-                ]
-            })
-            .flatten()
-            .max();
+        let latest = watermark::latest(&items, "lastUpdated")
+            .max(watermark::latest(&items, "lastMembershipUpdated"));
         self.latest = self.latest.max(latest);
         match next {
             Some(link) => self.next = Some(link),

@@ -14,6 +14,7 @@ use tributary_model::{
 };
 
 use super::{endpoints::VENDOR, xml};
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappingError},
     normalize::{
@@ -26,19 +27,19 @@ const SOURCE: SourceVendor = VENDOR.source();
 const PRODUCT: (&str, &str) = ("Qualys", "VMDR");
 
 /// A field's text: a plain element, or one with attributes (`<QDS severity="LOW">35`).
-fn text(v: &Value, key: &str) -> Option<String> {
+fn text(v: &impl xml::Element, key: &str) -> Option<String> {
     xml::text(v, key)
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
 }
 
-fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
+fn time(v: &View, key: &str) -> Option<DateTime<Utc>> {
     text(v, key).as_deref().and_then(parse_time)
 }
 
 /// A detection's identity: `UNIQUE_VULN_ID` when Qualys sends it, else (host, QID, port,
 /// protocol, SSL, instance), which is what makes a detection distinct on a host.
-pub fn detection_key(host_id: &str, raw: &Value) -> String {
+pub fn detection_key(host_id: &str, raw: &impl xml::Element) -> String {
     if let Some(id) = text(raw, "UNIQUE_VULN_ID") {
         return id;
     }
@@ -87,7 +88,7 @@ pub fn state(status: Option<&str>, suppressed: bool) -> FindingState {
 }
 
 /// The host as the detection's `HOST` block describes it.
-fn host(ctx: &MapContext, id: &str, h: &Value) -> Device {
+fn host(ctx: &MapContext, id: &str, h: &View) -> Device {
     let mut d = record::device(ctx, SOURCE, id);
     let dns = text(h, "DNS");
     let short = normalize::string(h, "DNS_DATA.HOSTNAME")
@@ -129,7 +130,7 @@ fn host(ctx: &MapContext, id: &str, h: &Value) -> Device {
 }
 
 /// One CVSS block of the KnowledgeBase (`BASE` may carry a `source` attribute).
-fn cvss(kb: &Value, block: &str, version: &str) -> Option<Cvss> {
+fn cvss(kb: &View, block: &str, version: &str) -> Option<Cvss> {
     let b = kb.get(block)?;
     let score = text(b, "BASE")?
         .parse::<f64>()
@@ -142,7 +143,7 @@ fn cvss(kb: &Value, block: &str, version: &str) -> Option<Cvss> {
     })
 }
 
-fn vulnerabilities(kb: &Value, severity: FindingSeverity) -> Vec<Vulnerability> {
+fn vulnerabilities(kb: &View, severity: FindingSeverity) -> Vec<Vulnerability> {
     let scores: Vec<Cvss> = [cvss(kb, "CVSS_V3", "3.x"), cvss(kb, "CVSS", "2.0")]
         .into_iter()
         .flatten()
@@ -169,27 +170,23 @@ fn vulnerabilities(kb: &Value, severity: FindingSeverity) -> Vec<Vulnerability> 
         .collect()
 }
 
-fn remediation(kb: &Value) -> Option<Remediation> {
+fn remediation(kb: &View) -> Option<Remediation> {
     let desc = text(kb, "SOLUTION")?;
     let refs = xml::items(kb, "VENDOR_REFERENCE_LIST", "VENDOR_REFERENCE");
     Some(Remediation {
         desc: Some(desc),
-        kb_articles: refs.iter().filter_map(|r| text(r, "ID")).collect(),
-        references: refs.iter().filter_map(|r| text(r, "URL")).collect(),
+        kb_articles: refs.iter().filter_map(|r| text(*r, "ID")).collect(),
+        references: refs.iter().filter_map(|r| text(*r, "URL")).collect(),
     })
 }
 
 /// One detection.
-pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingError> {
+pub fn finding(raw: &View, ctx: &MapContext) -> Result<MappedFinding, MappingError> {
     require_object(raw)?;
-    let h = normalize::nested_object(raw, "HOST")?
-        .cloned()
-        .unwrap_or_default();
-    let host_id = text(&h, "ID").ok_or_else(|| MappingError::new("`HOST.ID` is missing"))?;
+    let h = normalize::nested_object(raw, "HOST")?.unwrap_or(&View::Null);
+    let host_id = text(h, "ID").ok_or_else(|| MappingError::new("`HOST.ID` is missing"))?;
     let qid = text(raw, "QID").ok_or_else(|| MappingError::new("`QID` is missing"))?;
-    let kb = normalize::nested_object(raw, "KB")?
-        .cloned()
-        .unwrap_or_default();
+    let kb = normalize::nested_object(raw, "KB")?.unwrap_or(&View::Null);
     let vendor_id = detection_key(&host_id, raw);
     let mut f = record::finding(ctx, SOURCE, &vendor_id, PRODUCT);
     f.severity = severity(
@@ -199,8 +196,8 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
     let suppressed = normalize::boolean(raw, "IS_IGNORED").unwrap_or(false)
         || normalize::boolean(raw, "IS_DISABLED").unwrap_or(false);
     f.state = state(text(raw, "STATUS").as_deref(), suppressed);
-    f.title = text(&kb, "TITLE").or_else(|| Some(format!("QID {qid}")));
-    f.description = text(&kb, "DIAGNOSIS");
+    f.title = text(kb, "TITLE").or_else(|| Some(format!("QID {qid}")));
+    f.description = text(kb, "DIAGNOSIS");
     f.analytic_output = text(raw, "RESULTS");
     f.first_seen = time(raw, "FIRST_FOUND_DATETIME");
     f.last_seen = time(raw, "LAST_FOUND_DATETIME");
@@ -213,19 +210,19 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
         FindingState::Open => f.first_seen,
         _ => time(raw, "LAST_UPDATE_DATETIME"),
     };
-    f.has_fix = normalize::boolean(&kb, "PATCHABLE");
-    f.remediation = remediation(&kb);
+    f.has_fix = normalize::boolean(kb, "PATCHABLE");
+    f.remediation = remediation(kb);
     f.analytic = Some(Analytic {
         analytic_type: Some("QID".into()),
         uid: Some(qid.clone()),
-        name: text(&kb, "TITLE"),
+        name: text(kb, "TITLE"),
         url: None,
     });
     f.resource_related.port = normalize::int(raw, "PORT").filter(|p| *p > 0);
     f.resource_related.protocol = text(raw, "PROTOCOL").map(|p| p.to_ascii_lowercase());
     f.resource_related.service = text(raw, "SERVICE");
-    f.resource_related.affected_os = text(&h, "OS");
-    f.vulnerabilities = vulnerabilities(&kb, f.severity);
+    f.resource_related.affected_os = text(h, "OS");
+    f.vulnerabilities = vulnerabilities(kb, f.severity);
     f.vendor_data = normalize::pick(
         raw,
         &[
@@ -241,7 +238,7 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
             "LAST_PROCESSED_DATETIME",
         ],
     );
-    if let Some(category) = text(&kb, "CATEGORY") {
+    if let Some(category) = text(kb, "CATEGORY") {
         f.vendor_data["category"] = Value::String(category);
     }
     f.resource_id = Some(record_id(
@@ -249,7 +246,7 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
         DataExportType::Devices,
         &host_id,
     ));
-    f.resource = Some(host(ctx, &host_id, &h));
+    f.resource = Some(host(ctx, &host_id, h));
     let updated = ["LAST_UPDATE_DATETIME", "LAST_PROCESSED_DATETIME"]
         .into_iter()
         .find(|k| text(raw, k).is_some());

@@ -54,7 +54,7 @@ async fn records() -> Vec<Value> {
 #[tokio::test]
 async fn a_fixed_detection_is_a_fixed_finding_with_its_knowledge_base_facts() {
     let r = records().await;
-    let m = finding(&r[0], &ctx()).unwrap();
+    let m = finding(&View::from(&r[0]), &ctx()).unwrap();
     let f = &m.finding;
     assert_eq!(m.vendor_id, "7300000001", "UNIQUE_VULN_ID when present");
     assert_eq!(f.state, FindingState::Fixed);
@@ -106,7 +106,7 @@ async fn a_fixed_detection_is_a_fixed_finding_with_its_knowledge_base_facts() {
 #[tokio::test]
 async fn reopened_ignored_and_identity_without_a_unique_id() {
     let r = records().await;
-    let reopened = finding(&r[1], &ctx()).unwrap();
+    let reopened = finding(&View::from(&r[1]), &ctx()).unwrap();
     assert_eq!(reopened.vendor_id, "4100017:105943:::0:");
     assert_eq!(reopened.finding.state, FindingState::Reopened);
     assert_eq!(reopened.finding.fixed_at, None);
@@ -120,7 +120,7 @@ async fn reopened_ignored_and_identity_without_a_unique_id() {
         "no KB record"
     );
     assert_eq!(reopened.finding.severity, FindingSeverity::Low);
-    let ignored = finding(&r[2], &ctx()).unwrap();
+    let ignored = finding(&View::from(&r[2]), &ctx()).unwrap();
     assert_eq!(ignored.finding.state, FindingState::Suppressed);
     assert_eq!(ignored.finding.severity, FindingSeverity::Critical);
     assert_eq!(
@@ -133,11 +133,14 @@ async fn reopened_ignored_and_identity_without_a_unique_id() {
 
     let mut no_host = r[0].clone();
     no_host.as_object_mut().unwrap().remove("HOST");
-    assert!(finding(&no_host, &ctx()).is_err(), "quarantined");
+    assert!(
+        finding(&View::from(&no_host), &ctx()).is_err(),
+        "quarantined"
+    );
     let mut bad_time = r[0].clone();
     bad_time["LAST_UPDATE_DATETIME"] = json!("yesterday");
     assert!(
-        finding(&bad_time, &ctx()).is_err(),
+        finding(&View::from(&bad_time), &ctx()).is_err(),
         "a wrong watermark would skip records"
     );
 }

@@ -17,6 +17,8 @@ use quick_xml::{
 use serde_json::{Map, Value};
 use tokio::io::AsyncBufRead;
 
+use crate::view::View;
+
 /// What the stream yields.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
@@ -256,23 +258,51 @@ fn attributes(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, XmlError> {
     Ok(out)
 }
 
-/// A string field of an element's JSON (`""` and absence are None).
-pub fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key)
-        .and_then(|x| match x {
-            Value::String(s) => Some(s.as_str()),
-            Value::Object(o) => o.get("#text").and_then(Value::as_str),
-            _ => None,
-        })
+/// An element as the readers below see it: the `Value` this reader builds, or the
+/// [`View`] a mapping reads the same record through.
+pub trait Element: Sized {
+    fn member(&self, key: &str) -> Option<&Self>;
+    fn as_text(&self) -> Option<&str>;
+    fn as_list(&self) -> Option<&[Self]>;
+}
+
+impl Element for Value {
+    fn member(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+    fn as_text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn as_list(&self) -> Option<&[Value]> {
+        self.as_array().map(Vec::as_slice)
+    }
+}
+
+impl Element for View<'_> {
+    fn member(&self, key: &str) -> Option<&Self> {
+        self.get(key)
+    }
+    fn as_text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn as_list(&self) -> Option<&[Self]> {
+        self.as_array()
+    }
+}
+
+/// A field's text: a plain element, or one with attributes (`{"#text": …}`).
+pub fn text<'a, E: Element>(v: &'a E, key: &str) -> Option<&'a str> {
+    let x = v.member(key)?;
+    x.as_text()
+        .or_else(|| x.member("#text").and_then(E::as_text))
         .filter(|s| !s.is_empty())
 }
 
 /// The items of a list element: `<CVE_LIST><CVE>…</CVE></CVE_LIST>` is `{"CVE": …}`, one
 /// object for one item and an array for more.
-pub fn items<'a>(v: &'a Value, list: &str, item: &str) -> Vec<&'a Value> {
-    match v.get(list).and_then(|l| l.get(item)) {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(one) => vec![one],
+pub fn items<'a, E: Element>(v: &'a E, list: &str, item: &str) -> Vec<&'a E> {
+    match v.member(list).and_then(|l| l.member(item)) {
+        Some(x) => x.as_list().map_or_else(|| vec![x], |a| a.iter().collect()),
         None => vec![],
     }
 }

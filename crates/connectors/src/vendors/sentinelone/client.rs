@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{value::RawValue, Value};
+use serde_json::Value;
 use tributary_model::{credentials::Credentials, DataExportType};
 
 use super::endpoints::{AGENTS, API_TOKEN_DETAILS, THREATS};
@@ -15,6 +15,7 @@ use crate::{
     error::VendorError,
     http::VendorHttp,
     normalize::parse_time,
+    records::JsonRecords,
     watermark::{self, Watermark},
 };
 
@@ -35,8 +36,8 @@ struct Inner {
 
 #[derive(Deserialize)]
 struct ListResponse {
-    /// Each record's text: parsed one at a time by the pipeline.
-    data: Vec<Box<RawValue>>,
+    /// Each record's text: read one at a time by the pipeline.
+    data: JsonRecords,
     #[serde(default)]
     pagination: Option<Pagination>,
 }

@@ -10,6 +10,8 @@ pub use alert::map_alert;
 pub use device::map_device;
 
 use serde_json::{json, Value};
+
+use crate::view::View;
 use tributary_model::{
     edr::{
         AlertSeverity, AlertStatus, CloudMetadata, CloudProvider, DeviceGroup, DeviceStatus,
@@ -103,7 +105,7 @@ fn os_fields(
 }
 
 /// IPs and MACs of `networkInterfaces[]` (`inet[]`, `inet6[]`, `physical`).
-fn interfaces(v: &Value, addrs: &mut Addresses) {
+fn interfaces(v: &View, addrs: &mut Addresses) {
     for nic in array(v, "networkInterfaces") {
         addrs.ips(strings(nic, "inet"));
         addrs.ips(strings(nic, "inet6"));
@@ -114,24 +116,23 @@ fn interfaces(v: &Value, addrs: &mut Addresses) {
 }
 
 /// Detection-time IP fields may hold several comma-separated addresses.
-fn ip_list(v: &Value, path: &str, addrs: &mut Addresses) {
+fn ip_list(v: &View, path: &str, addrs: &mut Addresses) {
     if let Some(s) = string(v, path) {
         addrs.ips(s.split(','));
     }
 }
 
 /// The `cloudProviders.AWS` object (the only cloud the API supports), any key case.
-fn aws(v: &Value) -> Option<&Value> {
+fn aws<'v, 'a>(v: &'v View<'a>) -> Option<&'v View<'a>> {
     at(v, "cloudProviders")?
-        .as_object()?
-        .iter()
+        .members()?
         .find(|(k, _)| k.eq_ignore_ascii_case("aws"))
         .map(|(_, x)| x)
         .filter(|x| x.is_object())
 }
 
 /// AWS metadata from `cloudProviders.AWS`.
-fn cloud(v: &Value) -> Option<CloudMetadata> {
+fn cloud(v: &View) -> Option<CloudMetadata> {
     let aws = aws(v)?;
     let (region, availability_zone) = aws_location(string(aws, "cloudLocation").as_deref());
     Some(CloudMetadata {
@@ -150,12 +151,12 @@ fn cloud(v: &Value) -> Option<CloudMetadata> {
 
 /// AWS tags from `cloudProviders.AWS.cloudTags[]`: `{key, value}` objects or
 /// `key:value` / `key=value` strings.
-fn aws_tags(v: &Value) -> Vec<Tag> {
+fn aws_tags(v: &View) -> Vec<Tag> {
     let Some(aws) = aws(v) else { return vec![] };
     array(aws, "cloudTags")
         .iter()
         .filter_map(|t| match t {
-            Value::Object(_) => Some((string(t, "key")?, string(t, "value"))),
+            View::Object(_) => Some((string(t, "key")?, string(t, "value"))),
             other => {
                 let s = scalar_string(other)?;
                 Some(match s.split_once([':', '=']) {
@@ -174,7 +175,7 @@ fn aws_tags(v: &Value) -> Vec<Tag> {
 }
 
 /// The agent's group and site, both SentinelOne device groupings.
-fn groups(v: &Value) -> Vec<DeviceGroup> {
+fn groups(v: &View) -> Vec<DeviceGroup> {
     [("groupId", "groupName"), ("siteId", "siteName")]
         .into_iter()
         .filter_map(|(id, name)| {
@@ -295,13 +296,15 @@ mod tests {
         );
         let v = json!({"cloudProviders": {"aws": {"cloudLocation": "eu-west-1", "cloudTags": ["Name:web-1", {"key": "env", "value": "prod"}, "solo", 7, ":x"]}},
                        "groupName": "Laptops", "groupId": 9, "siteName": "HQ"});
-        let c = cloud(&v).unwrap();
+        let c = cloud(&View::from(&v)).unwrap();
         assert_eq!(
             (c.region.as_deref(), c.availability_zone),
             (Some("eu-west-1"), None)
         );
-        let tags: Vec<(String, Option<String>)> =
-            aws_tags(&v).into_iter().map(|t| (t.key, t.value)).collect();
+        let tags: Vec<(String, Option<String>)> = aws_tags(&View::from(&v))
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect();
         assert_eq!(
             tags,
             vec![
@@ -312,7 +315,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            groups(&v),
+            groups(&View::from(&v)),
             vec![
                 DeviceGroup {
                     vendor_id: s("9"),
@@ -324,7 +327,7 @@ mod tests {
                 }
             ]
         );
-        assert!(cloud(&json!({"cloudProviders": {"AWS": "x"}})).is_none());
+        assert!(cloud(&View::from(&json!({"cloudProviders": {"AWS": "x"}}))).is_none());
         assert_eq!(policy(None, None), Vec::<Value>::new());
     }
 }

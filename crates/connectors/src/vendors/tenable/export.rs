@@ -11,10 +11,13 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use reqwest::StatusCode;
 use serde::Deserialize;
-use serde_json::{value::RawValue, Value};
+use serde_json::Value;
 
 use super::api::Inner;
-use crate::error::{FailureKind, VendorError};
+use crate::{
+    error::{FailureKind, VendorError},
+    records::JsonRecords,
+};
 
 /// The paths of one kind of export (vulns or assets).
 #[derive(Debug)]
@@ -82,7 +85,7 @@ impl Export {
     }
 
     /// The next chunk's records; None once the export finished and every chunk was read.
-    pub async fn next_chunk(&mut self) -> Result<Option<Vec<Box<RawValue>>>, VendorError> {
+    pub async fn next_chunk(&mut self) -> Result<Option<JsonRecords>, VendorError> {
         loop {
             let uuid = match &self.uuid {
                 Some(u) => u.clone(),
@@ -216,7 +219,7 @@ impl Export {
 
     /// A chunk's records, each as its JSON text (parsed one at a time by the pipeline:
     /// a chunk of findings never becomes one tree). Not a list: malformed.
-    async fn chunk(&self, uuid: &str, chunk: u64) -> Result<Vec<Box<RawValue>>, VendorError> {
+    async fn chunk(&self, uuid: &str, chunk: u64) -> Result<JsonRecords, VendorError> {
         let path = format!("{}/{uuid}/chunks/{chunk}", self.paths.create);
         self.inner.get(self.paths.chunk, &path).await
     }

@@ -13,6 +13,7 @@ use tributary_model::{
 };
 
 use super::endpoints::VENDOR;
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappingError},
     normalize::{
@@ -58,7 +59,7 @@ pub fn state(s: Option<&str>) -> FindingState {
 
 /// The first item of the list at `list`, else the first of `scalars` (a scalar, or a
 /// list's first item).
-fn first(raw: &Value, list: &str, scalars: &[&str]) -> Option<String> {
+fn first(raw: &View, list: &str, scalars: &[&str]) -> Option<String> {
     std::iter::once(list)
         .chain(scalars.iter().copied())
         .find_map(|p| {
@@ -71,7 +72,7 @@ fn first(raw: &Value, list: &str, scalars: &[&str]) -> Option<String> {
 
 /// A device from the facts Tenable reports about an asset (export records and the
 /// `asset` object of findings use different field names; both are read).
-fn device(ctx: &MapContext, raw: &Value, uuid: &str) -> Device {
+fn device(ctx: &MapContext, raw: &View, uuid: &str) -> Device {
     let mut d = record::device(ctx, SOURCE, uuid);
     let mut addresses = Addresses::default();
     addresses.ips(normalize::strings(raw, "ipv4s"));
@@ -100,7 +101,7 @@ fn device(ctx: &MapContext, raw: &Value, uuid: &str) -> Device {
 }
 
 /// An asset of the assets export.
-pub fn asset(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
+pub fn asset(raw: &View, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
     require_object(raw)?;
     let uuid = normalize::require_id(raw, &["id", "uuid"])?;
     let mut device = device(ctx, raw, &uuid);
@@ -133,7 +134,7 @@ pub fn asset(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, MappingError
 
 /// A finding's identity: `finding_id`, else (asset, plugin, port, protocol), which is how
 /// Tenable defines a finding.
-fn finding_id(raw: &Value, asset: &str) -> Result<String, MappingError> {
+fn finding_id(raw: &View, asset: &str) -> Result<String, MappingError> {
     if let Some(id) = normalize::string(raw, "finding_id") {
         return Ok(id);
     }
@@ -145,7 +146,7 @@ fn finding_id(raw: &Value, asset: &str) -> Result<String, MappingError> {
     Ok(format!("{asset}:{plugin}:{port}:{protocol}"))
 }
 
-fn vulnerabilities(plugin: &Value, severity: FindingSeverity) -> Vec<Vulnerability> {
+fn vulnerabilities(plugin: &View, severity: FindingSeverity) -> Vec<Vulnerability> {
     let mut cvss = Vec::new();
     if let Some(score) = normalize::float(plugin, "cvss3_base_score") {
         cvss.push(Cvss {
@@ -183,7 +184,7 @@ fn vulnerabilities(plugin: &Value, severity: FindingSeverity) -> Vec<Vulnerabili
 
 /// When the state last changed: fixed → `last_fixed`; reopened → `resurfaced_date`, else
 /// `last_found`; open → `first_found`.
-fn state_updated(raw: &Value, state: FindingState) -> Option<DateTime<Utc>> {
+fn state_updated(raw: &View, state: FindingState) -> Option<DateTime<Utc>> {
     match state {
         FindingState::Fixed => normalize::time(raw, "last_fixed"),
         FindingState::Reopened => {
@@ -194,24 +195,20 @@ fn state_updated(raw: &Value, state: FindingState) -> Option<DateTime<Utc>> {
 }
 
 /// A record of the vulns export.
-pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingError> {
+pub fn finding(raw: &View, ctx: &MapContext) -> Result<MappedFinding, MappingError> {
     require_object(raw)?;
     let asset_uuid = normalize::require_id(raw, &["asset.uuid", "asset.id"])?;
     let vendor_id = finding_id(raw, &asset_uuid)?;
-    let plugin = normalize::nested_object(raw, "plugin")?
-        .cloned()
-        .unwrap_or_default();
-    let asset = normalize::nested_object(raw, "asset")?
-        .cloned()
-        .unwrap_or_default();
+    let plugin = normalize::nested_object(raw, "plugin")?.unwrap_or(&View::Null);
+    let asset = normalize::nested_object(raw, "asset")?.unwrap_or(&View::Null);
     let mut f = record::finding(ctx, SOURCE, &vendor_id, PRODUCT);
     f.severity = severity(
         normalize::string(raw, "severity").as_deref(),
         normalize::int(raw, "severity_id"),
     );
     f.state = state(normalize::string(raw, "state").as_deref());
-    f.title = normalize::string(&plugin, "name");
-    f.description = normalize::first_string(&plugin, &["description", "synopsis"]);
+    f.title = normalize::string(plugin, "name");
+    f.description = normalize::first_string(plugin, &["description", "synopsis"]);
     f.analytic_output = normalize::string(raw, "output");
     f.first_seen = normalize::time(raw, "first_found");
     f.last_seen = normalize::time(raw, "last_found");
@@ -219,25 +216,25 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
         .then(|| normalize::time(raw, "last_fixed"))
         .flatten();
     f.state_updated_at = state_updated(raw, f.state);
-    f.has_fix = normalize::boolean(&plugin, "has_patch");
-    f.remediation = normalize::string(&plugin, "solution").map(|desc| Remediation {
+    f.has_fix = normalize::boolean(plugin, "has_patch");
+    f.remediation = normalize::string(plugin, "solution").map(|desc| Remediation {
         desc: Some(desc),
         kb_articles: vec![],
-        references: normalize::strings(&plugin, "see_also"),
+        references: normalize::strings(plugin, "see_also"),
     });
-    let plugin_id = normalize::string(&plugin, "id");
+    let plugin_id = normalize::string(plugin, "id");
     f.analytic = plugin_id.as_ref().map(|id| Analytic {
         analytic_type: Some("PLUGIN".into()),
         uid: Some(id.clone()),
-        name: normalize::string(&plugin, "name"),
+        name: normalize::string(plugin, "name"),
         url: Some(format!("https://www.tenable.com/plugins/nessus/{id}")),
     });
     f.resource_related.port = normalize::int(raw, "port.port").filter(|p| *p > 0);
     f.resource_related.protocol =
         normalize::string(raw, "port.protocol").map(|p| p.to_ascii_lowercase());
     f.resource_related.service = normalize::string(raw, "port.service");
-    f.resource_related.affected_os = first(&asset, "operating_system", &[]);
-    f.vulnerabilities = vulnerabilities(&plugin, f.severity);
+    f.resource_related.affected_os = first(asset, "operating_system", &[]);
+    f.vulnerabilities = vulnerabilities(plugin, f.severity);
     f.vendor_data = normalize::pick(
         raw,
         &[
@@ -247,7 +244,7 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
             "indexed",
         ],
     );
-    if let Some(family) = normalize::string(&plugin, "family") {
+    if let Some(family) = normalize::string(plugin, "family") {
         f.vendor_data["plugin_family"] = Value::String(family);
     }
     f.resource_id = Some(record_id(
@@ -255,7 +252,7 @@ pub fn finding(raw: &Value, ctx: &MapContext) -> Result<MappedFinding, MappingEr
         DataExportType::Devices,
         &asset_uuid,
     ));
-    f.resource = Some(device(ctx, &asset, &asset_uuid));
+    f.resource = Some(device(ctx, asset, &asset_uuid));
     Ok(MappedFinding {
         vendor_id,
         vendor_updated_at: normalize::watermark(raw, "indexed")?.or(f.last_seen),

@@ -20,7 +20,7 @@ fn fixture(name: &str) -> Value {
 
 #[test]
 fn a_fixed_finding_keeps_its_identity_and_says_when() {
-    let m = finding(&fixture("finding"), &ctx()).unwrap();
+    let m = finding(&View::from(&fixture("finding")), &ctx()).unwrap();
     let f = &m.finding;
     assert_eq!(m.vendor_id, "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b");
     assert_eq!(f.state, FindingState::Fixed);
@@ -44,7 +44,7 @@ fn a_fixed_finding_keeps_its_identity_and_says_when() {
         "Ubuntu Local Security Checks"
     );
     // The finding links to the asset the assets export syncs.
-    let a = asset(&fixture("asset"), &ctx()).unwrap();
+    let a = asset(&View::from(&fixture("asset")), &ctx()).unwrap();
     assert_eq!(f.resource_id, Some(a.device.id));
     assert_eq!(f.resource.as_ref().unwrap().id, a.device.id);
     assert_eq!(
@@ -55,7 +55,7 @@ fn a_fixed_finding_keeps_its_identity_and_says_when() {
 
 #[test]
 fn assets_become_devices() {
-    let a = asset(&fixture("asset"), &ctx()).unwrap();
+    let a = asset(&View::from(&fixture("asset")), &ctx()).unwrap();
     let d = &a.device;
     assert_eq!(d.hostnames, vec!["web-01"]);
     assert_eq!(d.fqdns, vec!["web-01.example.net"]);
@@ -66,7 +66,7 @@ fn assets_become_devices() {
     assert_eq!(d.source_vendors[0].vendor.as_str(), "tenable");
     let mut gone = fixture("asset");
     gone["deleted_at"] = json!("2024-03-05T00:00:00Z");
-    let g = asset(&gone, &ctx()).unwrap();
+    let g = asset(&View::from(&gone), &ctx()).unwrap();
     assert_eq!(
         g.device.status,
         Some(tributary_model::edr::DeviceStatus::Offline)
@@ -77,14 +77,14 @@ fn assets_become_devices() {
 fn identity_without_a_finding_id_is_asset_plugin_port_protocol() {
     let mut raw = fixture("finding");
     raw.as_object_mut().unwrap().remove("finding_id");
-    let m = finding(&raw, &ctx()).unwrap();
+    let m = finding(&View::from(&raw), &ctx()).unwrap();
     assert_eq!(
         m.vendor_id,
         "5f0c2a9e-3d4b-4f6a-9e21-7b8c9d0e1f2a:186521:0:tcp"
     );
     raw.as_object_mut().unwrap().remove("asset");
     assert!(
-        finding(&raw, &ctx()).is_err(),
+        finding(&View::from(&raw), &ctx()).is_err(),
         "a finding without an asset is quarantined"
     );
 }

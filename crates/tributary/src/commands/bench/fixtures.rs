@@ -14,6 +14,7 @@ use tributary_connectors::{
     connector::{ExportReader, RawPage},
     error::VendorError,
     mapping::MapContext,
+    records::JsonRecords,
     Registry,
 };
 use tributary_engine::pipeline::{map_records, sync_export, ExportEnd, ExportJob, ExportStats};
@@ -100,7 +101,7 @@ impl ExportReader for Rendered {
         .map_err(|e| VendorError::malformed("bench", e))?;
         self.buf.push(b']');
         // As the vendors' readers hold a page: each record's text, parsed by the pipeline.
-        let records: Vec<Box<serde_json::value::RawValue>> =
+        let records: JsonRecords =
             serde_json::from_slice(&self.buf).map_err(|e| VendorError::malformed("bench", e))?;
         self.next += count;
         Ok(Some(RawPage {

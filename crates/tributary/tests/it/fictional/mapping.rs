@@ -1,15 +1,15 @@
 //! Acme hosts → devices, Acme detections → alerts.
 
-use serde_json::Value;
 use tributary_connectors::{
     mapping::{MapContext, MappedAlert, MappedDevice, MappingError},
     normalize::{self, record},
+    view::View,
 };
 use tributary_model::edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform};
 
 use super::endpoints::VENDOR;
 
-pub fn host(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
+pub fn host(raw: &View, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
     let id = normalize::require_id(raw, &["id"])?;
     let mut device = record::device(ctx, VENDOR.source(), &id);
     device.hostnames = normalize::string(raw, "name").into_iter().collect();
@@ -29,7 +29,7 @@ pub fn host(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, MappingError>
     })
 }
 
-pub fn detection(raw: &Value, ctx: &MapContext) -> Result<MappedAlert, MappingError> {
+pub fn detection(raw: &View, ctx: &MapContext) -> Result<MappedAlert, MappingError> {
     let id = normalize::require_id(raw, &["id"])?;
     let mut alert = record::alert(ctx, VENDOR.source(), &id);
     alert.title = normalize::string(raw, "title");

@@ -1,10 +1,10 @@
 //! Acme Directory's users, groups (with their members), apps (with their assigned users
 //! and groups) and policies (with their targets) → the identity model.
 
-use serde_json::Value;
 use tributary_connectors::{
     mapping::{MapContext, MappingError},
     normalize::{self, idp},
+    view::View,
 };
 use tributary_model::idp::{
     IdpApplicationStatus, IdpGroupType, IdpObject, IdpPolicyStatus, IdpPolicyType, IdpUserStatus,
@@ -12,13 +12,13 @@ use tributary_model::idp::{
 };
 
 /// A whole membership list, when the record carries it.
-fn list(raw: &Value, path: &str) -> Option<Membership> {
+fn list(raw: &View, path: &str) -> Option<Membership> {
     normalize::at(raw, path)
         .is_some()
         .then(|| Membership::Replace(normalize::strings(raw, path)))
 }
 
-pub fn user(raw: &Value, ctx: &MapContext) -> Result<MappedIdpUser, MappingError> {
+pub fn user(raw: &View, ctx: &MapContext) -> Result<MappedIdpUser, MappingError> {
     let id = normalize::require_id(raw, &["id"])?;
     let vendor_updated_at = normalize::watermark(raw, "updated")?;
     if normalize::boolean(raw, "removed") == Some(true) {
@@ -58,7 +58,7 @@ pub fn user(raw: &Value, ctx: &MapContext) -> Result<MappedIdpUser, MappingError
     })
 }
 
-pub fn group(raw: &Value, ctx: &MapContext) -> Result<MappedIdpGroup, MappingError> {
+pub fn group(raw: &View, ctx: &MapContext) -> Result<MappedIdpGroup, MappingError> {
     let id = normalize::require_id(raw, &["id"])?;
     let mut g = idp::group(ctx, &id);
     g.name = normalize::string(raw, "name");
@@ -80,7 +80,7 @@ pub fn group(raw: &Value, ctx: &MapContext) -> Result<MappedIdpGroup, MappingErr
     })
 }
 
-pub fn app(raw: &Value, ctx: &MapContext) -> Result<MappedIdpApplication, MappingError> {
+pub fn app(raw: &View, ctx: &MapContext) -> Result<MappedIdpApplication, MappingError> {
     let id = normalize::require_id(raw, &["id"])?;
     let mut a = idp::application(ctx, &id);
     a.name = normalize::string(raw, "name");
@@ -104,7 +104,7 @@ pub fn app(raw: &Value, ctx: &MapContext) -> Result<MappedIdpApplication, Mappin
     })
 }
 
-pub fn policy(raw: &Value, ctx: &MapContext) -> Result<MappedIdpPolicy, MappingError> {
+pub fn policy(raw: &View, ctx: &MapContext) -> Result<MappedIdpPolicy, MappingError> {
     let id = normalize::require_id(raw, &["id"])?;
     let mut p = idp::policy(ctx, &id);
     p.name = normalize::string(raw, "name");

@@ -2,12 +2,12 @@
 //! identity (`idp`, no `device{}`) and cloud alerts.
 
 use chrono::TimeDelta;
-use serde_json::Value;
 use tributary_model::edr::{
     AdInfo, Alert, AlertStatus, Device, MitreTactic, Observable, ObservableType as T,
 };
 
 use super::{device::host, severity, status, OWN_FRAMEWORK, VENDOR};
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappedAlert, MappingError},
     normalize::{
@@ -25,7 +25,7 @@ use crate::{
 /// Maps an `/alerts/entities/alerts/v2` resource. Refused: a non-object, no
 /// `composite_id` (or `id`), a `device`/`parent_details`/`grandparent_details` that is
 /// not an object, an unreadable `updated_timestamp`.
-pub fn map_alert(raw: &Value, ctx: &MapContext) -> Result<MappedAlert, MappingError> {
+pub fn map_alert(raw: &View, ctx: &MapContext) -> Result<MappedAlert, MappingError> {
     let id = require_id(raw, &["composite_id", "id"])?;
     let device_obj = nested_object(raw, "device")?;
     nested_object(raw, "parent_details")?;
@@ -54,7 +54,7 @@ pub fn map_alert(raw: &Value, ctx: &MapContext) -> Result<MappedAlert, MappingEr
 
 /// The host snapshot of an endpoint alert; for an identity alert without one, the
 /// source endpoint when it is the alert's sensor.
-fn alert_device(ctx: &MapContext, aid: &str, snapshot: Option<&Value>, raw: &Value) -> Device {
+fn alert_device(ctx: &MapContext, aid: &str, snapshot: Option<&View>, raw: &View) -> Device {
     if let Some(s) = snapshot {
         return host(ctx, aid, s);
     }
@@ -80,7 +80,7 @@ fn alert_device(ctx: &MapContext, aid: &str, snapshot: Option<&Value>, raw: &Val
 }
 
 /// Title, description, assignee, severity, status and times.
-fn describe(a: &mut Alert, raw: &Value) {
+fn describe(a: &mut Alert, raw: &View) {
     a.title = first_string(raw, &["display_name", "name"]);
     a.description = string(raw, "description");
     a.assigned_user = first_string(raw, &["assigned_to_name", "assigned_to_uid"]);
@@ -104,7 +104,7 @@ fn describe(a: &mut Alert, raw: &Value) {
 }
 
 /// `created_timestamp + seconds_to_resolved` when that is known, else the last update.
-fn resolved_time(raw: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
+fn resolved_time(raw: &View) -> Option<chrono::DateTime<chrono::Utc>> {
     let created = time(raw, "created_timestamp");
     let secs = int(raw, "seconds_to_resolved").filter(|s| *s > 0);
     match (created, secs.and_then(TimeDelta::try_seconds)) {
@@ -116,7 +116,7 @@ fn resolved_time(raw: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// The detected process (`local_process_id` is the OS pid; `process_id` is Falcon's
 /// graph id and is not used).
-fn process(a: &mut Alert, raw: &Value) {
+fn process(a: &mut Alert, raw: &View) {
     a.pid = string(raw, "local_process_id");
     a.parent_pid = string(raw, "parent_details.local_process_id");
     a.process_created_at = epoch_seconds(raw, "process_start_time");
@@ -130,7 +130,7 @@ fn process(a: &mut Alert, raw: &Value) {
 
 /// The user: `logon_domain\user_name` on endpoint alerts, the source account on
 /// identity alerts.
-fn user(a: &mut Alert, raw: &Value) {
+fn user(a: &mut Alert, raw: &View) {
     let logon_domain = string(raw, "logon_domain");
     let name = first_string(
         raw,
@@ -155,7 +155,7 @@ fn user(a: &mut Alert, raw: &Value) {
 
 /// `tactic`/`tactic_id`/`technique`/`technique_id` and `mitre_attack[]`. CrowdStrike's
 /// own ids (`CSTA…`/`CST…`) are kept with source `CrowdStrike` and no link.
-fn mitre(raw: &Value) -> Vec<MitreTactic> {
+fn mitre(raw: &View) -> Vec<MitreTactic> {
     let mut b = MitreBuilder::default();
     let entries = std::iter::once(raw).chain(array(raw, "mitre_attack"));
     for v in entries {
@@ -168,7 +168,7 @@ fn mitre(raw: &Value) -> Vec<MitreTactic> {
     b.build()
 }
 
-fn observables(a: &Alert, raw: &Value) -> Vec<Observable> {
+fn observables(a: &Alert, raw: &View) -> Vec<Observable> {
     let mut o = Observables::default();
     o.alert_file(a);
     o.alert_process(a);
@@ -186,7 +186,7 @@ fn observables(a: &Alert, raw: &Value) -> Vec<Observable> {
     o.build()
 }
 
-fn parent_observables(o: &mut Observables, raw: &Value) {
+fn parent_observables(o: &mut Observables, raw: &View) {
     let p = |k: &str| string(raw, &format!("parent_details.{k}"));
     let prefix = "process.parent_process";
     o.add(
@@ -210,7 +210,7 @@ fn parent_observables(o: &mut Observables, raw: &Value) {
 
 /// Identity alerts' source and target endpoints, cloud alerts' caller IP, and the
 /// remote ends of the process's network connections.
-fn endpoint_observables(o: &mut Observables, raw: &Value) {
+fn endpoint_observables(o: &mut Observables, raw: &View) {
     let s = |k: &str| string(raw, k);
     o.add(
         "src_endpoint.hostname",

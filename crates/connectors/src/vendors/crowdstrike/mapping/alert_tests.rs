@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 use tributary_model::{
     edr::{AlertSeverity, AlertStatus, DeviceStatus, Platform},
     ids::record_id,
@@ -30,7 +30,7 @@ const COMPOSITE: &str =
 
 #[test]
 fn endpoint_alert_summary() {
-    let m = map_alert(&epp(), &ctx()).unwrap();
+    let m = map_alert(&View::from(&epp()), &ctx()).unwrap();
     let a = &m.alert;
     assert_eq!(m.vendor_id, COMPOSITE);
     assert_eq!(
@@ -73,7 +73,7 @@ fn endpoint_alert_summary() {
 
 #[test]
 fn endpoint_alert_process_and_user() {
-    let a = map_alert(&epp(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&epp()), &ctx()).unwrap().alert;
     assert_eq!(
         (a.pid.as_deref(), a.parent_pid.as_deref()),
         (Some("4242"), Some("4100"))
@@ -108,7 +108,11 @@ fn endpoint_alert_process_and_user() {
 
 #[test]
 fn endpoint_alert_device_snapshot() {
-    let d = map_alert(&epp(), &ctx()).unwrap().alert.device.unwrap();
+    let d = map_alert(&View::from(&epp()), &ctx())
+        .unwrap()
+        .alert
+        .device
+        .unwrap();
     assert_eq!(
         d.id,
         record_id(ctx().connection_id, DataExportType::Devices, AID)
@@ -151,7 +155,7 @@ fn endpoint_alert_device_snapshot() {
 
 #[test]
 fn mitre_keeps_crowdstrike_ids_apart() {
-    let a = map_alert(&epp(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&epp()), &ctx()).unwrap().alert;
     assert_eq!(
         testkit::mitre(&a.mitre),
         vec![
@@ -176,7 +180,7 @@ fn mitre_keeps_crowdstrike_ids_apart() {
 
 #[test]
 fn endpoint_alert_observables() {
-    let a = map_alert(&epp(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&epp()), &ctx()).unwrap().alert;
     assert_eq!(
         testkit::observables(&a),
         rows(&[
@@ -227,7 +231,7 @@ fn endpoint_alert_observables() {
 
 #[test]
 fn identity_alert_without_device_block() {
-    let m = map_alert(&idp(), &ctx()).unwrap();
+    let m = map_alert(&View::from(&idp()), &ctx()).unwrap();
     let a = &m.alert;
     let aid = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d";
     assert_eq!(m.device_vendor_id.as_deref(), Some(aid));
@@ -305,7 +309,7 @@ fn variants_and_fallbacks() {
     r["severity"] = json!(null);
     r["status"] = json!("closed");
     r["seconds_to_resolved"] = json!(i64::MAX);
-    let m = map_alert(&r, &ctx()).unwrap();
+    let m = map_alert(&View::from(&r), &ctx()).unwrap();
     let d = m.alert.device.unwrap();
     assert!(
         d.hostnames.is_empty(),
@@ -322,7 +326,7 @@ fn variants_and_fallbacks() {
     );
     let cloud = json!({"composite_id": "c:fcs:1", "device": {"service_provider": "aws"}, "severity": "30",
                        "mitre_attack": [{"tactic_id": "TA0005", "technique_id": "T1562.007"}], "source_ip_address": "192.0.2.1"});
-    let m = map_alert(&cloud, &ctx()).unwrap();
+    let m = map_alert(&View::from(&cloud), &ctx()).unwrap();
     assert_eq!((&m.device_vendor_id, &m.alert.device), (&None, &None));
     assert_eq!(m.alert.severity, AlertSeverity::Low);
     assert_eq!(
@@ -333,7 +337,11 @@ fn variants_and_fallbacks() {
         testkit::observables(&m.alert),
         rows(&[("src_endpoint.ip", 2, "192.0.2.1")])
     );
-    let bare = map_alert(&json!({"id": "ods:1", "agent_id": "a1"}), &ctx()).unwrap();
+    let bare = map_alert(
+        &View::from(&json!({"id": "ods:1", "agent_id": "a1"})),
+        &ctx(),
+    )
+    .unwrap();
     assert_eq!(bare.vendor_id, "ods:1");
     assert_eq!(bare.alert.device.unwrap().source_vendors[0].vendor_id, "a1");
 }
@@ -348,6 +356,6 @@ fn refusals() {
         json!({"composite_id": "x", "grandparent_details": 1}),
         json!({"composite_id": "x", "updated_timestamp": "2024-02-30T00:00:00Z"}),
     ] {
-        assert!(map_alert(&bad, &ctx()).is_err(), "{bad}");
+        assert!(map_alert(&View::from(&bad), &ctx()).is_err(), "{bad}");
     }
 }

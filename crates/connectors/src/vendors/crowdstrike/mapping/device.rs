@@ -7,6 +7,7 @@ use tributary_model::edr::{
 };
 
 use super::{device_status, platform, VENDOR};
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappedDevice, MappingError},
     normalize::{
@@ -45,7 +46,7 @@ const VENDOR_DATA: &[&str] = &[
 
 /// Maps a `/devices/entities/devices/v2` resource. Refused: a non-object, a missing
 /// `device_id`, an unreadable `modified_timestamp`.
-pub fn map_device(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
+pub fn map_device(raw: &View, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
     let id = require_id(raw, &["device_id"])?;
     let vendor_updated_at = watermark(raw, "modified_timestamp")?;
     Ok(MappedDevice {
@@ -56,7 +57,7 @@ pub fn map_device(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, Mapping
 }
 
 /// The device a host entity (or an alert's `device{}` snapshot) describes.
-pub(super) fn host(ctx: &MapContext, id: &str, v: &Value) -> Device {
+pub(super) fn host(ctx: &MapContext, id: &str, v: &View) -> Device {
     let mut d = record::device(ctx, VENDOR, id);
     let hostname = string(v, "hostname");
     let domain = first_string(v, &["machine_domain", "hostinfo.domain"]);
@@ -111,23 +112,23 @@ pub(super) fn host(ctx: &MapContext, id: &str, v: &Value) -> Device {
 
 /// The applied policies as CrowdStrike sends them: each `device_policies{}` entry, then
 /// any `policies[]` entry not already listed (same type and id).
-fn policies(v: &Value) -> Vec<Value> {
-    let mut out: Vec<Value> = at(v, "device_policies")
-        .and_then(Value::as_object)
-        .map(|m| m.values().filter(|p| p.is_object()).cloned().collect())
+fn policies(v: &View) -> Vec<Value> {
+    let mut out: Vec<&View> = at(v, "device_policies")
+        .and_then(View::members)
+        .map(|m| m.map(|(_, p)| p).filter(|p| p.is_object()).collect())
         .unwrap_or_default();
-    let key = |p: &Value| (string(p, "policy_type"), string(p, "policy_id"));
+    let key = |p: &View| (string(p, "policy_type"), string(p, "policy_id"));
     for p in array(v, "policies").iter().filter(|p| p.is_object()) {
         if !out.iter().any(|o| key(o) == key(p)) {
-            out.push(p.clone());
+            out.push(p);
         }
     }
-    out
+    out.into_iter().map(View::to_value).collect()
 }
 
 /// OU path (the longest `hostinfo.active_directory_dn_display` path, else `ou[]`
 /// outermost first), AD site and domain.
-fn ad_info(v: &Value, domain: Option<String>, host: Option<&str>) -> Option<AdInfo> {
+fn ad_info(v: &View, domain: Option<String>, host: Option<&str>) -> Option<AdInfo> {
     let dn_path = strings(v, "hostinfo.active_directory_dn_display")
         .into_iter()
         .max_by_key(|p| p.matches('\\').count())
@@ -143,7 +144,7 @@ fn ad_info(v: &Value, domain: Option<String>, host: Option<&str>) -> Option<AdIn
 
 /// AWS hosts (`service_provider` `AWS_EC2`, `AWS_EC2_V2`, `aws`); other clouds have no
 /// place in the schema.
-fn cloud(v: &Value) -> Option<CloudMetadata> {
+fn cloud(v: &View) -> Option<CloudMetadata> {
     let provider = string(v, "service_provider")?;
     if !provider.to_ascii_lowercase().starts_with("aws") {
         return None;

@@ -16,7 +16,7 @@ fn raw() -> Value {
 
 #[test]
 fn identity_os_and_network() {
-    let m = map_device(&raw(), &ctx()).unwrap();
+    let m = map_device(&View::from(&raw()), &ctx()).unwrap();
     let d = &m.device;
     let aid = "4f1e0a6b9c8d4e2fa1b2c3d4e5f60718";
     assert_eq!(m.vendor_id, aid);
@@ -65,7 +65,7 @@ fn identity_os_and_network() {
 
 #[test]
 fn agent_directory_cloud_tags_identities_groups() {
-    let d = map_device(&raw(), &ctx()).unwrap().device;
+    let d = map_device(&View::from(&raw()), &ctx()).unwrap().device;
     let agent = d.source_vendors[0].agent_info.clone().unwrap();
     assert_eq!(agent.agent_version.as_deref(), Some("7.10.17706.0"));
     assert_eq!(agent.signature_version, None);
@@ -142,7 +142,7 @@ fn non_aws_hosts_and_ad_paths() {
     h["machine_domain"] = json!("");
     h["hostname"] = json!("mac-17.local");
     h["status"] = json!("normal");
-    let d = map_device(&h, &ctx()).unwrap().device;
+    let d = map_device(&View::from(&h), &ctx()).unwrap().device;
     assert_eq!(d.cloud_metadata, None, "only AWS has cloud metadata");
     assert_eq!(d.status, Some(DeviceStatus::Active));
     let ad = d.ad_info.unwrap();
@@ -159,7 +159,7 @@ fn non_aws_hosts_and_ad_paths() {
 #[test]
 fn sparse_and_refused() {
     let d = map_device(
-        &json!({"device_id": "x", "tags": "t", "groups": null, "policies": [1]}),
+        &View::from(&json!({"device_id": "x", "tags": "t", "groups": null, "policies": [1]})),
         &ctx(),
     )
     .unwrap()
@@ -178,6 +178,6 @@ fn sparse_and_refused() {
         json!({"hostname": "h"}),
         json!({"device_id": "x", "modified_timestamp": "never"}),
     ] {
-        assert!(map_device(&bad, &ctx()).is_err(), "{bad}");
+        assert!(map_device(&View::from(&bad), &ctx()).is_err(), "{bad}");
     }
 }

@@ -1,9 +1,9 @@
 //! An `/api/alerts` value item (with `$expand=evidence`) → an alert.
 
-use serde_json::Value;
 use tributary_model::edr::{Alert, Device, MitreTactic, Observable, ObservableType as T};
 
 use super::{device::group, severity, status, VENDOR};
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappedAlert, MappingError},
     normalize::{
@@ -20,7 +20,7 @@ use crate::{
 /// Maps an `/api/alerts` value item. Refused: a non-object, a missing `id`, an
 /// `evidence` that is not a list, a `relatedUser` that is not an object, an unreadable
 /// `lastUpdateTime`.
-pub fn map_alert(raw: &Value, ctx: &MapContext) -> Result<MappedAlert, MappingError> {
+pub fn map_alert(raw: &View, ctx: &MapContext) -> Result<MappedAlert, MappingError> {
     let id = require_id(raw, &["id"])?;
     let evidence = nested_array(raw, "evidence")?;
     nested_object(raw, "relatedUser")?;
@@ -45,7 +45,7 @@ pub fn map_alert(raw: &Value, ctx: &MapContext) -> Result<MappedAlert, MappingEr
 
 /// An alert names its machine only by id, DNS name and device group; the synced
 /// machine has the rest.
-fn device(ctx: &MapContext, machine_id: &str, raw: &Value) -> Device {
+fn device(ctx: &MapContext, machine_id: &str, raw: &View) -> Device {
     let mut d = record::device(ctx, VENDOR, machine_id);
     (d.hostnames, d.fqdns) = host_names(string(raw, "computerDnsName").as_deref(), None);
     d.device_groups = Some(group(raw).into_iter().collect());
@@ -53,7 +53,7 @@ fn device(ctx: &MapContext, machine_id: &str, raw: &Value) -> Device {
 }
 
 /// Title, description, assignee, severity, status and times.
-fn describe(a: &mut Alert, raw: &Value) {
+fn describe(a: &mut Alert, raw: &View) {
     a.title = string(raw, "title");
     a.description = string(raw, "description");
     a.assigned_user = string(raw, "assignedTo");
@@ -66,20 +66,20 @@ fn describe(a: &mut Alert, raw: &Value) {
     a.resolved_time = time(raw, "resolvedTime");
 }
 
-fn entity_is(e: &Value, kind: &str) -> bool {
+fn entity_is(e: &View, kind: &str) -> bool {
     string(e, "entityType").is_some_and(|t| t.eq_ignore_ascii_case(kind))
 }
 
 /// The evidence describing the detected process: the first `Process` item with a
 /// `detectionStatus`, else the first `Process` item.
-fn process_evidence(evidence: &[Value]) -> Option<&Value> {
+fn process_evidence<'v, 'a>(evidence: &'v [View<'a>]) -> Option<&'v View<'a>> {
     let processes = || evidence.iter().filter(|e| entity_is(e, "Process"));
     processes()
         .find(|e| string(e, "detectionStatus").is_some())
         .or_else(|| processes().next())
 }
 
-fn process(a: &mut Alert, p: &Value) {
+fn process(a: &mut Alert, p: &View) {
     a.pid = string(p, "processId");
     a.parent_pid = string(p, "parentProcessId");
     a.process_created_at = time(p, "processCreationTime");
@@ -96,7 +96,7 @@ fn process(a: &mut Alert, p: &Value) {
 
 /// The user: `relatedUser`, else the `User` evidence, else the first logged-on user,
 /// as `DOMAIN\name`; SID and Entra ID user id from the `User` evidence.
-fn user(a: &mut Alert, raw: &Value, evidence: &[Value]) {
+fn user(a: &mut Alert, raw: &View, evidence: &[View]) {
     let ev = evidence.iter().find(|e| entity_is(e, "User"));
     let logged_on = array(raw, "loggedOnUsers").first();
     let candidates = [
@@ -120,7 +120,7 @@ fn user(a: &mut Alert, raw: &Value, evidence: &[Value]) {
 
 /// `mitreTechniques[]` (ids only). Defender gives no tactic: `category` is used when it
 /// names an ATT&CK tactic (`Execution`, `CredentialAccess`), else the tactic is null.
-fn mitre(raw: &Value) -> Vec<MitreTactic> {
+fn mitre(raw: &View) -> Vec<MitreTactic> {
     let known = string(raw, "category").as_deref().and_then(tactic);
     let mut b = MitreBuilder::default();
     for t in strings(raw, "mitreTechniques") {
@@ -134,7 +134,7 @@ fn mitre(raw: &Value) -> Vec<MitreTactic> {
     b.build()
 }
 
-fn observables(a: &Alert, evidence: &[Value]) -> Vec<Observable> {
+fn observables(a: &Alert, evidence: &[View]) -> Vec<Observable> {
     let mut o = Observables::default();
     o.alert_file(a);
     o.alert_process(a);
@@ -149,7 +149,7 @@ fn observables(a: &Alert, evidence: &[Value]) -> Vec<Observable> {
 }
 
 /// Every evidence item's files, processes, addresses, URLs, users and registry keys.
-fn evidence_observables(o: &mut Observables, e: &Value) {
+fn evidence_observables(o: &mut Observables, e: &View) {
     let s = |k: &str| string(e, k);
     let name = s("fileName");
     o.hash("file", "sha256", s("sha256").as_deref());

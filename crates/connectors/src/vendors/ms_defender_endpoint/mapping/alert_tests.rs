@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 use tributary_model::{
     edr::{AlertSeverity, AlertStatus, DeviceGroup, Platform},
     ids::record_id,
@@ -23,7 +23,7 @@ const MACHINE: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
 
 #[test]
 fn summary_times_severity_status() {
-    let m = map_alert(&raw(), &ctx()).unwrap();
+    let m = map_alert(&View::from(&raw()), &ctx()).unwrap();
     let a = &m.alert;
     assert_eq!(
         (m.vendor_id.as_str(), m.device_vendor_id.as_deref()),
@@ -64,7 +64,7 @@ fn summary_times_severity_status() {
 
 #[test]
 fn process_from_the_detected_process_evidence() {
-    let a = map_alert(&raw(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&raw()), &ctx()).unwrap().alert;
     assert_eq!(
         (a.pid.as_deref(), a.parent_pid.as_deref()),
         (Some("812"), Some("700"))
@@ -95,7 +95,7 @@ fn process_from_the_detected_process_evidence() {
 
 #[test]
 fn user_from_related_user_and_user_evidence() {
-    let a = map_alert(&raw(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&raw()), &ctx()).unwrap().alert;
     assert_eq!(a.user_name.as_deref(), Some("CORP\\bob"));
     assert_eq!(a.windows_sid.as_deref(), Some("S-1-5-21-9-8-7-1104"));
     assert_eq!(
@@ -106,14 +106,14 @@ fn user_from_related_user_and_user_evidence() {
     let mut r = raw();
     r["relatedUser"] = json!(null);
     r["evidence"] = json!([]);
-    let a = map_alert(&r, &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&r), &ctx()).unwrap().alert;
     assert_eq!(
         (a.user_name.as_deref(), a.windows_sid.as_deref()),
         (Some("CORP\\bob"), None),
         "loggedOnUsers"
     );
     r["loggedOnUsers"] = json!([]);
-    let a = map_alert(&r, &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&r), &ctx()).unwrap().alert;
     assert_eq!(
         (a.user_name, a.active_directory_domain, a.pid),
         (None, None, None)
@@ -122,7 +122,11 @@ fn user_from_related_user_and_user_evidence() {
 
 #[test]
 fn device_is_the_machine_reference() {
-    let d = map_alert(&raw(), &ctx()).unwrap().alert.device.unwrap();
+    let d = map_alert(&View::from(&raw()), &ctx())
+        .unwrap()
+        .alert
+        .device
+        .unwrap();
     assert_eq!(
         d.id,
         record_id(ctx().connection_id, DataExportType::Devices, MACHINE)
@@ -150,7 +154,7 @@ fn device_is_the_machine_reference() {
 
 #[test]
 fn mitre_tactic_from_category() {
-    let a = map_alert(&raw(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&raw()), &ctx()).unwrap().alert;
     assert_eq!(
         testkit::mitre(&a.mitre),
         vec![(
@@ -165,7 +169,7 @@ fn mitre_tactic_from_category() {
     );
     let mut r = raw();
     r["category"] = json!("SuspiciousActivity");
-    let a = map_alert(&r, &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&r), &ctx()).unwrap().alert;
     assert_eq!(
         testkit::mitre(&a.mitre),
         vec![(
@@ -183,7 +187,7 @@ fn mitre_tactic_from_category() {
 
 #[test]
 fn observables_from_every_evidence() {
-    let a = map_alert(&raw(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&raw()), &ctx()).unwrap().alert;
     assert_eq!(
         testkit::observables(&a),
         rows(&[
@@ -249,7 +253,7 @@ fn observables_from_every_evidence() {
 #[test]
 fn sparse_and_refused() {
     let m = map_alert(
-        &json!({"id": "x", "mitreTechniques": "T1000", "evidence": null}),
+        &View::from(&json!({"id": "x", "mitreTechniques": "T1000", "evidence": null})),
         &ctx(),
     )
     .unwrap();
@@ -265,6 +269,6 @@ fn sparse_and_refused() {
         json!({"id": "x", "relatedUser": "bob"}),
         json!({"id": "x", "lastUpdateTime": "Tuesday"}),
     ] {
-        assert!(map_alert(&bad, &ctx()).is_err(), "{bad}");
+        assert!(map_alert(&View::from(&bad), &ctx()).is_err(), "{bad}");
     }
 }

@@ -1,9 +1,9 @@
 //! An `/api/machines` value item → a device.
 
-use serde_json::Value;
 use tributary_model::edr::{AdInfo, AgentInfo, CloudMetadata, CloudProvider, DeviceGroup, Tag};
 
 use super::{device_status, platform, VENDOR};
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappedDevice, MappingError},
     normalize::{
@@ -40,7 +40,7 @@ const VENDOR_DATA: &[&str] = &[
 
 /// Maps an `/api/machines` value item. Refused: a non-object, a missing `id`, an
 /// unreadable `lastSeen` (the watermark: Defender has no last-modified time).
-pub fn map_device(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
+pub fn map_device(raw: &View, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
     let id = require_id(raw, &["id"])?;
     let vendor_updated_at = watermark(raw, "lastSeen")?;
     let mut d = record::device(ctx, VENDOR, &id);
@@ -87,7 +87,7 @@ pub fn map_device(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, Mapping
 }
 
 /// The DNS domain of `computerDnsName` and the Entra ID (Azure AD) device id.
-fn ad_info(raw: &Value, fqdn: Option<&str>) -> Option<AdInfo> {
+fn ad_info(raw: &View, fqdn: Option<&str>) -> Option<AdInfo> {
     let ad = AdInfo {
         org_unit: None,
         site_name: None,
@@ -101,7 +101,7 @@ fn ad_info(raw: &Value, fqdn: Option<&str>) -> Option<AdInfo> {
 
 /// AWS metadata from `vmMetadata` when `cloudProvider` is AWS: the instance from `vmId`
 /// (or the `resourceId` ARN), the account from `subscriptionId` (or the ARN).
-fn cloud(raw: &Value) -> Option<CloudMetadata> {
+fn cloud(raw: &View) -> Option<CloudMetadata> {
     let vm = at(raw, "vmMetadata").filter(|v| v.is_object())?;
     if !string(vm, "cloudProvider").is_some_and(|p| p.eq_ignore_ascii_case("aws")) {
         return None;
@@ -125,7 +125,7 @@ fn cloud(raw: &Value) -> Option<CloudMetadata> {
 }
 
 /// `machineTags[]`: plain strings, so each is a key without a value.
-fn tags(raw: &Value) -> Vec<Tag> {
+fn tags(raw: &View) -> Vec<Tag> {
     strings(raw, "machineTags")
         .into_iter()
         .map(|t| Tag {
@@ -137,7 +137,7 @@ fn tags(raw: &Value) -> Vec<Tag> {
 }
 
 /// The machine's device group (`rbacGroupName`, `rbacGroupId`); none without a name.
-pub(super) fn group(v: &Value) -> Option<DeviceGroup> {
+pub(super) fn group(v: &View) -> Option<DeviceGroup> {
     Some(DeviceGroup {
         name: string(v, "rbacGroupName")?,
         vendor_id: string(v, "rbacGroupId"),

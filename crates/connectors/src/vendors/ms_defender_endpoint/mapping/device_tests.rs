@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 use tributary_model::{
     edr::{DeviceStatus, Platform},
     ids::record_id,
@@ -18,7 +18,7 @@ const ID: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
 
 #[test]
 fn identity_os_and_network() {
-    let m = map_device(&raw(), &ctx()).unwrap();
+    let m = map_device(&View::from(&raw()), &ctx()).unwrap();
     let d = &m.device;
     assert_eq!(m.vendor_id, ID);
     assert_eq!(
@@ -65,7 +65,7 @@ fn identity_os_and_network() {
 
 #[test]
 fn agent_directory_cloud_tags_and_group() {
-    let d = map_device(&raw(), &ctx()).unwrap().device;
+    let d = map_device(&View::from(&raw()), &ctx()).unwrap().device;
     let agent = d.source_vendors[0].agent_info.clone().unwrap();
     assert_eq!(
         (
@@ -140,7 +140,7 @@ fn linux_inactive_and_non_aws() {
     ] {
         m[k] = v;
     }
-    let d = map_device(&m, &ctx()).unwrap().device;
+    let d = map_device(&View::from(&m), &ctx()).unwrap().device;
     assert_eq!(
         (d.platform, d.status),
         (Platform::Linux, Some(DeviceStatus::Offline))
@@ -155,7 +155,7 @@ fn linux_inactive_and_non_aws() {
     assert_eq!(d.device_groups, Some(vec![]));
     m["osVersion"] = json!("Red Hat Enterprise Linux 9.5");
     m["healthStatus"] = json!("Unknown");
-    let d = map_device(&m, &ctx()).unwrap().device;
+    let d = map_device(&View::from(&m), &ctx()).unwrap().device;
     assert_eq!(
         (d.os_version.as_deref(), d.status),
         (Some("Red Hat Enterprise Linux 9.5"), None)
@@ -169,10 +169,10 @@ fn refusals() {
         json!({"computerDnsName": "x"}),
         json!({"id": "m", "lastSeen": "2021-01-26T99:00:00"}),
     ] {
-        assert!(map_device(&bad, &ctx()).is_err(), "{bad}");
+        assert!(map_device(&View::from(&bad), &ctx()).is_err(), "{bad}");
     }
     assert!(map_device(
-        &json!({"id": "m", "ipAddresses": "10.0.0.1", "machineTags": [1, null]}),
+        &View::from(&json!({"id": "m", "ipAddresses": "10.0.0.1", "machineTags": [1, null]})),
         &ctx()
     )
     .is_ok());

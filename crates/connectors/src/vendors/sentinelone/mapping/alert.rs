@@ -1,6 +1,5 @@
 //! A `/web/api/v2.1/threats` item → an alert.
 
-use serde_json::{json, Value};
 use tributary_model::edr::{
     AdInfo, AgentInfo, Alert, Device, Identity, MitreTactic, ObservableType as T,
 };
@@ -9,6 +8,7 @@ use super::{
     cloud, device_status, groups, interfaces, ip_list, os_fields, platform, policy, severity,
     status, VENDOR,
 };
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappedAlert, MappingError},
     normalize::{
@@ -41,9 +41,9 @@ const DEVICE_VENDOR_DATA: &[&str] = &[
 /// Maps a `/web/api/v2.1/threats` item. Refused: a non-object, a missing `id`,
 /// `threatInfo`/`agentRealtimeInfo`/`agentDetectionInfo` that are not objects, an
 /// unreadable `threatInfo.updatedAt`.
-pub fn map_alert(raw: &Value, ctx: &MapContext) -> Result<MappedAlert, MappingError> {
+pub fn map_alert(raw: &View, ctx: &MapContext) -> Result<MappedAlert, MappingError> {
     let id = require_id(raw, &["id", "threatInfo.threatId"])?;
-    let empty = json!({});
+    let empty = View::Object(vec![]);
     let ti = nested_object(raw, "threatInfo")?.unwrap_or(&empty);
     let rt = nested_object(raw, "agentRealtimeInfo")?.unwrap_or(&empty);
     let det = nested_object(raw, "agentDetectionInfo")?.unwrap_or(&empty);
@@ -66,7 +66,7 @@ pub fn map_alert(raw: &Value, ctx: &MapContext) -> Result<MappedAlert, MappingEr
 }
 
 /// Title, description, severity, status and times.
-fn describe(a: &mut Alert, ti: &Value, raw: &Value) {
+fn describe(a: &mut Alert, ti: &View, raw: &View) {
     a.title = first_string(ti, &["threatName", "classification"]);
     a.description = description(ti, raw);
     let confidence = string(ti, "confidenceLevel");
@@ -86,7 +86,7 @@ fn describe(a: &mut Alert, ti: &Value, raw: &Value) {
 
 /// `{classification} ({confidence}) detected by {engines} at {filePath}.` followed by
 /// the indicator descriptions.
-fn description(ti: &Value, raw: &Value) -> Option<String> {
+fn description(ti: &View, raw: &View) -> Option<String> {
     let mut parts: Vec<String> = vec![];
     let classification = string(ti, "classification");
     let path = string(ti, "filePath");
@@ -118,7 +118,7 @@ fn description(ti: &Value, raw: &Value) -> Option<String> {
 }
 
 /// The threat's file and process, and the user it ran as.
-fn process_and_user(a: &mut Alert, ti: &Value, det: &Value) {
+fn process_and_user(a: &mut Alert, ti: &View, det: &View) {
     let path = string(ti, "filePath");
     a.process_filename = path
         .as_deref()
@@ -139,7 +139,7 @@ fn process_and_user(a: &mut Alert, ti: &Value, det: &Value) {
 
 /// The device as the threat describes it: `agentRealtimeInfo` (now) completed by
 /// `agentDetectionInfo` (at detection time).
-fn device(ctx: &MapContext, agent_id: &str, rt: &Value, det: &Value) -> Device {
+fn device(ctx: &MapContext, agent_id: &str, rt: &View, det: &View) -> Device {
     let mut d = record::device(ctx, VENDOR, agent_id);
     let either = |k: &str| string(rt, k).or_else(|| string(det, k));
     let host = string(rt, "agentComputerName");
@@ -187,7 +187,7 @@ fn device(ctx: &MapContext, agent_id: &str, rt: &Value, det: &Value) -> Device {
 
 /// `indicators[].tactics[]`: the tactic by name, its techniques with the ATT&CK id in
 /// `name`. A tactic that is not ATT&CK keeps SentinelOne's `source`.
-fn mitre(raw: &Value) -> Vec<MitreTactic> {
+fn mitre(raw: &View) -> Vec<MitreTactic> {
     let mut b = MitreBuilder::default();
     for indicator in array(raw, "indicators") {
         for tactic in array(indicator, "tactics") {
@@ -214,7 +214,7 @@ fn mitre(raw: &Value) -> Vec<MitreTactic> {
     b.build()
 }
 
-fn observables(a: &Alert, ti: &Value) -> Vec<tributary_model::edr::Observable> {
+fn observables(a: &Alert, ti: &View) -> Vec<tributary_model::edr::Observable> {
     let mut o = Observables::default();
     o.alert_file(a);
     o.add(

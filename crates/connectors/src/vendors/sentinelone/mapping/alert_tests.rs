@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 use tributary_model::{
     edr::{AlertSeverity, AlertStatus, DeviceGroup, DeviceStatus, Platform},
     ids::record_id,
@@ -20,7 +20,7 @@ fn ts(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
 
 #[test]
 fn ids_times_severity_and_status() {
-    let m = map_alert(&threat(), &ctx()).unwrap();
+    let m = map_alert(&View::from(&threat()), &ctx()).unwrap();
     let a = &m.alert;
     let c = ctx().connection_id;
     assert_eq!(m.vendor_id, "2201122334455667788");
@@ -65,7 +65,7 @@ fn ids_times_severity_and_status() {
 
 #[test]
 fn process_and_user() {
-    let a = map_alert(&threat(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&threat()), &ctx()).unwrap().alert;
     assert_eq!(a.process_filename.as_deref(), Some("invoice.pdf.exe"));
     assert_eq!(
         a.process_filepath.as_deref(),
@@ -105,7 +105,7 @@ fn process_and_user() {
 
 #[test]
 fn device_from_realtime_and_detection_info() {
-    let a = map_alert(&threat(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&threat()), &ctx()).unwrap().alert;
     let d = a.device.unwrap();
     assert_eq!(
         d.id,
@@ -162,7 +162,7 @@ fn device_from_realtime_and_detection_info() {
 
 #[test]
 fn mitre_from_indicators() {
-    let a = map_alert(&threat(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&threat()), &ctx()).unwrap().alert;
     let m = |id: &str| (s(id), None, link(&id.replace('.', "/")));
     assert_eq!(
         testkit::mitre(&a.mitre),
@@ -197,7 +197,7 @@ fn mitre_from_indicators() {
 
 #[test]
 fn observables() {
-    let a = map_alert(&threat(), &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&threat()), &ctx()).unwrap().alert;
     assert_eq!(
         testkit::observables(&a),
         rows(&[
@@ -239,7 +239,7 @@ fn unresolved_local_user_and_fallbacks() {
     t["threatInfo"]["processUser"] = json!("FIN-LT-042\\Administrator");
     t["threatInfo"]["filePath"] = json!(null);
     t["threatInfo"]["identifiedAt"] = json!(null);
-    let a = map_alert(&t, &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&t), &ctx()).unwrap().alert;
     assert_eq!(
         (a.status, a.severity, a.resolved_time),
         (AlertStatus::InProgress, AlertSeverity::Medium, None)
@@ -259,13 +259,13 @@ fn unresolved_local_user_and_fallbacks() {
         "createdAt"
     );
     t["threatInfo"]["processUser"] = json!("");
-    let a = map_alert(&t, &ctx()).unwrap().alert;
+    let a = map_alert(&View::from(&t), &ctx()).unwrap().alert;
     assert_eq!(a.user_name.as_deref(), Some("jdoe"), "last logged-in user");
 }
 
 #[test]
 fn sparse_threat_maps() {
-    let m = map_alert(&json!({"id": "1"}), &ctx()).unwrap();
+    let m = map_alert(&View::from(&json!({"id": "1"})), &ctx()).unwrap();
     assert_eq!(
         (m.device_vendor_id, m.alert.device, m.vendor_updated_at),
         (None, None, None)
@@ -277,7 +277,7 @@ fn sparse_threat_maps() {
     assert!(m.alert.mitre.is_empty());
     assert_eq!(m.alert.observables, Some(vec![]));
     let m = map_alert(
-        &json!({"threatInfo": {"threatId": 77}, "indicators": "x"}),
+        &View::from(&json!({"threatInfo": {"threatId": 77}, "indicators": "x"})),
         &ctx(),
     )
     .unwrap();
@@ -295,6 +295,6 @@ fn refusals() {
         json!({"id": "1", "agentDetectionInfo": 3}),
         json!({"id": "1", "threatInfo": {"updatedAt": "last tuesday"}}),
     ] {
-        assert!(map_alert(&bad, &ctx()).is_err(), "{bad}");
+        assert!(map_alert(&View::from(&bad), &ctx()).is_err(), "{bad}");
     }
 }

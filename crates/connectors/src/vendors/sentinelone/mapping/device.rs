@@ -1,11 +1,11 @@
 //! A `/web/api/v2.1/agents` item → a device.
 
-use serde_json::Value;
 use tributary_model::edr::{AdInfo, AgentInfo, Identity, Tag};
 
 use super::{
     aws_tags, cloud, device_status, groups, interfaces, os_fields, platform, policy, VENDOR,
 };
+use crate::view::View;
 use crate::{
     mapping::{MapContext, MappedDevice, MappingError},
     normalize::{
@@ -50,7 +50,7 @@ const VENDOR_DATA: &[&str] = &[
 
 /// Maps a `/web/api/v2.1/agents` item. Refused: a non-object, a missing `id`, an
 /// unreadable `updatedAt`.
-pub fn map_device(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
+pub fn map_device(raw: &View, ctx: &MapContext) -> Result<MappedDevice, MappingError> {
     let id = require_id(raw, &["id"])?;
     let vendor_updated_at = watermark(raw, "updatedAt")?;
     let mut d = record::device(ctx, VENDOR, &id);
@@ -101,7 +101,7 @@ pub fn map_device(raw: &Value, ctx: &MapContext) -> Result<MappedDevice, Mapping
 
 /// Active Directory facts: the OU path from the computer's distinguished name and the
 /// domain (not `WORKGROUP`).
-fn ad_info(raw: &Value, domain: Option<String>, host: Option<&str>) -> Option<AdInfo> {
+fn ad_info(raw: &View, domain: Option<String>, host: Option<&str>) -> Option<AdInfo> {
     let ad = AdInfo {
         org_unit: string(raw, "activeDirectory.computerDistinguishedName")
             .as_deref()
@@ -114,7 +114,7 @@ fn ad_info(raw: &Value, domain: Option<String>, host: Option<&str>) -> Option<Ad
 }
 
 /// `tags.sentinelone[]` `{key, value}` tags set in the console.
-fn tags(raw: &Value) -> Vec<Tag> {
+fn tags(raw: &View) -> Vec<Tag> {
     array(raw, "tags.sentinelone")
         .iter()
         .filter_map(|t| {
@@ -128,7 +128,7 @@ fn tags(raw: &Value) -> Vec<Tag> {
 }
 
 /// The last logged-in user and the OS user, once each (SentinelOne reports no SIDs).
-fn identities(raw: &Value) -> Vec<Identity> {
+fn identities(raw: &View) -> Vec<Identity> {
     let mut out: Vec<Identity> = vec![];
     for user in [
         string(raw, "lastLoggedInUserName"),
@@ -149,7 +149,7 @@ fn identities(raw: &Value) -> Vec<Identity> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
     use tributary_model::{
         edr::{CloudMetadata, CloudProvider, DeviceGroup, DeviceStatus, Platform},
         ids::record_id,
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn identity_times_and_network() {
-        let m = map_device(&agent(), &ctx()).unwrap();
+        let m = map_device(&View::from(&agent()), &ctx()).unwrap();
         let d = &m.device;
         assert_eq!(m.vendor_id, "1101123456789012345");
         assert_eq!(
@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn agent_directory_cloud_tags_and_groups() {
-        let d = map_device(&agent(), &ctx()).unwrap().device;
+        let d = map_device(&View::from(&agent()), &ctx()).unwrap().device;
         let sv = &d.source_vendors[0];
         assert_eq!(
             (sv.vendor, sv.vendor_id.as_str()),
@@ -304,7 +304,7 @@ mod tests {
         let with = |k: &str, v: Value| {
             let mut a = agent();
             a[k] = v;
-            map_device(&a, &ctx()).unwrap().device.status
+            map_device(&View::from(&a), &ctx()).unwrap().device.status
         };
         assert_eq!(
             with("networkStatus", json!("disconnected")),
@@ -323,8 +323,8 @@ mod tests {
 
     #[test]
     fn sparse_and_odd_records() {
-        let m = map_device(&json!({"id": 5, "domain": "WORKGROUP", "computerName": "pc", "osType": 3,
-                                   "networkInterfaces": "x", "tags": {"sentinelone": [{"value": "no key"}]}}), &ctx())
+        let m = map_device(&View::from(&json!({"id": 5, "domain": "WORKGROUP", "computerName": "pc", "osType": 3,
+                                   "networkInterfaces": "x", "tags": {"sentinelone": [{"value": "no key"}]}})), &ctx())
             .unwrap();
         let d = m.device;
         assert_eq!(m.vendor_id, "5");
@@ -349,7 +349,7 @@ mod tests {
             json!({"id": "1", "updatedAt": "yesterday"}),
             json!({"id": "1", "updatedAt": 17}),
         ] {
-            assert!(map_device(&bad, &ctx()).is_err(), "{bad}");
+            assert!(map_device(&View::from(&bad), &ctx()).is_err(), "{bad}");
         }
     }
 }
