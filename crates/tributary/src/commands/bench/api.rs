@@ -277,13 +277,7 @@ async fn load(
         .devices(20_000)
         .alerts(alerts);
     let loaded = fixtures::load_alerts(store, account, conn, sim, alerts).await?;
-    println!(
-        "{backend}: loaded {} alerts in {:.1}s ({:.0} alerts/s; {:.0} alerts/s inside the store's commits)",
-        loaded.records,
-        loaded.wall.as_secs_f64(),
-        loaded.records as f64 / loaded.wall.as_secs_f64(),
-        loaded.records as f64 / loaded.in_store.as_secs_f64()
-    );
+    report_load(backend, "alerts", &loaded);
     // Planner statistics (and PostgreSQL's visibility map) as autovacuum would leave them.
     let t = Instant::now();
     store.analyze().await?;
@@ -292,6 +286,16 @@ async fn load(
         t.elapsed().as_secs_f64()
     );
     Ok((account, conn, alerts))
+}
+
+fn report_load(backend: &str, noun: &str, loaded: &fixtures::Loaded) {
+    let (n, wall) = (loaded.records as f64, loaded.wall.as_secs_f64());
+    println!(
+        "{backend}: loaded {} {noun} in {wall:.1}s ({:.0} {noun}/s; {:.0} {noun}/s inside the store's commits)",
+        loaded.records,
+        n / wall,
+        n / loaded.in_store.as_secs_f64()
+    );
 }
 
 /// The account and CrowdStrike connection an earlier `bench api --keep` run loaded.
@@ -327,13 +331,7 @@ async fn run_findings(config: &Config, args: &ApiBenchArgs, n: u64) -> anyhow::R
         .count("assets", (n / 10).max(1))
         .count("findings", n);
     let loaded = fixtures::load_findings(&store, account, conn, sim, n).await?;
-    println!(
-        "{backend}: loaded {} findings in {:.1}s ({:.0} findings/s; {:.0} findings/s inside the store's commits)",
-        loaded.records,
-        loaded.wall.as_secs_f64(),
-        loaded.records as f64 / loaded.wall.as_secs_f64(),
-        loaded.records as f64 / loaded.in_store.as_secs_f64()
-    );
+    report_load(backend, "findings", &loaded);
     store.analyze().await?;
     store.close().await;
 
@@ -473,8 +471,9 @@ struct Measured {
 }
 
 /// Rounds the API and its baseline alternate in, so a change in the shared machine's
-/// load falls on both sides of the ratio instead of on whichever ran second.
-const ROUNDS: usize = 10;
+/// load falls on both sides of the ratio instead of on whichever ran second (with ten,
+/// the same binary's p99 ratios ranged 1.15–1.57× from run to run).
+const ROUNDS: usize = 50;
 
 /// Runs `requests` calls of `call` over `clients` concurrent tasks (after a warm-up).
 async fn measure<F, Fut>(clients: usize, requests: usize, call: F) -> anyhow::Result<Measured>
