@@ -54,9 +54,10 @@ pub struct ApiBenchArgs {
     /// Leave the loaded store in place (and print how to measure it again).
     #[arg(long)]
     pub keep: bool,
-    /// Measure a store an earlier `--keep` run loaded (its data directory, or with
-    /// `--postgres` its schema) instead of loading one: a slow load is paid once.
-    #[arg(long, value_name = "DIR_OR_SCHEMA", conflicts_with = "findings")]
+    /// Measure the store an earlier `--keep` run loaded (the data directory it printed;
+    /// with `--postgres`, the schema noted there) instead of loading one: a slow load is
+    /// paid once.
+    #[arg(long, value_name = "DIR", conflicts_with = "findings")]
     pub reuse: Option<String>,
 }
 

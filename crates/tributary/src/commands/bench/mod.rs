@@ -10,6 +10,7 @@ mod source;
 
 use std::{path::PathBuf, time::Duration};
 
+use anyhow::Context;
 use clap::Subcommand;
 use uuid::Uuid;
 
@@ -35,7 +36,7 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Api(args) => {
             let scratch = match &args.reuse {
-                Some(place) => Scratch::reuse(config, args.postgres.as_deref(), place, &["api"]),
+                Some(dir) => Scratch::reuse(config, args.postgres.as_deref(), dir, &["api"])?,
                 None => Scratch::new(config, args.postgres.as_deref(), &["api"]),
             };
             let result = api::run(&scratch.config, &args).await;
@@ -64,6 +65,9 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Fleet(args) => fleet::run(config, &args).await,
     }
 }
+
+/// Where a kept PostgreSQL run notes its schema, in its data directory.
+const SCHEMA_FILE: &str = "postgres-schema";
 
 /// A throwaway data directory (and PostgreSQL schema) for one benchmark run.
 struct Scratch {
@@ -94,28 +98,39 @@ impl Scratch {
         Scratch { config, dir }
     }
 
-    /// The store a run with `--keep` left: its data directory (SQLite) or schema
-    /// (PostgreSQL, with `postgres`).
-    fn reuse(mut config: Config, postgres: Option<&str>, place: &str, roles: &[&str]) -> Scratch {
-        let mut scratch = Scratch::new(config.clone(), postgres, roles);
-        match postgres {
-            Some(_) => scratch.config.database_schema = Some(place.to_owned()),
-            None => {
-                config.data_dir = PathBuf::from(place);
-                scratch.config.data_dir = config.data_dir.clone();
-                scratch.dir = config.data_dir;
-            }
+    /// The store a run with `--keep` left in data directory `dir`: its SQLite file, or
+    /// (with `postgres`) the schema named in [`SCHEMA_FILE`]; its master key either way.
+    fn reuse(
+        config: Config,
+        postgres: Option<&str>,
+        dir: &str,
+        roles: &[&str],
+    ) -> anyhow::Result<Scratch> {
+        let mut scratch = Scratch::new(config, postgres, roles);
+        scratch.dir = PathBuf::from(dir);
+        scratch.config.data_dir = scratch.dir.clone();
+        if postgres.is_some() {
+            let file = scratch.dir.join(SCHEMA_FILE);
+            let schema = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            scratch.config.database_schema = Some(schema.trim().to_owned());
         }
-        scratch
+        Ok(scratch)
     }
 
     /// Leaves the store in place and says how to measure it again.
     fn keep(self) {
-        let place = match &self.config.database_schema {
-            Some(schema) => format!("--postgres URL --reuse {schema}"),
-            None => format!("--reuse {}", self.dir.display()),
+        let dir = self.dir.display();
+        let postgres = match &self.config.database_schema {
+            Some(schema) => {
+                if let Err(e) = std::fs::write(self.dir.join(SCHEMA_FILE), schema) {
+                    println!("(could not note the schema in {dir}: {e})");
+                }
+                "--postgres URL ".to_owned()
+            }
+            None => String::new(),
         };
-        println!("(kept the loaded store: measure it again with `{place}`)");
+        println!("(kept the loaded store: measure it again with `{postgres}--reuse {dir}`)");
     }
 
     fn finish(self) {
