@@ -39,6 +39,10 @@ pub struct OpenOptions {
     /// the server restarts) before it fails with a storage error. None: 30 s (SQLite's
     /// single writer: 60 s).
     pub acquire_timeout: Option<std::time::Duration>,
+    /// How long a verified API key is remembered, so requests need not each read it
+    /// (a key revoked by another process is refused once this expires). None: 2 s;
+    /// zero: read on every request.
+    pub api_key_memo: Option<std::time::Duration>,
 }
 
 /// Opens the store named by `url`: `sqlite://PATH` or `postgres://…` (`postgresql://…`),
@@ -68,7 +72,8 @@ pub async fn open(
             redact_url(url)
         )));
     };
-    Ok(Arc::new(store))
+    let memo = options.api_key_memo.unwrap_or(sql::DEFAULT_KEY_MEMO);
+    Ok(Arc::new(store.remember_keys_for(memo)))
 }
 
 /// The URL with any password replaced, for messages and logs.

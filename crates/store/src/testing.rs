@@ -78,6 +78,7 @@ impl TestDatabase {
             postgres_schema: self.schema.clone(),
             max_connections: 0,
             acquire_timeout: None,
+            api_key_memo: None,
         }
     }
 

@@ -58,6 +58,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         max_connections: config.database_max_connections,
         acquire_timeout: (config.database_acquire_timeout_secs > 0)
             .then(|| std::time::Duration::from_secs(config.database_acquire_timeout_secs)),
+        api_key_memo: Some(std::time::Duration::from_secs(config.api_key_cache_secs)),
     };
     tributary_store::open(&url, &options)
         .await

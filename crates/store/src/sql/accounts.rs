@@ -6,7 +6,7 @@ use super::{rows::*, SqlStore};
 use crate::{
     db::Query,
     models::{Account, ApiKey, NewApiKey},
-    time::{now_micros, to_micros},
+    time::{from_micros, now_micros, to_micros},
     traits::{AccountStore, Result},
 };
 
@@ -70,16 +70,25 @@ impl AccountStore for SqlStore {
         .bind(key_id)
         .bind(account_id)
         .bind(now_micros());
-        Ok(self.db.writer().execute(q).await? == 1)
+        let revoked = self.db.writer().execute(q).await? == 1;
+        self.keys.forget_all();
+        Ok(revoked)
     }
 
     async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>> {
+        if let Some(key) = self.keys.get(key_hash) {
+            return Ok(Some(key));
+        }
         let q = Query::new(format!(
             "SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
         ))
         .bind(key_hash);
         let row: Option<ApiKeyRow> = self.db.reader().fetch_optional(q).await?;
-        Ok(row.map(Into::into))
+        let key: Option<ApiKey> = row.map(Into::into);
+        if let Some(k) = &key {
+            self.keys.put(key_hash, k);
+        }
+        Ok(key)
     }
 
     async fn touch_api_key(&self, key_id: Uuid, at: DateTime<Utc>) -> Result<()> {
@@ -93,6 +102,7 @@ impl AccountStore for SqlStore {
         .bind(at)
         .bind(at - 60_000_000);
         self.db.writer().execute(q).await?;
+        self.keys.used(key_id, from_micros(at));
         Ok(())
     }
 }

@@ -13,6 +13,7 @@ mod idp_reads;
 mod incidents;
 mod invites;
 mod jobs;
+mod key_memo;
 mod listing;
 mod memberships;
 mod organizations;
@@ -25,7 +26,11 @@ mod sqlite;
 mod upsert;
 mod webhooks;
 
+use std::{sync::Arc, time::Duration};
+
 use async_trait::async_trait;
+
+use self::key_memo::KeyMemo;
 
 pub use self::postgres::{drop_schema, open_postgres};
 pub use self::sqlite::open_sqlite;
@@ -39,7 +44,27 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pub(crate) db: Db,
+    /// Verified API keys, shared by the store's clones.
+    keys: Arc<KeyMemo>,
 }
+
+impl SqlStore {
+    fn new(db: Db) -> SqlStore {
+        SqlStore {
+            db,
+            keys: Arc::new(KeyMemo::new(DEFAULT_KEY_MEMO)),
+        }
+    }
+
+    /// How long a verified API key is remembered (zero: never).
+    pub fn remember_keys_for(mut self, span: Duration) -> SqlStore {
+        self.keys = Arc::new(KeyMemo::new(span));
+        self
+    }
+}
+
+/// How long a verified API key is remembered unless the options say otherwise.
+pub const DEFAULT_KEY_MEMO: Duration = Duration::from_secs(2);
 
 #[async_trait]
 impl Store for SqlStore {

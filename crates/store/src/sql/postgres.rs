@@ -43,9 +43,7 @@ pub async fn open_postgres(
         .await?;
     // Several processes may start at once; the migrator takes an advisory lock.
     sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-    Ok(SqlStore {
-        db: Db::Postgres(pool),
-    })
+    Ok(SqlStore::new(Db::Postgres(pool)))
 }
 
 /// Drops a schema created by [`open_postgres`] (tests clean up after themselves).

@@ -41,7 +41,5 @@ pub async fn open_sqlite(
         .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(30)))
         .connect_with(base.read_only(true))
         .await?;
-    Ok(SqlStore {
-        db: Db::Sqlite { read, write },
-    })
+    Ok(SqlStore::new(Db::Sqlite { read, write }))
 }

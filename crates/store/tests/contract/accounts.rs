@@ -1,4 +1,8 @@
-use tributary_store::{models::*, ListWindow, Position, SortKey};
+use std::time::{Duration, Instant};
+
+use tributary_store::{
+    models::*, open, testing::TestDatabase, ListWindow, OpenOptions, Position, SortKey,
+};
 use uuid::Uuid;
 
 use crate::support::*;
@@ -38,6 +42,84 @@ async fn api_keys_are_found_by_hash_until_revoked() {
         assert_eq!(store.get_meta("k").await.unwrap().as_deref(), Some("v2"));
     })
     .await;
+}
+
+/// A verified key is remembered for `api_key_memo`: a revocation through the same store
+/// is seen at once, one through another process once the memory expires.
+#[tokio::test]
+async fn a_key_revoked_elsewhere_is_refused_once_its_memory_expires() {
+    for db in TestDatabase::all("api_key_memo") {
+        let memo = Duration::from_millis(300);
+        let here = open(
+            &db.url,
+            &OpenOptions {
+                api_key_memo: Some(memo),
+                ..db.options()
+            },
+        )
+        .await
+        .unwrap();
+        let elsewhere = db.open().await;
+        let account = here.create_account("acme").await.unwrap();
+        let key = here
+            .create_api_key(NewApiKey {
+                id: Uuid::now_v7(),
+                account_id: account.id,
+                name: "ci".into(),
+                prefix: "trb_abc".into(),
+                key_hash: "h1".into(),
+            })
+            .await
+            .unwrap();
+        assert!(here.find_api_key("h1").await.unwrap().is_some());
+        assert!(elsewhere.find_api_key("h1").await.unwrap().is_some());
+        let read = Instant::now();
+        assert!(elsewhere.revoke_api_key(account.id, key.id).await.unwrap());
+        assert!(
+            elsewhere.find_api_key("h1").await.unwrap().is_none(),
+            "{:?}: the revoking store forgets at once",
+            db.backend
+        );
+        if read.elapsed() < memo {
+            assert!(
+                here.find_api_key("h1").await.unwrap().is_some(),
+                "{:?}: remembered until the memory expires",
+                db.backend
+            );
+        }
+        tokio::time::sleep(memo.saturating_sub(read.elapsed()) + Duration::from_millis(50)).await;
+        assert!(
+            here.find_api_key("h1").await.unwrap().is_none(),
+            "{:?}: read again once the memory expired",
+            db.backend
+        );
+        // Remembering nothing reads every time.
+        let never = open(
+            &db.url,
+            &OpenOptions {
+                api_key_memo: Some(Duration::ZERO),
+                ..db.options()
+            },
+        )
+        .await
+        .unwrap();
+        let key2 = never
+            .create_api_key(NewApiKey {
+                id: Uuid::now_v7(),
+                account_id: account.id,
+                name: "ci2".into(),
+                prefix: "trb_def".into(),
+                key_hash: "h2".into(),
+            })
+            .await
+            .unwrap();
+        assert!(never.find_api_key("h2").await.unwrap().is_some());
+        assert!(elsewhere.revoke_api_key(account.id, key2.id).await.unwrap());
+        assert!(never.find_api_key("h2").await.unwrap().is_none());
+        for s in [here, elsewhere, never] {
+            s.close().await;
+        }
+    }
 }
 
 #[tokio::test]

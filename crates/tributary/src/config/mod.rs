@@ -31,6 +31,10 @@ pub struct Config {
     /// writer: 60). A sync that fails so is retried with the platform backoff
     /// (docs/health.md, "Our own failures").
     pub database_acquire_timeout_secs: u64,
+    /// Seconds a verified API key is remembered by each process, so requests need not
+    /// each read it; a key revoked by another process (the CLI, another node) is refused
+    /// once this passes (at once by the process that revoked it). 0: read every time.
+    pub api_key_cache_secs: u64,
     /// The 32-byte master key (64 hex characters or base64). Seals credentials.
     pub master_key: Option<String>,
     /// File holding the master key; created (mode 0600) when neither is set.
@@ -229,6 +233,7 @@ impl Default for Config {
             database_schema: None,
             database_max_connections: 0,
             database_acquire_timeout_secs: 0,
+            api_key_cache_secs: 2,
             master_key: None,
             master_key_file: None,
             listen: "127.0.0.1:8080".into(),
@@ -279,6 +284,7 @@ const ENV_KEYS: &[&str] = &[
     "database_schema",
     "database_max_connections",
     "database_acquire_timeout_secs",
+    "api_key_cache_secs",
     "master_key",
     "master_key_file",
     "listen",
