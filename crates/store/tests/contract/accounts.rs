@@ -7,20 +7,29 @@ use uuid::Uuid;
 
 use crate::support::*;
 
+/// A key of `account` whose hash is `hash`.
+async fn new_key(
+    store: &std::sync::Arc<dyn tributary_store::Store>,
+    account: Uuid,
+    hash: &str,
+) -> ApiKey {
+    store
+        .create_api_key(NewApiKey {
+            id: Uuid::now_v7(),
+            account_id: account,
+            name: format!("key {hash}"),
+            prefix: format!("trb_{hash}"),
+            key_hash: hash.into(),
+        })
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn api_keys_are_found_by_hash_until_revoked() {
     each_backend("api_keys", |store, _| async move {
         let account = store.create_account("acme").await.unwrap();
-        let key = store
-            .create_api_key(NewApiKey {
-                id: Uuid::now_v7(),
-                account_id: account.id,
-                name: "ci".into(),
-                prefix: "trb_abc".into(),
-                key_hash: "h1".into(),
-            })
-            .await
-            .unwrap();
+        let key = new_key(&store, account.id, "h1").await;
         assert_eq!(store.find_api_key("h1").await.unwrap().unwrap().id, key.id);
         assert!(store.find_api_key("h2").await.unwrap().is_none());
         let other = store.create_account("other").await.unwrap();
@@ -61,16 +70,7 @@ async fn a_key_revoked_elsewhere_is_refused_once_its_memory_expires() {
         .unwrap();
         let elsewhere = db.open().await;
         let account = here.create_account("acme").await.unwrap();
-        let key = here
-            .create_api_key(NewApiKey {
-                id: Uuid::now_v7(),
-                account_id: account.id,
-                name: "ci".into(),
-                prefix: "trb_abc".into(),
-                key_hash: "h1".into(),
-            })
-            .await
-            .unwrap();
+        let key = new_key(&here, account.id, "h1").await;
         assert!(here.find_api_key("h1").await.unwrap().is_some());
         assert!(elsewhere.find_api_key("h1").await.unwrap().is_some());
         let read = Instant::now();
@@ -103,16 +103,7 @@ async fn a_key_revoked_elsewhere_is_refused_once_its_memory_expires() {
         )
         .await
         .unwrap();
-        let key2 = never
-            .create_api_key(NewApiKey {
-                id: Uuid::now_v7(),
-                account_id: account.id,
-                name: "ci2".into(),
-                prefix: "trb_def".into(),
-                key_hash: "h2".into(),
-            })
-            .await
-            .unwrap();
+        let key2 = new_key(&never, account.id, "h2").await;
         assert!(never.find_api_key("h2").await.unwrap().is_some());
         assert!(elsewhere.revoke_api_key(account.id, key2.id).await.unwrap());
         assert!(never.find_api_key("h2").await.unwrap().is_none());
