@@ -79,6 +79,7 @@ impl AccountStore for SqlStore {
         if let Some(key) = self.keys.get(key_hash) {
             return Ok(Some(key));
         }
+        let ticket = self.keys.before_read();
         let q = Query::new(format!(
             "SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
         ))
@@ -86,7 +87,7 @@ impl AccountStore for SqlStore {
         let row: Option<ApiKeyRow> = self.db.reader().fetch_optional(q).await?;
         let key: Option<ApiKey> = row.map(Into::into);
         if let Some(k) = &key {
-            self.keys.put(key_hash, k);
+            self.keys.put(ticket, key_hash, k);
         }
         Ok(key)
     }

@@ -23,9 +23,20 @@ const MAX_KEYS: usize = 10_000;
 #[derive(Debug)]
 pub(crate) struct KeyMemo {
     ttl: Duration,
-    /// Verified keys by hash, with when they were read.
-    keys: Mutex<HashMap<String, (ApiKey, Instant)>>,
+    keys: Mutex<Keys>,
 }
+
+#[derive(Debug, Default)]
+struct Keys {
+    /// Verified keys by hash, with when they were read.
+    by_hash: HashMap<String, (ApiKey, Instant)>,
+    /// Counts revocations: a key read before one is not remembered after it.
+    revocations: u64,
+}
+
+/// What [`KeyMemo::before_read`] saw: a key read under it may be remembered unless a
+/// revocation came in between.
+pub(crate) struct ReadTicket(u64);
 
 impl KeyMemo {
     pub fn new(ttl: Duration) -> KeyMemo {
@@ -38,38 +49,85 @@ impl KeyMemo {
     /// The key with this hash, when it was verified less than the memory's span ago.
     pub fn get(&self, hash: &str) -> Option<ApiKey> {
         let keys = self.lock();
-        let (key, read) = keys.get(hash)?;
+        let (key, read) = keys.by_hash.get(hash)?;
         (read.elapsed() < self.ttl).then(|| key.clone())
     }
 
-    pub fn put(&self, hash: &str, key: &ApiKey) {
-        if self.ttl.is_zero() {
+    /// Taken before reading a key from the database, for [`KeyMemo::put`].
+    pub fn before_read(&self) -> ReadTicket {
+        ReadTicket(self.lock().revocations)
+    }
+
+    /// Remembers a key read under `ticket` — unless a revocation through this store came
+    /// while it was being read (the read may predate it).
+    pub fn put(&self, ticket: ReadTicket, hash: &str, key: &ApiKey) {
+        let mut keys = self.lock();
+        if self.ttl.is_zero() || keys.revocations != ticket.0 {
             return;
         }
-        let mut keys = self.lock();
-        if keys.len() >= MAX_KEYS {
-            keys.retain(|_, (_, read)| read.elapsed() < self.ttl);
-            if keys.len() >= MAX_KEYS {
-                keys.clear();
+        if keys.by_hash.len() >= MAX_KEYS {
+            keys.by_hash
+                .retain(|_, (_, read)| read.elapsed() < self.ttl);
+            if keys.by_hash.len() >= MAX_KEYS {
+                keys.by_hash.clear();
             }
         }
-        keys.insert(hash.to_owned(), (key.clone(), Instant::now()));
+        keys.by_hash
+            .insert(hash.to_owned(), (key.clone(), Instant::now()));
     }
 
     /// After a revocation: every key is read again.
     pub fn forget_all(&self) {
-        self.lock().clear();
+        let mut keys = self.lock();
+        keys.by_hash.clear();
+        keys.revocations += 1;
     }
 
     /// After recording a key's use.
     pub fn used(&self, id: Uuid, at: DateTime<Utc>) {
-        for (key, _) in self.lock().values_mut().filter(|(k, _)| k.id == id) {
+        let mut keys = self.lock();
+        for (key, _) in keys.by_hash.values_mut().filter(|(k, _)| k.id == id) {
             key.last_used_at = Some(at);
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, (ApiKey, Instant)>> {
+    fn lock(&self) -> MutexGuard<'_, Keys> {
         // The map is valid after any panic (each change is one insert or clear).
         self.keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> ApiKey {
+        ApiKey {
+            id: Uuid::now_v7(),
+            account_id: Uuid::now_v7(),
+            name: "k".into(),
+            prefix: "trb_k".into(),
+            created_at: Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_key_read_across_a_revocation_is_not_remembered() {
+        let memo = KeyMemo::new(Duration::from_secs(60));
+        let ticket = memo.before_read();
+        memo.forget_all();
+        memo.put(ticket, "h", &key());
+        assert!(memo.get("h").is_none(), "read before the revocation");
+        let ticket = memo.before_read();
+        memo.put(ticket, "h", &key());
+        assert!(memo.get("h").is_some());
+        memo.forget_all();
+        assert!(memo.get("h").is_none());
+        let never = KeyMemo::new(Duration::ZERO);
+        let ticket = never.before_read();
+        never.put(ticket, "h", &key());
+        assert!(never.get("h").is_none(), "zero remembers nothing");
     }
 }
