@@ -75,41 +75,12 @@ impl<'a> View<'a> {
         }
     }
 
-    pub fn as_u64(&self) -> Option<u64> {
-        match self {
-            View::Number(n) => n.as_u64(),
-            _ => None,
-        }
-    }
-
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            View::Number(n) => n.as_f64(),
-            _ => None,
-        }
-    }
-
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            View::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
     pub fn is_null(&self) -> bool {
         matches!(self, View::Null)
     }
 
     pub fn is_object(&self) -> bool {
         matches!(self, View::Object(_))
-    }
-
-    pub fn is_array(&self) -> bool {
-        matches!(self, View::Array(_))
-    }
-
-    pub fn is_string(&self) -> bool {
-        matches!(self, View::String(_))
     }
 
     /// An owned `Value` of this view (what parsing its text would give): for the few
